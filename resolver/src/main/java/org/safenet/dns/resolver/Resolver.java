@@ -1,0 +1,91 @@
+package org.safenet.dns.resolver;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.listen.DnsListeners;
+import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.pipeline.QueryPipeline;
+import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.upstream.Forwarder;
+import org.safenet.dns.resolver.upstream.UpstreamRouter;
+
+/**
+ * The resolver engine, wired: event loops, listeners, pipeline, cache, forwarder. The one entry
+ * point the appliance (and component tests) use.
+ */
+public final class Resolver implements AutoCloseable {
+    private final ResolverSettings settings;
+    private final Transports transports;
+    private final MultiThreadIoEventLoopGroup group;
+    private final PacketCache cache;
+    private final ResolverMetrics metrics;
+    private final DnsListeners listeners;
+    private List<InetSocketAddress> bound = List.of();
+
+    public Resolver(ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis) {
+        this(settings, registry, clockMillis, Transports.best());
+    }
+
+    public Resolver(ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis, Transports transports) {
+        this.settings = settings;
+        this.transports = transports;
+        this.metrics = new ResolverMetrics(registry);
+        this.cache = new PacketCache(settings.cache());
+        registry.gauge("safenet.cache.entries", cache, PacketCache::size);
+        int edns = settings.server().ednsUdpSize();
+        UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
+        Forwarder forwarder =
+                new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
+        ClientAccessList acl = new ClientAccessList(settings.access().allow());
+        QueryPipeline pipeline = new QueryPipeline(acl, cache, forwarder, metrics, clockMillis, edns);
+        this.group = transports.newGroup(settings.server().effectiveThreads());
+        this.listeners = new DnsListeners(transports, group, pipeline, settings.server(), metrics);
+    }
+
+    /** Binds the listeners; returns the addresses actually bound (port 0 resolved). */
+    public List<InetSocketAddress> start() throws InterruptedException {
+        try {
+            bound = listeners.bind();
+        } catch (InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        return bound;
+    }
+
+    public List<InetSocketAddress> boundAddresses() {
+        return bound;
+    }
+
+    public PacketCache cache() {
+        return cache;
+    }
+
+    public ResolverMetrics metrics() {
+        return metrics;
+    }
+
+    public ResolverSettings settings() {
+        return settings;
+    }
+
+    public String transportName() {
+        return transports.name();
+    }
+
+    /**
+     * Stops accepting queries, lets the event loops finish what they hold (up to the quiet period),
+     * then stops them.
+     */
+    @Override
+    public void close() {
+        listeners.close();
+        group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,203 @@
+package org.safenet.dns.resolver.cache;
+
+import static org.safenet.dns.resolver.wire.DnsConstants.*;
+
+import io.netty.buffer.ByteBuf;
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.AnswerWriter;
+import org.safenet.dns.resolver.wire.ParsedQuery;
+
+/**
+ * The answer cache shared by all event loops: a set-associative table of immutable {@link
+ * CachedResponse}s, looked up without locks or allocation.
+ *
+ * <p>Why not Caffeine: its lookup needs a key object per query, and the hot path allocates
+ * nothing. A key hashes to a bucket of {@value #WAYS} slots; a lookup compares the stored hash,
+ * then the name bytes (a hash match alone is never trusted). A store replaces, in order of
+ * preference, the same key, an empty slot, an entry past its stale window, then the least recently
+ * used. That bounds memory by entry count and gives LRU within a bucket, which with 8 ways behaves
+ * close to global LRU (the same trade CPU caches make). Slots are published with release/acquire
+ * semantics, and entries are immutable, so a reader on another loop always sees a whole entry.
+ *
+ * <p>See docs/decisions/0003-packet-cache.md.
+ */
+public final class PacketCache {
+    static final int WAYS = 8;
+
+    private final AtomicReferenceArray<@Nullable CachedResponse> slots;
+    private final int bucketMask;
+    private final long seed;
+    private final CacheSettings settings;
+    private final AtomicLong occupied = new AtomicLong();
+
+    public PacketCache(CacheSettings settings) {
+        this.settings = settings;
+        int buckets = Integer.highestOneBit(Math.max(1, (settings.maxEntries() + WAYS - 1) / WAYS));
+        if (buckets * WAYS < settings.maxEntries()) {
+            buckets <<= 1;
+        }
+        this.slots = new AtomicReferenceArray<>(settings.maxEntries() == 0 ? 0 : buckets * WAYS);
+        this.bucketMask = buckets - 1;
+        this.seed = new SecureRandom().nextLong();
+    }
+
+    public CacheSettings settings() {
+        return settings;
+    }
+
+    /** The per-process hash seed; {@link UpstreamResponses#decode} needs it to key new entries. */
+    public long seed() {
+        return seed;
+    }
+
+    /**
+     * Finds the entry for {@code q}. A fresh entry is returned when one exists; with {@code
+     * allowStale} an expired one still inside its serve-stale window is returned too.
+     */
+    public @Nullable CachedResponse lookup(ParsedQuery q, long nowMillis, boolean allowStale) {
+        if (slots.length() == 0) {
+            return null;
+        }
+        int keyFlags = CacheKeys.keyFlags(q);
+        long hash = CacheKeys.hash(seed, q.name(), q.nameLength(), q.type(), q.qclass(), keyFlags);
+        int first = (int) (hash & bucketMask) * WAYS;
+        for (int i = first; i < first + WAYS; i++) {
+            CachedResponse e = slots.getAcquire(i);
+            if (e != null && e.matches(hash, q, keyFlags)) {
+                if (nowMillis < e.expiresAtMillis || (allowStale && isServableStale(e, nowMillis))) {
+                    e.lastUsedMillis = nowMillis;
+                    return e;
+                }
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private boolean isServableStale(CachedResponse e, long nowMillis) {
+        return settings.serveStale() && nowMillis < e.expiresAtMillis + settings.maxStale().toMillis();
+    }
+
+    /** Stores an entry made by {@link UpstreamResponses#decode}, evicting within its bucket. */
+    public void store(CachedResponse entry) {
+        if (slots.length() == 0) {
+            return;
+        }
+        int first = (int) (entry.keyHash & bucketMask) * WAYS;
+        long now = entry.storedAtMillis;
+        int sameKey = -1;
+        int empty = -1;
+        int oldest = first;
+        long oldestScore = Long.MAX_VALUE;
+        for (int i = first; i < first + WAYS; i++) {
+            CachedResponse e = slots.getAcquire(i);
+            if (e == null) {
+                if (empty < 0) {
+                    empty = i;
+                }
+            } else if (e.sameKey(entry)) {
+                sameKey = i;
+                break;
+            } else {
+                long score = evictionScore(e, now);
+                if (score < oldestScore) {
+                    oldestScore = score;
+                    oldest = i;
+                }
+            }
+        }
+        int victim = sameKey >= 0 ? sameKey : empty >= 0 ? empty : oldest;
+        CachedResponse previous = slots.getAndSet(victim, entry);
+        if (previous == null) {
+            occupied.incrementAndGet();
+        }
+    }
+
+    /** Lower goes first: entries past their stale window, then expired ones, then least recently used. */
+    private long evictionScore(CachedResponse e, long now) {
+        if (!e.isExpired(now)) {
+            return e.lastUsedMillis;
+        }
+        return isServableStale(e, now) ? Long.MIN_VALUE / 2 + e.lastUsedMillis : Long.MIN_VALUE;
+    }
+
+    /** Entries held now (approximate under concurrent stores). */
+    public long size() {
+        return occupied.get();
+    }
+
+    /** Slots the table has, the bound on {@link #size()}. */
+    public int capacity() {
+        return slots.length();
+    }
+
+    public void clear() {
+        for (int i = 0; i < slots.length(); i++) {
+            if (slots.getAndSet(i, null) != null) {
+                occupied.decrementAndGet();
+            }
+        }
+    }
+
+    /**
+     * Writes the answer to {@code q} from {@code e} into {@code out}: the client's ID and question
+     * (its letter case kept), the stored records with each TTL lowered by the entry's age (or set
+     * to the stale TTL), and our OPT when the client sent one. If the answer would not fit {@code
+     * maxSize}, writes a TC answer with no records instead, so the client retries over TCP (RFC
+     * 2181 §9). Allocates nothing.
+     *
+     * @return true if the full answer was written, false if it was truncated
+     */
+    public boolean writeAnswer(
+            ByteBuf out, ParsedQuery q, CachedResponse e, long nowMillis, int ourUdpSize, int maxSize) {
+        int questionLength = q.nameLength() + 4;
+        int optLength = q.hasEdns() ? 11 : 0;
+        int extraFlags = e.flags & FLAG_AA;
+        // RFC 6840 §5.8: AD only to clients that asked for DNSSEC data.
+        if (q.dnssecOk() || (q.flags() & FLAG_AD) != 0) {
+            extraFlags |= e.flags & FLAG_AD;
+        }
+        if (e.encodedLength(questionLength) + optLength > maxSize) {
+            AnswerWriter.writeHeader(
+                    out,
+                    q.id(),
+                    AnswerWriter.responseFlags(q, extraFlags | FLAG_TC, e.rcode),
+                    1,
+                    0,
+                    0,
+                    q.hasEdns() ? 1 : 0);
+            AnswerWriter.writeQuestion(out, q);
+            if (q.hasEdns()) {
+                AnswerWriter.writeOpt(out, ourUdpSize, e.rcode, q.dnssecOk());
+            }
+            return false;
+        }
+        AnswerWriter.writeHeader(
+                out,
+                q.id(),
+                AnswerWriter.responseFlags(q, extraFlags, e.rcode),
+                1,
+                e.answerCount,
+                e.authorityCount,
+                e.additionalCount + (q.hasEdns() ? 1 : 0));
+        AnswerWriter.writeQuestion(out, q);
+        int bodyAt = out.writerIndex();
+        out.writeBytes(e.body);
+        boolean stale = nowMillis >= e.expiresAtMillis;
+        long age = (nowMillis - e.storedAtMillis) / 1000;
+        int staleTtl = (int) settings.staleAnswerTtl().toSeconds();
+        int[] offsets = e.ttlOffsets;
+        int[] ttls = e.ttls;
+        for (int i = 0; i < offsets.length; i++) {
+            int ttl = stale ? staleTtl : (int) Math.max(0, ttls[i] - age);
+            out.setInt(bodyAt + offsets[i], ttl);
+        }
+        if (q.hasEdns()) {
+            AnswerWriter.writeOpt(out, ourUdpSize, e.rcode, q.dnssecOk());
+        }
+        return true;
+    }
+}

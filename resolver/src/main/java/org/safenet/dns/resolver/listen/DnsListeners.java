@@ -1,0 +1,154 @@
+package org.safenet.dns.resolver.listen;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
+import org.safenet.dns.resolver.pipeline.QueryPipeline;
+import org.safenet.dns.resolver.stats.ResolverMetrics;
+
+/**
+ * Binds the UDP and TCP listeners. With native epoll each listen address gets one UDP socket per
+ * event loop, all bound to the same port with {@code SO_REUSEPORT}, so the kernel spreads queries
+ * over the loops and no packet changes thread. UDP reads use {@code recvmmsg} (up to {@value
+ * #DATAGRAMS_PER_READ} datagrams per system call).
+ */
+public final class DnsListeners {
+    /** Largest query we read over UDP; larger datagrams are cut and then fail to parse. */
+    static final int MAX_QUERY_DATAGRAM = 4096;
+
+    static final int DATAGRAMS_PER_READ = 16;
+
+    private final Transports transports;
+    private final EventLoopGroup group;
+    private final QueryPipeline pipeline;
+    private final ServerSettings settings;
+    private final ResolverMetrics metrics;
+    private final List<Channel> channels = new ArrayList<>();
+    private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final AtomicInteger tcpConnections = new AtomicInteger();
+
+    public DnsListeners(
+            Transports transports,
+            EventLoopGroup group,
+            QueryPipeline pipeline,
+            ServerSettings settings,
+            ResolverMetrics metrics) {
+        this.transports = transports;
+        this.group = group;
+        this.pipeline = pipeline;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    /** Binds every listen address; a port of 0 picks one free port shared by UDP and TCP. */
+    public List<InetSocketAddress> bind() throws InterruptedException {
+        for (HostPort hp : settings.listen()) {
+            bindOne(hp);
+        }
+        return List.copyOf(bound);
+    }
+
+    public List<InetSocketAddress> boundAddresses() {
+        return List.copyOf(bound);
+    }
+
+    private void bindOne(HostPort hp) throws InterruptedException {
+        int sockets = transports.nativeEpoll() ? settings.effectiveThreads() : 1;
+        InetSocketAddress requested = hp.toSocketAddress();
+        Channel first = udpBootstrap().bind(requested).sync().channel();
+        channels.add(first);
+        InetSocketAddress actual = (InetSocketAddress) first.localAddress();
+        for (int i = 1; i < sockets; i++) {
+            channels.add(udpBootstrap().bind(actual).sync().channel());
+        }
+        channels.add(tcpBootstrap().bind(actual).sync().channel());
+        bound.add(actual);
+    }
+
+    private Bootstrap udpBootstrap() {
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(transports.datagramChannel())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new UdpQueryHandler(pipeline));
+                    }
+                });
+        if (transports.nativeEpoll()) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true)
+                    .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY_DATAGRAM)
+                    .option(
+                            ChannelOption.RCVBUF_ALLOCATOR,
+                            new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM * DATAGRAMS_PER_READ));
+        } else {
+            b.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_QUERY_DATAGRAM));
+        }
+        return b;
+    }
+
+    private ServerBootstrap tcpBootstrap() {
+        ChannelHandler limiter = new ConnectionLimiter();
+        long idleMillis = settings.tcpIdleTimeout().toMillis();
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transports.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(limiter)
+                                .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                                .addLast(new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2))
+                                .addLast(new TcpQueryHandler(pipeline, ch));
+                    }
+                });
+    }
+
+    /** Closes connections beyond {@code tcpMaxConnections} as soon as they are accepted. */
+    @ChannelHandler.Sharable
+    private final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (tcpConnections.incrementAndGet() > settings.tcpMaxConnections()) {
+                metrics.counters().tcpRejected();
+                ctx.close();
+                return;
+            }
+            super.channelActive(ctx);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            tcpConnections.decrementAndGet();
+            super.channelInactive(ctx);
+        }
+    }
+
+    /** Stops accepting: closes every listening socket (in-flight work on the loops carries on). */
+    public void close() {
+        for (Channel ch : channels) {
+            ch.close().syncUninterruptibly();
+        }
+        channels.clear();
+    }
+}

@@ -1,0 +1,115 @@
+package org.safenet.dns.resolver.stats;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.ToLongFunction;
+import org.safenet.dns.resolver.wire.DnsConstants;
+
+/**
+ * The resolver's meters. Hot-path counts live in one {@link LoopCounters} per event-loop thread
+ * and are exposed as Micrometer function counters summed on read; miss-path meters (upstream
+ * latency and failures) are ordinary Micrometer meters. Names follow {@code safenet.<area>.<what>},
+ * which the Prometheus registry renders as {@code safenet_<area>_<what>_total}.
+ */
+public final class ResolverMetrics {
+    private static final String[] RCODE_NAMES = {
+        "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
+        "NOTAUTH", "NOTZONE", "DSOTYPENI", "RCODE12", "RCODE13", "RCODE14", "RCODE15", "BADVERS", "BADKEY",
+        "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "OTHER"
+    };
+
+    private final MeterRegistry registry;
+    private final List<LoopCounters> all = new CopyOnWriteArrayList<>();
+    private final FastThreadLocal<LoopCounters> perThread = new FastThreadLocal<>() {
+        @Override
+        protected LoopCounters initialValue() {
+            LoopCounters c = new LoopCounters();
+            all.add(c);
+            return c;
+        }
+    };
+
+    public ResolverMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        sum("safenet.queries", "queries received", c -> c.queries);
+        sum("safenet.queries.dropped", "packets dropped without an answer (no header, or a response)", c -> c.dropped);
+        sum("safenet.acl.refused", "queries refused because the client is not allowed", c -> c.aclRefused);
+        sum("safenet.cache.hits", "answers served from the cache", c -> c.cacheHits);
+        sum("safenet.cache.misses", "queries the cache could not answer", c -> c.cacheMisses);
+        sum("safenet.cache.stale.served", "stale answers served because upstreams failed (RFC 8767)", c -> c.staleServed);
+        sum("safenet.answers.truncated", "UDP answers sent with TC because they did not fit", c -> c.truncated);
+        sum("safenet.upstream.coalesced", "queries that joined an identical in-flight upstream query", c -> c.coalesced);
+        sum("safenet.tcp.rejected", "TCP connections closed at accept because of the connection limit", c -> c.tcpRejected);
+        for (int r = 0; r < DnsConstants.RCODE_SLOTS; r++) {
+            int rcode = r;
+            FunctionCounter.builder("safenet.answers", all, l -> sumOf(l, c -> c.answersByRcode[rcode]))
+                    .description("answers sent, by rcode")
+                    .tag("rcode", RCODE_NAMES[r])
+                    .register(registry);
+        }
+    }
+
+    private void sum(String name, String description, ToLongFunction<LoopCounters> field) {
+        FunctionCounter.builder(name, all, l -> sumOf(l, field))
+                .description(description)
+                .register(registry);
+    }
+
+    private static double sumOf(List<LoopCounters> list, ToLongFunction<LoopCounters> field) {
+        long total = 0;
+        for (LoopCounters c : list) {
+            total += field.applyAsLong(c);
+        }
+        return total;
+    }
+
+    /** The calling thread's counters; on an event loop this is an array index, not a map lookup. */
+    public LoopCounters counters() {
+        return perThread.get();
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Upstream round-trip time, per upstream. */
+    public Timer upstreamLatency(String upstream) {
+        return Timer.builder("safenet.upstream.latency")
+                .description("time from sending a query upstream to its answer")
+                .tag("upstream", upstream)
+                .publishPercentileHistogram(false)
+                .register(registry);
+    }
+
+    /** Upstream failures, per upstream and reason (timeout, servfail, malformed, network). */
+    public Counter upstreamFailure(String upstream, String reason) {
+        return Counter.builder("safenet.upstream.failures")
+                .description("upstream attempts that failed, by reason")
+                .tag("upstream", upstream)
+                .tag("reason", reason)
+                .register(registry);
+    }
+
+    /** Queries sent upstream, per upstream and transport. */
+    public Counter upstreamQuery(String upstream, String transport) {
+        return Counter.builder("safenet.upstream.queries")
+                .description("queries sent to upstreams")
+                .tag("upstream", upstream)
+                .tag("transport", transport)
+                .register(registry);
+    }
+
+    /** Total of one rcode over all loops (for tests and the start-up summary). */
+    public long answers(int rcode) {
+        return (long) sumOf(all, c -> c.answersByRcode[rcode]);
+    }
+
+    public long cacheHits() {
+        return (long) sumOf(all, c -> c.cacheHits);
+    }
+}

@@ -1,0 +1,364 @@
+package org.safenet.dns.resolver.upstream;
+
+import static org.safenet.dns.resolver.wire.DnsConstants.*;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.cache.CachedResponse;
+import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.cache.UpstreamResponses;
+import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.wire.AnswerWriter;
+import org.safenet.dns.resolver.wire.ParsedQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends cache misses upstream and hands the answer (or the failure) to every query waiting on it.
+ *
+ * <p>Each exchange runs on the event loop of the query that started it: its upstream sockets are
+ * registered on that loop, so no state here is shared between threads except upstream health.
+ * Identical questions in flight on one loop share one upstream query (coalescing, CoreDNS
+ * singleflight). Every upstream query goes out on a fresh UDP socket (a kernel-chosen random
+ * port, connected so that the kernel drops datagrams from other addresses) with an ID from a
+ * CSPRNG, which together give the ~32 bits of entropy against spoofing that RFC 5452 asks for. A
+ * truncated answer is asked again over TCP.
+ */
+public final class Forwarder {
+    private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+
+    /** What a waiting query is told. Called on the exchange's event loop. */
+    public interface Callback {
+        void answered(CachedResponse response);
+
+        void failed();
+    }
+
+    private final UpstreamRouter router;
+    private final UpstreamSettings settings;
+    private final PacketCache cache;
+    private final Transports transports;
+    private final ResolverMetrics metrics;
+    private final LongSupplier clockMillis;
+    private final int ednsUdpSize;
+    private final FastThreadLocal<Map<String, Exchange>> inFlight = new FastThreadLocal<>() {
+        @Override
+        protected Map<String, Exchange> initialValue() {
+            return new HashMap<>();
+        }
+    };
+    private final FastThreadLocal<SecureRandom> random = new FastThreadLocal<>() {
+        @Override
+        protected SecureRandom initialValue() {
+            return new SecureRandom();
+        }
+    };
+
+    public Forwarder(
+            UpstreamRouter router,
+            UpstreamSettings settings,
+            PacketCache cache,
+            Transports transports,
+            ResolverMetrics metrics,
+            LongSupplier clockMillis,
+            int ednsUdpSize) {
+        this.router = router;
+        this.settings = settings;
+        this.cache = cache;
+        this.transports = transports;
+        this.metrics = metrics;
+        this.clockMillis = clockMillis;
+        this.ednsUdpSize = ednsUdpSize;
+    }
+
+    /**
+     * Resolves {@code q} upstream; {@code callback} hears the outcome on {@code loop}. Must be
+     * called on {@code loop}. {@code q} must be a detached copy: it is kept until the answer.
+     */
+    public void forward(ParsedQuery q, EventLoop loop, Callback callback) {
+        String key = key(q);
+        Map<String, Exchange> pending = inFlight.get();
+        Exchange existing = pending.get(key);
+        if (existing != null) {
+            existing.callbacks.add(callback);
+            metrics.counters().coalesced();
+            return;
+        }
+        Exchange ex = new Exchange(q, key, loop, router.candidates(q, System.nanoTime()));
+        ex.callbacks.add(callback);
+        pending.put(key, ex);
+        ex.nextAttempt();
+    }
+
+    private static String key(ParsedQuery q) {
+        return new String(q.name(), 0, q.nameLength(), StandardCharsets.ISO_8859_1)
+                + '/' + q.type() + '/' + q.qclass() + '/' + (q.dnssecOk() ? 'D' : '-') + (q.checkingDisabled() ? 'C' : '-');
+    }
+
+    /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
+    static void encodeQuery(ByteBuf out, int id, ParsedQuery q, int udpSize) {
+        int flags = FLAG_RD | (q.checkingDisabled() ? FLAG_CD : 0);
+        AnswerWriter.writeHeader(out, id, flags, 1, 0, 0, 1);
+        out.writeBytes(q.name(), 0, q.nameLength());
+        out.writeShort(q.type());
+        out.writeShort(q.qclass());
+        AnswerWriter.writeOpt(out, udpSize, 0, q.dnssecOk());
+    }
+
+    /** One question's journey through its candidate upstreams. Confined to {@link #loop}. */
+    private final class Exchange {
+        final ParsedQuery q;
+        final String key;
+        final EventLoop loop;
+        final List<UpstreamServer> candidates;
+        final List<Callback> callbacks = new ArrayList<>(1);
+        final int maxAttempts;
+        int attempts;
+        /** Bumped per attempt; a late event from an older attempt sees a different value and is ignored. */
+        int generation;
+        @Nullable UpstreamServer current;
+        @Nullable Channel channel;
+        @Nullable ScheduledFuture<?> timeout;
+        int queryId;
+        long sentNanos;
+        boolean finished;
+
+        Exchange(ParsedQuery q, String key, EventLoop loop, List<UpstreamServer> candidates) {
+            this.q = q;
+            this.key = key;
+            this.loop = loop;
+            this.candidates = candidates;
+            this.maxAttempts = Math.min(settings.attempts(), candidates.size());
+        }
+
+        void nextAttempt() {
+            if (attempts >= maxAttempts) {
+                finish(null);
+                return;
+            }
+            UpstreamServer server = candidates.get(attempts++);
+            current = server;
+            int gen = ++generation;
+            queryId = random.get().nextInt(0x10000);
+            server.udpQueries.increment();
+            Bootstrap b = new Bootstrap()
+                    .group(loop)
+                    .channel(transports.datagramChannel())
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65535))
+                    .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
+                            if (gen == generation) {
+                                onResponse(msg.content(), false);
+                            }
+                        }
+                    });
+            armTimeout(gen);
+            ChannelFuture f = b.connect(server.address());
+            channel = f.channel();
+            f.addListener(done -> {
+                if (gen != generation) {
+                    return;
+                }
+                if (!done.isSuccess()) {
+                    attemptFailed("network");
+                    return;
+                }
+                sendQuery(f.channel(), false, gen);
+            });
+        }
+
+        void retryOverTcp() {
+            UpstreamServer server = current;
+            if (server == null) {
+                return;
+            }
+            closeChannel();
+            int gen = ++generation;
+            server.tcpQueries.increment();
+            Bootstrap b = new Bootstrap()
+                    .group(loop)
+                    .channel(transports.socketChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.timeout().toMillis())
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline()
+                                    .addLast(new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2))
+                                    .addLast(new SimpleChannelInboundHandler<ByteBuf>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                                            if (gen == generation) {
+                                                onResponse(msg, true);
+                                            }
+                                        }
+                                    });
+                        }
+                    });
+            armTimeout(gen);
+            ChannelFuture f = b.connect(server.address());
+            channel = f.channel();
+            f.addListener(done -> {
+                if (gen != generation) {
+                    return;
+                }
+                if (!done.isSuccess()) {
+                    attemptFailed("network");
+                    return;
+                }
+                sendQuery(f.channel(), true, gen);
+            });
+        }
+
+        private void sendQuery(Channel ch, boolean tcp, int gen) {
+            ByteBufAllocator alloc = ch.alloc();
+            ByteBuf out = alloc.buffer(q.nameLength() + 40);
+            if (tcp) {
+                out.writeShort(0);
+            }
+            encodeQuery(out, queryId, q, ednsUdpSize);
+            if (tcp) {
+                out.setShort(0, out.readableBytes() - 2);
+            }
+            sentNanos = System.nanoTime();
+            ch.writeAndFlush(out).addListener(w -> {
+                if (!w.isSuccess() && gen == generation) {
+                    attemptFailed("network");
+                }
+            });
+        }
+
+        private void armTimeout(int gen) {
+            cancelTimeout();
+            timeout = loop.schedule(
+                    () -> {
+                        if (gen == generation && !finished) {
+                            attemptFailed("timeout");
+                        }
+                    },
+                    settings.timeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        void onResponse(ByteBuf content, boolean overTcp) {
+            UpstreamServer server = current;
+            if (finished || server == null) {
+                return;
+            }
+            UpstreamResponses.Decoded d =
+                    UpstreamResponses.decode(content, queryId, q, cache.seed(), cache.settings(), clockMillis.getAsLong());
+            switch (d.status()) {
+                case MISMATCH -> {
+                    // Not our answer (late, spoofed, or for another ID): keep waiting for the real one.
+                    metrics.upstreamFailure(server.toString(), "mismatch").increment();
+                    if (overTcp) {
+                        attemptFailed("mismatch");
+                    }
+                }
+                case MALFORMED -> attemptFailed("malformed");
+                case TRUNCATED -> {
+                    if (overTcp) {
+                        attemptFailed("malformed");
+                    } else {
+                        retryOverTcp();
+                    }
+                }
+                case OK -> {
+                    CachedResponse entry = d.entry();
+                    if (entry == null) {
+                        attemptFailed("malformed");
+                        return;
+                    }
+                    int rcode = entry.rcode();
+                    if (rcode != RCODE_NOERROR && rcode != RCODE_NXDOMAIN) {
+                        // SERVFAIL, REFUSED, ...: another upstream may do better (Unbound does the same).
+                        attemptFailed("rcode");
+                        return;
+                    }
+                    server.latency.record(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
+                    server.succeeded();
+                    if (d.cacheable()) {
+                        cache.store(entry);
+                    }
+                    finish(entry);
+                }
+            }
+        }
+
+        void attemptFailed(String reason) {
+            UpstreamServer server = current;
+            if (finished) {
+                return;
+            }
+            generation++;
+            closeChannel();
+            cancelTimeout();
+            if (server != null) {
+                server.failed(reason, System.nanoTime());
+                log.debug("upstream {} failed for {}: {}", server, q, reason);
+            }
+            nextAttempt();
+        }
+
+        void finish(@Nullable CachedResponse entry) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            generation++;
+            cancelTimeout();
+            closeChannel();
+            inFlight.get().remove(key, this);
+            for (Callback cb : callbacks) {
+                try {
+                    if (entry != null) {
+                        cb.answered(entry);
+                    } else {
+                        cb.failed();
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("answering a waiting query failed", e);
+                }
+            }
+        }
+
+        private void closeChannel() {
+            Channel ch = channel;
+            channel = null;
+            if (ch != null) {
+                ch.close();
+            }
+        }
+
+        private void cancelTimeout() {
+            ScheduledFuture<?> t = timeout;
+            timeout = null;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package org.safenet.dns.resolver.upstream;
+
+import java.time.Duration;
+import java.util.List;
+import org.safenet.dns.resolver.HostPort;
+
+/**
+ * Where cache misses go.
+ *
+ * @param servers default upstreams, tried in order, a failed one skipped until it recovers
+ * @param timeout how long to wait for one upstream before trying the next
+ * @param attempts how many upstreams one query may try before it gets SERVFAIL (or a stale answer)
+ * @param forwardZones per-domain upstreams; the most specific zone wins
+ */
+public record UpstreamSettings(
+        List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
+
+    public UpstreamSettings {
+        servers = List.copyOf(servers);
+        forwardZones = List.copyOf(forwardZones);
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("at least one upstream server is needed");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive");
+        }
+        if (attempts < 1) {
+            throw new IllegalArgumentException("attempts must be at least 1");
+        }
+    }
+
+    /**
+     * Queries at or below {@code zone} go to {@code servers}.
+     *
+     * @param zone a domain such as {@code school.local}
+     * @param servers its upstreams, tried in order
+     */
+    public record ForwardZone(String zone, List<HostPort> servers) {
+        public ForwardZone {
+            servers = List.copyOf(servers);
+            org.safenet.dns.resolver.wire.DnsNames.toWire(zone); // validates
+            if (servers.isEmpty()) {
+                throw new IllegalArgumentException("forward zone " + zone + " has no servers");
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package org.safenet.dns.resolver.wire;
+
+import java.util.Arrays;
+
+/**
+ * One query's header, question and EDNS facts, filled in place by {@link QueryParser}.
+ *
+ * <p>Mutable and reused: each event loop owns one instance, so parsing allocates nothing. The
+ * name is held twice in uncompressed wire form: lowercased (for the cache key and policy) and as
+ * the client wrote it (so an answer echoes the client's letter case, which 0x20-randomising
+ * clients check).
+ */
+public final class ParsedQuery {
+    int id;
+    int flags;
+    final byte[] name = new byte[DnsConstants.MAX_NAME_LENGTH];
+    final byte[] nameAsSent = new byte[DnsConstants.MAX_NAME_LENGTH];
+    int nameLength;
+    int labelCount;
+    int type;
+    int qclass;
+    /** True once the whole question was read, so an error answer can echo it. */
+    boolean questionRead;
+    boolean hasEdns;
+    int ednsVersion;
+    int udpSize;
+    boolean dnssecOk;
+
+    void reset() {
+        id = 0;
+        flags = 0;
+        nameLength = 0;
+        labelCount = 0;
+        type = 0;
+        qclass = 0;
+        questionRead = false;
+        hasEdns = false;
+        ednsVersion = 0;
+        udpSize = DnsConstants.CLASSIC_UDP_SIZE;
+        dnssecOk = false;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public int opcode() {
+        return (flags & DnsConstants.OPCODE_MASK) >>> 11;
+    }
+
+    public boolean recursionDesired() {
+        return (flags & DnsConstants.FLAG_RD) != 0;
+    }
+
+    public boolean checkingDisabled() {
+        return (flags & DnsConstants.FLAG_CD) != 0;
+    }
+
+    /** Lowercased wire-form name, valid in {@code [0, nameLength())}, ending with the root label. */
+    public byte[] name() {
+        return name;
+    }
+
+    /** The name as the client sent it (same length as {@link #name()}), for echoing its letter case. */
+    public byte[] nameAsSent() {
+        return nameAsSent;
+    }
+
+    public int nameLength() {
+        return nameLength;
+    }
+
+    public int labelCount() {
+        return labelCount;
+    }
+
+    public int type() {
+        return type;
+    }
+
+    public int qclass() {
+        return qclass;
+    }
+
+    public boolean questionRead() {
+        return questionRead;
+    }
+
+    public boolean hasEdns() {
+        return hasEdns;
+    }
+
+    public int ednsVersion() {
+        return ednsVersion;
+    }
+
+    /** The UDP payload size the client can take: 512 without EDNS, at least 512 with it. */
+    public int udpSize() {
+        return udpSize;
+    }
+
+    public boolean dnssecOk() {
+        return dnssecOk;
+    }
+
+    /** A detached copy, for the miss path where the query outlives the event loop's reused instance. */
+    public ParsedQuery copy() {
+        ParsedQuery c = new ParsedQuery();
+        c.id = id;
+        c.flags = flags;
+        System.arraycopy(name, 0, c.name, 0, nameLength);
+        System.arraycopy(nameAsSent, 0, c.nameAsSent, 0, nameLength);
+        c.nameLength = nameLength;
+        c.labelCount = labelCount;
+        c.type = type;
+        c.qclass = qclass;
+        c.questionRead = questionRead;
+        c.hasEdns = hasEdns;
+        c.ednsVersion = ednsVersion;
+        c.udpSize = udpSize;
+        c.dnssecOk = dnssecOk;
+        return c;
+    }
+
+    /** The name in presentation form (cold path: logs, tests). */
+    public String nameText() {
+        return DnsNames.toText(name, 0, nameLength);
+    }
+
+    @Override
+    public String toString() {
+        return "ParsedQuery{id=" + id + ", name=" + DnsNames.toText(nameAsSent, 0, nameLength) + ", type=" + type
+                + ", class=" + qclass + ", edns=" + hasEdns + ", udpSize=" + udpSize + ", do=" + dnssecOk + "}";
+    }
+
+    /** Test helper: the lowercased name bytes. */
+    byte[] nameBytes() {
+        return Arrays.copyOf(name, nameLength);
+    }
+}

@@ -1,0 +1,181 @@
+package org.safenet.dns.resolver.wire;
+
+import static org.safenet.dns.resolver.wire.DnsConstants.*;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Reads a query's header, its one question and its EDNS OPT record in place from a {@link ByteBuf}.
+ *
+ * <p>Only what the hot path needs is read; everything is bounds-checked against what remains, and
+ * the outcome is a {@link ParseResult}, never an exception (pdns CODING_GUIDELINES, "Dealing with
+ * untrusted data"). The header decision table follows Unbound's {@code worker_check_request}:
+ *
+ * <pre>
+ *   shorter than a header, or QR set          DROP     (never answer a response: loops, reflection)
+ *   opcode other than QUERY                   NOTIMP
+ *   TC set, QDCOUNT != 1, ANCOUNT or NSCOUNT  FORMERR
+ *   bad name, truncated question, bad OPT     FORMERR
+ *   EDNS version above 0                      BADVERS  (RFC 6891 §6.1.3)
+ * </pre>
+ *
+ * <p>Names may use compression pointers, which must point backwards past the header. A pointer
+ * back onto its own labels would loop, so the 255-octet name limit and a hop limit end every walk.
+ */
+public final class QueryParser {
+    private QueryParser() {}
+
+    /** More pointers than a 255-octet name can have labels means a crafted packet. */
+    private static final int MAX_POINTER_HOPS = 127;
+
+    public static ParseResult parse(ByteBuf packet, ParsedQuery q) {
+        q.reset();
+        int base = packet.readerIndex();
+        int length = packet.readableBytes();
+        if (length < HEADER_LENGTH) {
+            return ParseResult.DROP;
+        }
+        q.id = packet.getUnsignedShort(base);
+        q.flags = packet.getUnsignedShort(base + 2);
+        if ((q.flags & FLAG_QR) != 0) {
+            return ParseResult.DROP;
+        }
+        if (q.opcode() != OPCODE_QUERY) {
+            return ParseResult.NOTIMP;
+        }
+        int qdcount = packet.getUnsignedShort(base + 4);
+        int ancount = packet.getUnsignedShort(base + 6);
+        int nscount = packet.getUnsignedShort(base + 8);
+        int arcount = packet.getUnsignedShort(base + 10);
+        if ((q.flags & FLAG_TC) != 0 || qdcount != 1 || ancount != 0 || nscount != 0) {
+            return ParseResult.FORMERR;
+        }
+        int end = base + length;
+        int pos = readName(packet, base, base + HEADER_LENGTH, end, q);
+        if (pos < 0 || pos + 4 > end) {
+            return ParseResult.FORMERR;
+        }
+        q.type = packet.getUnsignedShort(pos);
+        q.qclass = packet.getUnsignedShort(pos + 2);
+        pos += 4;
+        q.questionRead = true;
+        for (int i = 0; i < arcount; i++) {
+            pos = readAdditional(packet, pos, end, q);
+            if (pos < 0) {
+                return ParseResult.FORMERR;
+            }
+        }
+        if (q.hasEdns && q.ednsVersion > 0) {
+            return ParseResult.BADVERS;
+        }
+        return ParseResult.OK;
+    }
+
+    /**
+     * Reads the question name into {@code q}, following backward pointers. Returns the offset just
+     * after the name as it stands in the packet, or -1 if the name is malformed.
+     */
+    private static int readName(ByteBuf p, int base, int pos, int end, ParsedQuery q) {
+        int out = 0;
+        int labels = 0;
+        int after = -1;
+        int hops = 0;
+        while (true) {
+            if (pos >= end) {
+                return -1;
+            }
+            int len = p.getUnsignedByte(pos);
+            if ((len & 0xC0) == 0xC0) {
+                if (pos + 1 >= end || ++hops > MAX_POINTER_HOPS) {
+                    return -1;
+                }
+                int target = base + (((len & 0x3F) << 8) | p.getUnsignedByte(pos + 1));
+                // Strictly backwards, and past the header: a name cannot live inside the header.
+                if (target >= pos || target < base + HEADER_LENGTH) {
+                    return -1;
+                }
+                if (after < 0) {
+                    after = pos + 2;
+                }
+                pos = target;
+                continue;
+            }
+            if ((len & 0xC0) != 0) {
+                return -1; // 0x40 / 0x80: extended label types (RFC 6891 §5), not supported
+            }
+            if (len == 0) {
+                if (out + 1 > MAX_NAME_LENGTH) {
+                    return -1;
+                }
+                q.name[out] = 0;
+                q.nameAsSent[out] = 0;
+                q.nameLength = out + 1;
+                q.labelCount = labels;
+                return after >= 0 ? after : pos + 1;
+            }
+            if (pos + 1 + len > end || out + 1 + len + 1 > MAX_NAME_LENGTH) {
+                return -1;
+            }
+            q.name[out] = (byte) len;
+            q.nameAsSent[out] = (byte) len;
+            out++;
+            for (int i = 1; i <= len; i++) {
+                byte b = p.getByte(pos + i);
+                q.nameAsSent[out] = b;
+                q.name[out] = DnsNames.lower(b);
+                out++;
+            }
+            labels++;
+            pos += len + 1;
+        }
+    }
+
+    /** Reads one additional-section record, noting EDNS facts if it is an OPT. Returns next offset or -1. */
+    private static int readAdditional(ByteBuf p, int pos, int end, ParsedQuery q) {
+        int nameStart = pos;
+        pos = skipName(p, pos, end);
+        if (pos < 0 || pos + 10 > end) {
+            return -1;
+        }
+        int type = p.getUnsignedShort(pos);
+        int rdlength = p.getUnsignedShort(pos + 8);
+        int next = pos + 10 + rdlength;
+        if (next > end) {
+            return -1;
+        }
+        if (type == TYPE_OPT) {
+            // RFC 6891 §6.1.1: one OPT only, owned by the root name.
+            if (q.hasEdns || pos != nameStart + 1 || p.getByte(nameStart) != 0) {
+                return -1;
+            }
+            q.hasEdns = true;
+            q.udpSize = Math.max(CLASSIC_UDP_SIZE, p.getUnsignedShort(pos + 2));
+            q.ednsVersion = p.getUnsignedByte(pos + 5);
+            q.dnssecOk = (p.getUnsignedShort(pos + 6) & EDNS_DO) != 0;
+        }
+        return next;
+    }
+
+    /** Skips a possibly compressed name without following pointers. Returns next offset or -1. */
+    public static int skipName(ByteBuf p, int pos, int end) {
+        int total = 0;
+        while (pos < end) {
+            int len = p.getUnsignedByte(pos);
+            if ((len & 0xC0) == 0xC0) {
+                return pos + 2 <= end ? pos + 2 : -1;
+            }
+            if ((len & 0xC0) != 0) {
+                return -1;
+            }
+            total += len + 1;
+            if (total > MAX_NAME_LENGTH) {
+                return -1;
+            }
+            pos += len + 1;
+            if (len == 0) {
+                return pos;
+            }
+        }
+        return -1;
+    }
+}

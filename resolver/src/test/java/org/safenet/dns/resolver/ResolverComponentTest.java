@@ -1,0 +1,263 @@
+package org.safenet.dns.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
+import org.safenet.dns.testkit.DnsProbe;
+import org.safenet.dns.testkit.FakeClock;
+import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/** The whole resolver over real loopback sockets, against scripted upstreams; dnsjava as the client. */
+class ResolverComponentTest {
+    private final FakeClock clock = new FakeClock();
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    private ScriptedAuthServer upstream;
+
+    @BeforeEach
+    void startUpstream() throws IOException {
+        upstream = authServer();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeAfter.reversed()) {
+            c.close();
+        }
+    }
+
+    private ScriptedAuthServer authServer() throws IOException {
+        ScriptedAuthServer s = ScriptedAuthServer.start()
+                .add("example.com. 3600 IN SOA ns.example.com. host.example.com. 1 7200 900 86400 60")
+                .add("www.example.com. 300 IN A 192.0.2.10")
+                .add("www.example.com. 300 IN AAAA 2001:db8::10");
+        closeAfter.add(s);
+        return s;
+    }
+
+    private static ResolverSettings settings(List<String> upstreams, List<ForwardZone> zones, List<String> allow, Duration timeout) {
+        return new ResolverSettings(
+                new ResolverSettings.ServerSettings(List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100),
+                new UpstreamSettings(upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(), timeout, 3, zones),
+                new ResolverSettings.AccessSettings(allow.stream().map(CidrPrefix::parse).toList()),
+                CacheSettings.defaults());
+    }
+
+    private DnsProbe start(ResolverSettings s) throws InterruptedException {
+        Resolver r = new Resolver(s, new SimpleMeterRegistry(), clock);
+        closeAfter.add(r);
+        InetSocketAddress at = r.start().getFirst();
+        return new DnsProbe(at);
+    }
+
+    private DnsProbe startDefault() throws InterruptedException {
+        return start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+    }
+
+    @Test
+    void udpAndTcp_forwardedAnswer_reachesClient() throws Exception {
+        DnsProbe probe = startDefault();
+        Message udp = probe.udp("www.example.com.", Type.A);
+        assertThat(udp.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(DnsProbe.firstAnswer(udp)).isEqualTo("192.0.2.10");
+        assertThat(udp.getOPT()).isNotNull();
+        assertThat(udp.getOPT().getPayloadSize()).isEqualTo(1232);
+        Message tcp = probe.tcp("www.example.com.", Type.AAAA);
+        assertThat(DnsProbe.firstAnswer(tcp)).isEqualTo("2001:db8:0:0:0:0:0:10");
+    }
+
+    @Test
+    void secondQuery_isServedFromCacheWithDecrementedTtl() throws Exception {
+        DnsProbe probe = startDefault();
+        probe.udp("www.example.com.", Type.A);
+        int before = upstream.queries();
+        clock.advance(Duration.ofSeconds(42));
+        Message m = probe.udp("WWW.EXAMPLE.COM.", Type.A);
+        assertThat(upstream.queries()).isEqualTo(before);
+        assertThat(m.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(258);
+        assertThat(m.getQuestion().getName().toString()).isEqualTo("WWW.EXAMPLE.COM.");
+    }
+
+    @Test
+    void nxdomain_isCachedNegatively() throws Exception {
+        DnsProbe probe = startDefault();
+        assertThat(probe.udp("missing.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        int before = upstream.queries();
+        clock.advance(Duration.ofSeconds(30));
+        Message again = probe.udp("missing.example.com.", Type.A);
+        assertThat(again.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(again.getSection(Section.AUTHORITY).getFirst().getTTL()).isEqualTo(30);
+        assertThat(upstream.queries()).isEqualTo(before);
+        clock.advance(Duration.ofSeconds(31));
+        probe.udp("missing.example.com.", Type.A);
+        assertThat(upstream.queries()).as("asked again once the SOA minimum ran out").isEqualTo(before + 1);
+    }
+
+    @Test
+    void clientOutsideAcl_isRefused() throws Exception {
+        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), List.of("192.0.2.0/24"), Duration.ofSeconds(2)));
+        Message m = probe.udp("www.example.com.", Type.A);
+        assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
+        assertThat(upstream.queries()).isZero();
+    }
+
+    @Test
+    void garbage_getsFormerrOrNothing() throws Exception {
+        DnsProbe probe = startDefault();
+        byte[] garbage = {0x12, 0x34, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0, 1, 2, 3};
+        byte[] answer = probe.udpRaw(garbage);
+        assertThat(answer).isNotNull();
+        Message m = new Message(answer);
+        assertThat(m.getHeader().getID()).isEqualTo(0x1234);
+        assertThat(m.getRcode()).isEqualTo(Rcode.FORMERR);
+        assertThat(probe.udpRaw(new byte[] {1, 2, 3}, 300)).as("no header: dropped").isNull();
+        // The listener survived both.
+        assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
+    }
+
+    @Test
+    void silentUpstream_givesServfail() throws Exception {
+        upstream.mode(ScriptedAuthServer.Mode.SILENT);
+        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.SERVFAIL);
+    }
+
+    @Test
+    void deadFirstUpstream_failsOverToSecond() throws Exception {
+        ScriptedAuthServer second = authServer();
+        upstream.mode(ScriptedAuthServer.Mode.SILENT);
+        DnsProbe probe = start(settings(List.of(upstream.hostPort(), second.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        for (int i = 0; i < 5; i++) {
+            Message m = probe.udp("q" + i + ".example.com.", Type.A);
+            assertThat(m.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        }
+        assertThat(second.queries()).isEqualTo(5);
+        assertThat(upstream.queries()).as("marked down after 3 failures, then skipped").isEqualTo(3);
+    }
+
+    @Test
+    void servfailUpstream_failsOverToSecond() throws Exception {
+        ScriptedAuthServer second = authServer();
+        upstream.mode(ScriptedAuthServer.Mode.SERVFAIL);
+        DnsProbe probe = start(settings(List.of(upstream.hostPort(), second.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+    }
+
+    @Test
+    void upstreamDown_servesStaleAnswer() throws Exception {
+        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        probe.udp("www.example.com.", Type.A);
+        clock.advance(Duration.ofSeconds(301));
+        upstream.mode(ScriptedAuthServer.Mode.SILENT);
+        Message m = probe.udp("www.example.com.", Type.A);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(DnsProbe.firstAnswer(m)).isEqualTo("192.0.2.10");
+        assertThat(m.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(30);
+    }
+
+    @Test
+    void truncatedUpstreamAnswer_isRetriedOverTcp() throws Exception {
+        upstream.truncateUdp(true);
+        DnsProbe probe = startDefault();
+        Message m = probe.udp("www.example.com.", Type.A);
+        assertThat(DnsProbe.firstAnswer(m)).isEqualTo("192.0.2.10");
+        assertThat(upstream.udpQueries()).isEqualTo(1);
+        assertThat(upstream.tcpQueries()).isEqualTo(1);
+    }
+
+    @Test
+    void bigAnswer_isTruncatedForSmallUdpClient_andWholeOverTcp() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            upstream.add("big.example.com. 300 IN TXT \"" + "y".repeat(100) + i + "\"");
+        }
+        DnsProbe probe = startDefault();
+        Message small = probe.udp(DnsProbe.query("big.example.com.", Type.TXT, 0));
+        assertThat(DnsProbe.truncated(small)).isTrue();
+        Message tcp = probe.tcp("big.example.com.", Type.TXT);
+        assertThat(DnsProbe.truncated(tcp)).isFalse();
+        assertThat(tcp.getSection(Section.ANSWER)).hasSize(12);
+    }
+
+    @Test
+    void identicalQueriesInFlight_shareOneUpstreamQuery() throws Exception {
+        upstream.delayMillis(300);
+        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(3)));
+        // One TCP connection carries all: they land on one event loop, where coalescing happens.
+        List<CompletableFuture<Message>> answers = new ArrayList<>();
+        try (var conn = new PipelinedTcp(probe)) {
+            for (int i = 0; i < 5; i++) {
+                answers.add(conn.send(DnsProbe.query("www.example.com.", Type.A, 0)));
+            }
+            for (CompletableFuture<Message> f : answers) {
+                assertThat(DnsProbe.firstAnswer(f.get())).isEqualTo("192.0.2.10");
+            }
+        }
+        assertThat(upstream.queries()).isEqualTo(1);
+    }
+
+    @Test
+    void forwardZone_goesToItsOwnUpstream() throws Exception {
+        ScriptedAuthServer school = ScriptedAuthServer.start()
+                .add("school.local. 3600 IN SOA ns.school.local. h.school.local. 1 7200 900 86400 60")
+                .add("printer.school.local. 60 IN A 10.0.0.99");
+        closeAfter.add(school);
+        DnsProbe probe = start(settings(List.of(upstream.hostPort()),
+                List.of(new ForwardZone("school.local", List.of(HostPort.parse(school.hostPort(), 53)))),
+                ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        assertThat(DnsProbe.firstAnswer(probe.udp("PRINTER.school.local.", Type.A))).isEqualTo("10.0.0.99");
+        assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+        assertThat(school.queries()).isEqualTo(1);
+        assertThat(upstream.queries()).isEqualTo(1);
+    }
+
+    @Test
+    void anyQuery_getsRfc8482Answer() throws Exception {
+        DnsProbe probe = startDefault();
+        Message m = probe.udp("www.example.com.", Type.ANY);
+        assertThat(m.getSection(Section.ANSWER)).hasSize(1);
+        assertThat(m.getSection(Section.ANSWER).getFirst().getType()).isEqualTo(Type.HINFO);
+        assertThat(upstream.queries()).isZero();
+    }
+
+    @Test
+    void ednsVersion1_getsBadvers() throws Exception {
+        DnsProbe probe = startDefault();
+        Message q = DnsProbe.query("www.example.com.", Type.A, 0);
+        q.addRecord(new org.xbill.DNS.OPTRecord(1232, 0, 1, 0), Section.ADDITIONAL);
+        Message m = probe.udp(q);
+        assertThat(m.getRcode()).isEqualTo(Rcode.BADVERS);
+    }
+
+    @Test
+    void upstreamQuery_hasRandomIdAndAsksRecursion() throws Exception {
+        DnsProbe probe = startDefault();
+        for (int i = 0; i < 4; i++) {
+            Message q = DnsProbe.query("r" + i + ".example.com.", Type.A, 1232);
+            q.getHeader().setID(7);
+            probe.udp(q);
+        }
+        await().until(() -> upstream.received().size() == 4);
+        assertThat(upstream.received()).allSatisfy(m -> assertThat(m.getHeader().getFlag(Flags.RD)).isTrue());
+        assertThat(upstream.received().stream().map(m -> m.getHeader().getID()).distinct().count())
+                .as("IDs are not the client's and (almost surely) not repeated").isGreaterThan(2);
+    }
+}

@@ -1,0 +1,183 @@
+package org.safenet.dns.resolver.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.safenet.dns.testkit.DnsProbe;
+import org.safenet.dns.testkit.SharedData;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+class QueryParserTest {
+    private final ParsedQuery q = new ParsedQuery();
+
+    private ParseResult parse(byte[] wire) {
+        ByteBuf b = Unpooled.wrappedBuffer(wire);
+        try {
+            return QueryParser.parse(b, q);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void parse_mixedCaseQuery_lowercasesNameAndKeepsClientCase() {
+        Message m = DnsProbe.query("WwW.ExAmple.COM.", Type.AAAA, 0);
+        m.getHeader().setID(0xBEEF);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.id()).isEqualTo(0xBEEF);
+        assertThat(q.nameText()).isEqualTo("www.example.com.");
+        assertThat(DnsNames.toText(q.nameAsSent(), 0, q.nameLength())).isEqualTo("WwW.ExAmple.COM.");
+        assertThat(q.labelCount()).isEqualTo(3);
+        assertThat(q.type()).isEqualTo(Type.AAAA);
+        assertThat(q.qclass()).isEqualTo(1);
+        assertThat(q.hasEdns()).isFalse();
+        assertThat(q.udpSize()).isEqualTo(512);
+        assertThat(q.recursionDesired()).isTrue();
+    }
+
+    @Test
+    void parse_ednsWithDo_readsSizeAndDoBit() {
+        Message m = DnsProbe.query("example.com.", Type.A, 0);
+        m.addRecord(new OPTRecord(4096, 0, 0, Flags.DO), Section.ADDITIONAL);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.hasEdns()).isTrue();
+        assertThat(q.udpSize()).isEqualTo(4096);
+        assertThat(q.dnssecOk()).isTrue();
+    }
+
+    @Test
+    void parse_ednsSizeBelow512_isRaisedTo512() {
+        Message m = DnsProbe.query("example.com.", Type.A, 100);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.udpSize()).isEqualTo(512);
+    }
+
+    @Test
+    void parse_rootName_isOneOctet() {
+        Message m = DnsProbe.query(".", Type.NS, 0);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.nameLength()).isEqualTo(1);
+        assertThat(q.labelCount()).isZero();
+        assertThat(q.nameText()).isEqualTo(".");
+    }
+
+    @Test
+    void parse_ednsVersion1_isBadvers() {
+        Message m = DnsProbe.query("example.com.", Type.A, 0);
+        m.addRecord(new OPTRecord(1232, 0, 1, 0), Section.ADDITIONAL);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.BADVERS);
+        assertThat(q.questionRead()).isTrue();
+    }
+
+    static Stream<Arguments> malformed() {
+        byte[] okQuestion = concat(new byte[] {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0}, new byte[] {0, 1, 0, 1});
+        byte[] longName = new byte[260];
+        for (int i = 0; i < 256; i += 4) {
+            longName[i] = 3;
+            longName[i + 1] = 'a';
+            longName[i + 2] = 'b';
+            longName[i + 3] = 'c';
+        }
+        longName[256] = 0;
+        byte[] label64 = new byte[66];
+        label64[0] = 64;
+        java.util.Arrays.fill(label64, 1, 65, (byte) 'x');
+        byte[] label63 = new byte[65];
+        label63[0] = 63;
+        java.util.Arrays.fill(label63, 1, 64, (byte) 'x');
+        byte[] secondOpt = {0, 0, 41, 4, (byte) 0xD0, 0, 0, 0, 0, 0, 0};
+        return Stream.of(
+                new Arguments("empty packet", new byte[0], ParseResult.DROP),
+                new Arguments("eleven octets", new byte[11], ParseResult.DROP),
+                new Arguments("a response (QR set)", withFlags(header(1, 0, 0, 0), 0x8100, okQuestion), ParseResult.DROP),
+                new Arguments("opcode NOTIFY", withFlags(header(1, 0, 0, 0), Opcode.NOTIFY << 11, okQuestion), ParseResult.NOTIMP),
+                new Arguments("opcode 7 (unassigned)", withFlags(header(1, 0, 0, 0), 7 << 11, okQuestion), ParseResult.NOTIMP),
+                new Arguments("no question", header(0, 0, 0, 0), ParseResult.FORMERR),
+                new Arguments("two questions", concat(header(2, 0, 0, 0), okQuestion, okQuestion), ParseResult.FORMERR),
+                new Arguments("answer records in a query", concat(header(1, 1, 0, 0), okQuestion), ParseResult.FORMERR),
+                new Arguments("TC set in a query", withFlags(header(1, 0, 0, 0), 0x0300, okQuestion), ParseResult.FORMERR),
+                new Arguments("question cut short", concat(header(1, 0, 0, 0), new byte[] {7, 'e', 'x'}), ParseResult.FORMERR),
+                new Arguments("no qtype/qclass", concat(header(1, 0, 0, 0), new byte[] {1, 'a', 0, 0}), ParseResult.FORMERR),
+                new Arguments("name over 255 octets", concat(header(1, 0, 0, 0), longName, new byte[] {0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("label of 64 octets", concat(header(1, 0, 0, 0), label64, new byte[] {0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("pointer to itself (loop)", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 12, 0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("labels then pointer back onto them (loop)", concat(header(1, 0, 0, 0), new byte[] {1, 'a', (byte) 0xC0, 12, 0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("pointer forwards", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 20, 0, 1, 0, 1, 0, 0, 1, 'a', 0}), ParseResult.FORMERR),
+                new Arguments("pointer into the header", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 2, 0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("extended label type 0x40", concat(header(1, 0, 0, 0), new byte[] {0x41, 'a', 0, 0, 1, 0, 1}), ParseResult.FORMERR),
+                new Arguments("ARCOUNT larger than the records", concat(header(1, 0, 0, 1), okQuestion), ParseResult.FORMERR),
+                new Arguments("two OPT records", concat(header(1, 0, 0, 2), okQuestion, secondOpt, secondOpt), ParseResult.FORMERR),
+                new Arguments("OPT rdata past the end", concat(header(1, 0, 0, 1), okQuestion, new byte[] {0, 0, 41, 4, (byte) 0xD0, 0, 0, 0, 0, 0, 9}), ParseResult.FORMERR),
+                new Arguments("63-octet label is fine", concat(header(1, 0, 0, 0), label63, new byte[] {0, 1, 0, 1}), ParseResult.OK));
+    }
+
+    record Arguments(String name, byte[] packet, ParseResult expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformed")
+    void parse_malformedPacket_returnsStatusWithoutThrowing(Arguments c) {
+        assertThat(parse(c.packet())).isEqualTo(c.expected());
+    }
+
+    /** BIND's own fuzz corpus (MPL-2.0, ../shared/data/fuzz): every seed parses to a status, none throws. */
+    @Test
+    void parse_bindFuzzCorpus_neverThrows() throws IOException {
+        Path dir = SharedData.path("fuzz/bind9/dns_message_parse.in");
+        List<Path> seeds;
+        try (Stream<Path> s = Files.list(dir)) {
+            seeds = s.toList();
+        }
+        assertThat(seeds).hasSizeGreaterThan(100);
+        int ok = 0;
+        for (Path seed : seeds) {
+            if (parse(Files.readAllBytes(seed)) == ParseResult.OK) {
+                ok++;
+            }
+        }
+        // The corpus mixes queries and responses; some real queries must come through as OK.
+        assertThat(ok).isPositive();
+    }
+
+    static byte[] header(int qd, int an, int ns, int ar) {
+        return new byte[] {0x12, 0x34, 0x01, 0x00, 0, (byte) qd, 0, (byte) an, 0, (byte) ns, 0, (byte) ar};
+    }
+
+    static byte[] withFlags(byte[] header, int flags, byte[] rest) {
+        header[2] = (byte) (flags >>> 8);
+        header[3] = (byte) flags;
+        return concat(header, rest);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        int n = 0;
+        for (byte[] p : parts) {
+            n += p.length;
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (byte[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}
