@@ -58,9 +58,11 @@ public record HostPort(InetAddress address, int port) {
     }
 
     private static InetAddress literal(String host, String text) {
-        boolean looksLiteral = host.indexOf(':') >= 0 || (!host.isEmpty() && host.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+        boolean looksLiteral = host.indexOf(':') >= 0
+                || (!host.isEmpty() && host.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
         if (!looksLiteral) {
-            throw new IllegalArgumentException("'" + text + "' is not an IP address (host names are not accepted here)");
+            throw new IllegalArgumentException(
+                    "'" + text + "' is not an IP address (host names are not accepted here)");
         }
         try {
             return InetAddress.getByName(host);
@@ -75,7 +77,7 @@ public record HostPort(InetAddress address, int port) {
 
     @Override
     public String toString() {
-        String h = address.getHostAddress();
+        String h = io.netty.util.NetUtil.toAddressString(address);
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port;
     }
 }

@@ -32,7 +32,8 @@ public final class Resolver implements AutoCloseable {
         this(settings, registry, clockMillis, Transports.best());
     }
 
-    public Resolver(ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis, Transports transports) {
+    public Resolver(
+            ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis, Transports transports) {
         this.settings = settings;
         this.transports = transports;
         this.metrics = new ResolverMetrics(registry);
@@ -40,8 +41,7 @@ public final class Resolver implements AutoCloseable {
         registry.gauge("safenet.cache.entries", cache, PacketCache::size);
         int edns = settings.server().ednsUdpSize();
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
-        Forwarder forwarder =
-                new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
+        Forwarder forwarder = new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         QueryPipeline pipeline = new QueryPipeline(acl, cache, forwarder, metrics, clockMillis, edns);
         this.group = transports.newGroup(settings.server().effectiveThreads());

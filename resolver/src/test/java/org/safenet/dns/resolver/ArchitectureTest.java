@@ -33,7 +33,10 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(
-                        "org.safenet.dns.blocklist..", "org.safenet.dns.admin..", "org.safenet.dns.appliance..", "org.safenet.dns.bench..")
+                        "org.safenet.dns.blocklist..",
+                        "org.safenet.dns.admin..",
+                        "org.safenet.dns.appliance..",
+                        "org.safenet.dns.bench..")
                 .check(RESOLVER);
     }
 
@@ -52,7 +55,10 @@ class ArchitectureTest {
     void hotPath_usesNoStreams() {
         noClasses()
                 .that()
-                .resideInAnyPackage("org.safenet.dns.resolver.wire..", "org.safenet.dns.resolver.pipeline..", "org.safenet.dns.resolver.cache..")
+                .resideInAnyPackage(
+                        "org.safenet.dns.resolver.wire..",
+                        "org.safenet.dns.resolver.pipeline..",
+                        "org.safenet.dns.resolver.cache..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("java.util.stream..")

@@ -54,11 +54,15 @@ class ResolverComponentTest {
         return s;
     }
 
-    private static ResolverSettings settings(List<String> upstreams, List<ForwardZone> zones, List<String> allow, Duration timeout) {
+    private static ResolverSettings settings(
+            List<String> upstreams, List<ForwardZone> zones, List<String> allow, Duration timeout) {
         return new ResolverSettings(
-                new ResolverSettings.ServerSettings(List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100),
-                new UpstreamSettings(upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(), timeout, 3, zones),
-                new ResolverSettings.AccessSettings(allow.stream().map(CidrPrefix::parse).toList()),
+                new ResolverSettings.ServerSettings(
+                        List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100),
+                new UpstreamSettings(
+                        upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(), timeout, 3, zones),
+                new ResolverSettings.AccessSettings(
+                        allow.stream().map(CidrPrefix::parse).toList()),
                 CacheSettings.defaults());
     }
 
@@ -70,7 +74,8 @@ class ResolverComponentTest {
     }
 
     private DnsProbe startDefault() throws InterruptedException {
-        return start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        return start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
     }
 
     @Test
@@ -109,12 +114,15 @@ class ResolverComponentTest {
         assertThat(upstream.queries()).isEqualTo(before);
         clock.advance(Duration.ofSeconds(31));
         probe.udp("missing.example.com.", Type.A);
-        assertThat(upstream.queries()).as("asked again once the SOA minimum ran out").isEqualTo(before + 1);
+        assertThat(upstream.queries())
+                .as("asked again once the SOA minimum ran out")
+                .isEqualTo(before + 1);
     }
 
     @Test
     void clientOutsideAcl_isRefused() throws Exception {
-        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), List.of("192.0.2.0/24"), Duration.ofSeconds(2)));
+        DnsProbe probe = start(
+                settings(List.of(upstream.hostPort()), List.of(), List.of("192.0.2.0/24"), Duration.ofSeconds(2)));
         Message m = probe.udp("www.example.com.", Type.A);
         assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
         assertThat(upstream.queries()).isZero();
@@ -129,7 +137,9 @@ class ResolverComponentTest {
         Message m = new Message(answer);
         assertThat(m.getHeader().getID()).isEqualTo(0x1234);
         assertThat(m.getRcode()).isEqualTo(Rcode.FORMERR);
-        assertThat(probe.udpRaw(new byte[] {1, 2, 3}, 300)).as("no header: dropped").isNull();
+        assertThat(probe.udpRaw(new byte[] {1, 2, 3}, 300))
+                .as("no header: dropped")
+                .isNull();
         // The listener survived both.
         assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
     }
@@ -137,7 +147,8 @@ class ResolverComponentTest {
     @Test
     void silentUpstream_givesServfail() throws Exception {
         upstream.mode(ScriptedAuthServer.Mode.SILENT);
-        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
         assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.SERVFAIL);
     }
 
@@ -145,26 +156,37 @@ class ResolverComponentTest {
     void deadFirstUpstream_failsOverToSecond() throws Exception {
         ScriptedAuthServer second = authServer();
         upstream.mode(ScriptedAuthServer.Mode.SILENT);
-        DnsProbe probe = start(settings(List.of(upstream.hostPort(), second.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort(), second.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofMillis(200)));
         for (int i = 0; i < 5; i++) {
             Message m = probe.udp("q" + i + ".example.com.", Type.A);
             assertThat(m.getRcode()).isEqualTo(Rcode.NXDOMAIN);
         }
         assertThat(second.queries()).isEqualTo(5);
-        assertThat(upstream.queries()).as("marked down after 3 failures, then skipped").isEqualTo(3);
+        assertThat(upstream.queries())
+                .as("marked down after 3 failures, then skipped")
+                .isEqualTo(3);
     }
 
     @Test
     void servfailUpstream_failsOverToSecond() throws Exception {
         ScriptedAuthServer second = authServer();
         upstream.mode(ScriptedAuthServer.Mode.SERVFAIL);
-        DnsProbe probe = start(settings(List.of(upstream.hostPort(), second.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort(), second.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2)));
         assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
     }
 
     @Test
     void upstreamDown_servesStaleAnswer() throws Exception {
-        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(200)));
         probe.udp("www.example.com.", Type.A);
         clock.advance(Duration.ofSeconds(301));
         upstream.mode(ScriptedAuthServer.Mode.SILENT);
@@ -200,7 +222,8 @@ class ResolverComponentTest {
     @Test
     void identicalQueriesInFlight_shareOneUpstreamQuery() throws Exception {
         upstream.delayMillis(300);
-        DnsProbe probe = start(settings(List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(3)));
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(3)));
         // One TCP connection carries all: they land on one event loop, where coalescing happens.
         List<CompletableFuture<Message>> answers = new ArrayList<>();
         try (var conn = new PipelinedTcp(probe)) {
@@ -220,10 +243,13 @@ class ResolverComponentTest {
                 .add("school.local. 3600 IN SOA ns.school.local. h.school.local. 1 7200 900 86400 60")
                 .add("printer.school.local. 60 IN A 10.0.0.99");
         closeAfter.add(school);
-        DnsProbe probe = start(settings(List.of(upstream.hostPort()),
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()),
                 List.of(new ForwardZone("school.local", List.of(HostPort.parse(school.hostPort(), 53)))),
-                ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
-        assertThat(DnsProbe.firstAnswer(probe.udp("PRINTER.school.local.", Type.A))).isEqualTo("10.0.0.99");
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2)));
+        assertThat(DnsProbe.firstAnswer(probe.udp("PRINTER.school.local.", Type.A)))
+                .isEqualTo("10.0.0.99");
         assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
         assertThat(school.queries()).isEqualTo(1);
         assertThat(upstream.queries()).isEqualTo(1);
@@ -256,8 +282,13 @@ class ResolverComponentTest {
             probe.udp(q);
         }
         await().until(() -> upstream.received().size() == 4);
-        assertThat(upstream.received()).allSatisfy(m -> assertThat(m.getHeader().getFlag(Flags.RD)).isTrue());
-        assertThat(upstream.received().stream().map(m -> m.getHeader().getID()).distinct().count())
-                .as("IDs are not the client's and (almost surely) not repeated").isGreaterThan(2);
+        assertThat(upstream.received())
+                .allSatisfy(m -> assertThat(m.getHeader().getFlag(Flags.RD)).isTrue());
+        assertThat(upstream.received().stream()
+                        .map(m -> m.getHeader().getID())
+                        .distinct()
+                        .count())
+                .as("IDs are not the client's and (almost surely) not repeated")
+                .isGreaterThan(2);
     }
 }

@@ -24,7 +24,8 @@ public final class SharedData {
             }
             dir = dir.getParent();
         }
-        throw new IllegalStateException("no shared/data folder above " + Path.of("").toAbsolutePath()
-                + ": the tests read real data sets from ../shared/data beside the checkout");
+        throw new IllegalStateException(
+                "no shared/data folder above " + Path.of("").toAbsolutePath()
+                        + ": the tests read real data sets from ../shared/data beside the checkout");
     }
 }

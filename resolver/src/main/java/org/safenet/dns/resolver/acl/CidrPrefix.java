@@ -33,8 +33,10 @@ public record CidrPrefix(byte[] network, int length) {
         String t = text.trim();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        if (addr.isEmpty() || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-            throw new IllegalArgumentException("not an IP prefix: '" + text + "' (expected e.g. 10.0.0.0/8 or fd00::/8)");
+        if (addr.isEmpty()
+                || !(addr.indexOf(':') >= 0 || addr.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            throw new IllegalArgumentException(
+                    "not an IP prefix: '" + text + "' (expected e.g. 10.0.0.0/8 or fd00::/8)");
         }
         byte[] bytes;
         try {
@@ -79,7 +81,7 @@ public record CidrPrefix(byte[] network, int length) {
     @Override
     public String toString() {
         try {
-            return InetAddress.getByAddress(network).getHostAddress() + "/" + length;
+            return io.netty.util.NetUtil.toAddressString(InetAddress.getByAddress(network)) + "/" + length;
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }

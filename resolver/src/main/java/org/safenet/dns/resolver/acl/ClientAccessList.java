@@ -63,7 +63,8 @@ public final class ClientAccessList {
     }
 
     public static ClientAccessList of(String... prefixes) {
-        return new ClientAccessList(java.util.Arrays.stream(prefixes).map(CidrPrefix::parse).toList());
+        return new ClientAccessList(
+                java.util.Arrays.stream(prefixes).map(CidrPrefix::parse).toList());
     }
 
     public List<CidrPrefix> prefixes() {

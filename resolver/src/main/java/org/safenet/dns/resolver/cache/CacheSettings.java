@@ -27,8 +27,8 @@ public record CacheSettings(
             throw new IllegalArgumentException("maxEntries must be 0 (no cache) or more, not " + maxEntries);
         }
         if (minTtl.compareTo(maxTtl) > 0) {
-            throw new IllegalArgumentException("minTtl " + minTtl.toSeconds() + "s is above maxTtl "
-                    + maxTtl.toSeconds() + "s");
+            throw new IllegalArgumentException(
+                    "minTtl " + minTtl.toSeconds() + "s is above maxTtl " + maxTtl.toSeconds() + "s");
         }
     }
 

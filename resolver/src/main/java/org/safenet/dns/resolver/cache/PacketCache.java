@@ -78,7 +78,8 @@ public final class PacketCache {
     }
 
     private boolean isServableStale(CachedResponse e, long nowMillis) {
-        return settings.serveStale() && nowMillis < e.expiresAtMillis + settings.maxStale().toMillis();
+        return settings.serveStale()
+                && nowMillis < e.expiresAtMillis + settings.maxStale().toMillis();
     }
 
     /** Stores an entry made by {@link UpstreamResponses#decode}, evicting within its bucket. */

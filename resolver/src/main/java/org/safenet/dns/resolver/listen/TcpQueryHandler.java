@@ -36,8 +36,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
         ByteBuf frame = (ByteBuf) msg;
         ByteBuf out = newAnswerBuffer();
         try {
-            QueryPipeline.Outcome outcome = pipeline.handle(
-                    frame, (InetSocketAddress) ctx.channel().remoteAddress(), query, out, this);
+            QueryPipeline.Outcome outcome =
+                    pipeline.handle(frame, (InetSocketAddress) ctx.channel().remoteAddress(), query, out, this);
             if (outcome == QueryPipeline.Outcome.ANSWERED) {
                 frameLength(out);
                 ctx.write(out, ctx.voidPromise());

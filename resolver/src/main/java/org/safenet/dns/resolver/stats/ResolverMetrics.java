@@ -41,10 +41,19 @@ public final class ResolverMetrics {
         sum("safenet.acl.refused", "queries refused because the client is not allowed", c -> c.aclRefused);
         sum("safenet.cache.hits", "answers served from the cache", c -> c.cacheHits);
         sum("safenet.cache.misses", "queries the cache could not answer", c -> c.cacheMisses);
-        sum("safenet.cache.stale.served", "stale answers served because upstreams failed (RFC 8767)", c -> c.staleServed);
+        sum(
+                "safenet.cache.stale.served",
+                "stale answers served because upstreams failed (RFC 8767)",
+                c -> c.staleServed);
         sum("safenet.answers.truncated", "UDP answers sent with TC because they did not fit", c -> c.truncated);
-        sum("safenet.upstream.coalesced", "queries that joined an identical in-flight upstream query", c -> c.coalesced);
-        sum("safenet.tcp.rejected", "TCP connections closed at accept because of the connection limit", c -> c.tcpRejected);
+        sum(
+                "safenet.upstream.coalesced",
+                "queries that joined an identical in-flight upstream query",
+                c -> c.coalesced);
+        sum(
+                "safenet.tcp.rejected",
+                "TCP connections closed at accept because of the connection limit",
+                c -> c.tcpRejected);
         for (int r = 0; r < DnsConstants.RCODE_SLOTS; r++) {
             int rcode = r;
             FunctionCounter.builder("safenet.answers", all, l -> sumOf(l, c -> c.answersByRcode[rcode]))

@@ -115,7 +115,13 @@ public final class Forwarder {
 
     private static String key(ParsedQuery q) {
         return new String(q.name(), 0, q.nameLength(), StandardCharsets.ISO_8859_1)
-                + '/' + q.type() + '/' + q.qclass() + '/' + (q.dnssecOk() ? 'D' : '-') + (q.checkingDisabled() ? 'C' : '-');
+                + '/'
+                + q.type()
+                + '/'
+                + q.qclass()
+                + '/'
+                + (q.dnssecOk() ? 'D' : '-')
+                + (q.checkingDisabled() ? 'C' : '-');
     }
 
     /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
@@ -139,9 +145,16 @@ public final class Forwarder {
         int attempts;
         /** Bumped per attempt; a late event from an older attempt sees a different value and is ignored. */
         int generation;
-        @Nullable UpstreamServer current;
-        @Nullable Channel channel;
-        @Nullable ScheduledFuture<?> timeout;
+
+        @Nullable
+        UpstreamServer current;
+
+        @Nullable
+        Channel channel;
+
+        @Nullable
+        ScheduledFuture<?> timeout;
+
         int queryId;
         long sentNanos;
         boolean finished;
@@ -202,7 +215,8 @@ public final class Forwarder {
             Bootstrap b = new Bootstrap()
                     .group(loop)
                     .channel(transports.socketChannel())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.timeout().toMillis())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                            settings.timeout().toMillis())
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -268,8 +282,8 @@ public final class Forwarder {
             if (finished || server == null) {
                 return;
             }
-            UpstreamResponses.Decoded d =
-                    UpstreamResponses.decode(content, queryId, q, cache.seed(), cache.settings(), clockMillis.getAsLong());
+            UpstreamResponses.Decoded d = UpstreamResponses.decode(
+                    content, queryId, q, cache.seed(), cache.settings(), clockMillis.getAsLong());
             switch (d.status()) {
                 case MISMATCH -> {
                     // Not our answer (late, spoofed, or for another ID): keep waiting for the real one.

@@ -60,7 +60,8 @@ public final class UpstreamServer {
         metrics.upstreamFailure(name, reason).increment();
         int n = consecutiveFailures.incrementAndGet();
         if (n >= FAILURES_BEFORE_DOWN) {
-            long backoff = Math.min(MAX_BACKOFF.toNanos(), Duration.ofSeconds(1).toNanos() << Math.min(20, n - FAILURES_BEFORE_DOWN));
+            long backoff = Math.min(
+                    MAX_BACKOFF.toNanos(), Duration.ofSeconds(1).toNanos() << Math.min(20, n - FAILURES_BEFORE_DOWN));
             downUntilNanos = nowNanos + backoff;
         }
     }

@@ -12,8 +12,7 @@ import org.safenet.dns.resolver.HostPort;
  * @param attempts how many upstreams one query may try before it gets SERVFAIL (or a stale answer)
  * @param forwardZones per-domain upstreams; the most specific zone wins
  */
-public record UpstreamSettings(
-        List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
+public record UpstreamSettings(List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
 
     public UpstreamSettings {
         servers = List.copyOf(servers);

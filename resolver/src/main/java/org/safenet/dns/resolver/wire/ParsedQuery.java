@@ -21,6 +21,7 @@ public final class ParsedQuery {
     int qclass;
     /** True once the whole question was read, so an error answer can echo it. */
     boolean questionRead;
+
     boolean hasEdns;
     int ednsVersion;
     int udpSize;

@@ -9,8 +9,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ClientAccessListTest {
-    private final ClientAccessList defaults =
-            new ClientAccessList(ClientAccessList.DEFAULT_ALLOWED.stream().map(CidrPrefix::parse).toList());
+    private final ClientAccessList defaults = new ClientAccessList(
+            ClientAccessList.DEFAULT_ALLOWED.stream().map(CidrPrefix::parse).toList());
 
     @ParameterizedTest(name = "{0} allowed={1}")
     @CsvSource({
@@ -38,12 +38,15 @@ class ClientAccessListTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"0.0.0.0/0, 203.0.113.9", "::/0, 2001:db8::5", "203.0.113.7, 203.0.113.7", "10.1.2.3/8, 10.9.9.9"})
     void allows_configuredPrefix_matchesInside(String prefix, String inside) throws UnknownHostException {
-        assertThat(ClientAccessList.of(prefix).allows(InetAddress.getByName(inside))).isTrue();
+        assertThat(ClientAccessList.of(prefix).allows(InetAddress.getByName(inside)))
+                .isTrue();
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"example.com", "10.0.0.0/33", "::/129", "10.0.0.0/x", "''"})
     void parse_badPrefix_saysWhy(String text) {
-        assertThatThrownBy(() -> CidrPrefix.parse(text)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(text);
+        assertThatThrownBy(() -> CidrPrefix.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(text);
     }
 }

@@ -57,7 +57,8 @@ class PacketCacheTest {
     private UpstreamResponses.Decoded decode(Message response, ParsedQuery q, CacheSettings settings) {
         ByteBuf b = Unpooled.wrappedBuffer(response.toWire());
         try {
-            return UpstreamResponses.decode(b, response.getHeader().getID(), q, cache.seed(), settings, clock.getAsLong());
+            return UpstreamResponses.decode(
+                    b, response.getHeader().getID(), q, cache.seed(), settings, clock.getAsLong());
         } finally {
             b.release();
         }
@@ -83,7 +84,8 @@ class PacketCacheTest {
     void lookup_afterStore_servesWithClientIdCaseAndAgedTtl() throws IOException {
         Message upstreamQuery = DnsProbe.query("www.example.com.", Type.A, 1232);
         ParsedQuery uq = parsed(upstreamQuery);
-        Message resp = response(upstreamQuery, Rcode.NOERROR, List.of(a("www.example.com.", 300, "192.0.2.1")), List.of());
+        Message resp =
+                response(upstreamQuery, Rcode.NOERROR, List.of(a("www.example.com.", 300, "192.0.2.1")), List.of());
         UpstreamResponses.Decoded d = decode(resp, uq, CacheSettings.defaults());
         assertThat(d.status()).isEqualTo(UpstreamResponses.Status.OK);
         assertThat(d.cacheable()).isTrue();
@@ -110,38 +112,56 @@ class PacketCacheTest {
     void lookup_afterExpiry_missesButServesStaleWhenAllowed() throws IOException {
         Message uq = DnsProbe.query("a.example.", Type.A, 1232);
         ParsedQuery q = parsed(uq);
-        cache.store(decode(response(uq, Rcode.NOERROR, List.of(a("a.example.", 60, "192.0.2.7")), List.of()), q,
+        cache.store(decode(
+                        response(uq, Rcode.NOERROR, List.of(a("a.example.", 60, "192.0.2.7")), List.of()),
+                        q,
                         CacheSettings.defaults())
                 .entry());
         clock.advance(Duration.ofSeconds(61));
         assertThat(cache.lookup(q, clock.getAsLong(), false)).isNull();
         CachedResponse stale = cache.lookup(q, clock.getAsLong(), true);
         assertThat(stale).isNotNull();
-        assertThat(serve(q, stale, 1232).getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(30);
+        assertThat(serve(q, stale, 1232).getSection(Section.ANSWER).get(0).getTTL())
+                .isEqualTo(30);
         clock.advance(Duration.ofDays(2));
-        assertThat(cache.lookup(q, clock.getAsLong(), true)).as("past the stale window").isNull();
+        assertThat(cache.lookup(q, clock.getAsLong(), true))
+                .as("past the stale window")
+                .isNull();
     }
 
     @Test
     void decode_nxdomainWithSoa_cachesForSoaMinimum() throws IOException {
         Message uq = DnsProbe.query("nope.example.", Type.A, 1232);
         ParsedQuery q = parsed(uq);
-        SOARecord soa = new SOARecord(Name.fromString("example."), DClass.IN, 3600, Name.fromString("ns.example."),
-                Name.fromString("host.example."), 1, 7200, 900, 86400, 120);
-        UpstreamResponses.Decoded d = decode(response(uq, Rcode.NXDOMAIN, List.of(), List.of(soa)), q, CacheSettings.defaults());
+        SOARecord soa = new SOARecord(
+                Name.fromString("example."),
+                DClass.IN,
+                3600,
+                Name.fromString("ns.example."),
+                Name.fromString("host.example."),
+                1,
+                7200,
+                900,
+                86400,
+                120);
+        UpstreamResponses.Decoded d =
+                decode(response(uq, Rcode.NXDOMAIN, List.of(), List.of(soa)), q, CacheSettings.defaults());
         assertThat(d.cacheable()).isTrue();
         assertThat(d.entry().expiresAtMillis() - clock.getAsLong()).isEqualTo(120_000);
         cache.store(d.entry());
         clock.advance(Duration.ofSeconds(20));
         Message served = serve(q, cache.lookup(q, clock.getAsLong(), false), 1232);
         assertThat(served.getRcode()).isEqualTo(Rcode.NXDOMAIN);
-        assertThat(served.getSection(Section.AUTHORITY).get(0).getTTL()).as("RFC 2308 §5: SOA TTL is the negative TTL").isEqualTo(100);
+        assertThat(served.getSection(Section.AUTHORITY).get(0).getTTL())
+                .as("RFC 2308 §5: SOA TTL is the negative TTL")
+                .isEqualTo(100);
     }
 
     @Test
     void decode_nodataWithoutSoa_isNotCacheable() {
         Message uq = DnsProbe.query("x.example.", Type.AAAA, 1232);
-        UpstreamResponses.Decoded d = decode(response(uq, Rcode.NOERROR, List.of(), List.of()), parsed(uq), CacheSettings.defaults());
+        UpstreamResponses.Decoded d =
+                decode(response(uq, Rcode.NOERROR, List.of(), List.of()), parsed(uq), CacheSettings.defaults());
         assertThat(d.status()).isEqualTo(UpstreamResponses.Status.OK);
         assertThat(d.cacheable()).isFalse();
     }
@@ -149,21 +169,34 @@ class PacketCacheTest {
     @Test
     void decode_servfail_isNotCacheable() {
         Message uq = DnsProbe.query("x.example.", Type.A, 1232);
-        UpstreamResponses.Decoded d = decode(response(uq, Rcode.SERVFAIL, List.of(), List.of()), parsed(uq), CacheSettings.defaults());
+        UpstreamResponses.Decoded d =
+                decode(response(uq, Rcode.SERVFAIL, List.of(), List.of()), parsed(uq), CacheSettings.defaults());
         assertThat(d.cacheable()).isFalse();
         assertThat(d.entry().rcode()).isEqualTo(Rcode.SERVFAIL);
     }
 
     @Test
     void decode_ttlsOutsideBounds_areClamped() throws IOException {
-        CacheSettings s = new CacheSettings(100, Duration.ofSeconds(60), Duration.ofSeconds(600), Duration.ofHours(1),
-                true, Duration.ofDays(1), Duration.ofSeconds(30));
+        CacheSettings s = new CacheSettings(
+                100,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(600),
+                Duration.ofHours(1),
+                true,
+                Duration.ofDays(1),
+                Duration.ofSeconds(30));
         Message uq = DnsProbe.query("c.example.", Type.A, 1232);
         ParsedQuery q = parsed(uq);
-        UpstreamResponses.Decoded low = decode(response(uq, 0, List.of(a("c.example.", 5, "192.0.2.1")), List.of()), q, s);
+        UpstreamResponses.Decoded low =
+                decode(response(uq, 0, List.of(a("c.example.", 5, "192.0.2.1")), List.of()), q, s);
         assertThat(low.entry().expiresAtMillis() - clock.getAsLong()).isEqualTo(60_000);
-        UpstreamResponses.Decoded high = decode(response(uq, 0, List.of(a("c.example.", 86400, "192.0.2.1")), List.of()), q, s);
-        assertThat(serve(q, high.entry(), 1232).getSection(Section.ANSWER).get(0).getTTL()).isEqualTo(600);
+        UpstreamResponses.Decoded high =
+                decode(response(uq, 0, List.of(a("c.example.", 86400, "192.0.2.1")), List.of()), q, s);
+        assertThat(serve(q, high.entry(), 1232)
+                        .getSection(Section.ANSWER)
+                        .get(0)
+                        .getTTL())
+                .isEqualTo(600);
     }
 
     @Test
@@ -176,7 +209,8 @@ class PacketCacheTest {
         assertThat(decode(resp, q, CacheSettings.defaults()).status()).isEqualTo(UpstreamResponses.Status.MISMATCH);
         ByteBuf b = Unpooled.wrappedBuffer(response(uq, 0, List.of(), List.of()).toWire());
         try {
-            assertThat(UpstreamResponses.decode(b, uq.getHeader().getID() ^ 1, q, 0, CacheSettings.defaults(), 0).status())
+            assertThat(UpstreamResponses.decode(b, uq.getHeader().getID() ^ 1, q, 0, CacheSettings.defaults(), 0)
+                            .status())
                     .isEqualTo(UpstreamResponses.Status.MISMATCH);
         } finally {
             b.release();
@@ -192,7 +226,8 @@ class PacketCacheTest {
         byte[] cut = java.util.Arrays.copyOf(wire, wire.length - 3);
         ByteBuf b = Unpooled.wrappedBuffer(cut);
         try {
-            assertThat(UpstreamResponses.decode(b, uq.getHeader().getID(), parsed(uq), 0, CacheSettings.defaults(), 0).status())
+            assertThat(UpstreamResponses.decode(b, uq.getHeader().getID(), parsed(uq), 0, CacheSettings.defaults(), 0)
+                            .status())
                     .isEqualTo(UpstreamResponses.Status.MALFORMED);
         } finally {
             b.release();
@@ -207,7 +242,8 @@ class PacketCacheTest {
         for (int i = 0; i < 10; i++) {
             txts.add(new TXTRecord(Name.fromString("big.example."), DClass.IN, 300, "x".repeat(200) + i));
         }
-        CachedResponse e = decode(response(uq, 0, txts, List.of()), q, CacheSettings.defaults()).entry();
+        CachedResponse e = decode(response(uq, 0, txts, List.of()), q, CacheSettings.defaults())
+                .entry();
         Message small = serve(parsed(DnsProbe.query("big.example.", Type.TXT, 0)), e, 512);
         assertThat(small.getHeader().getFlag(Flags.TC)).isTrue();
         assertThat(small.getSection(Section.ANSWER)).isEmpty();
@@ -220,8 +256,13 @@ class PacketCacheTest {
     void lookup_differentTypeOrDoBit_isAMiss() throws IOException {
         Message uq = DnsProbe.query("k.example.", Type.A, 1232);
         ParsedQuery q = parsed(uq);
-        cache.store(decode(response(uq, 0, List.of(a("k.example.", 300, "192.0.2.1")), List.of()), q, CacheSettings.defaults()).entry());
-        assertThat(cache.lookup(parsed(DnsProbe.query("k.example.", Type.AAAA, 1232)), clock.getAsLong(), false)).isNull();
+        cache.store(decode(
+                        response(uq, 0, List.of(a("k.example.", 300, "192.0.2.1")), List.of()),
+                        q,
+                        CacheSettings.defaults())
+                .entry());
+        assertThat(cache.lookup(parsed(DnsProbe.query("k.example.", Type.AAAA, 1232)), clock.getAsLong(), false))
+                .isNull();
         Message withDo = DnsProbe.query("k.example.", Type.A, 0);
         withDo.addRecord(new OPTRecord(1232, 0, 0, Flags.DO), Section.ADDITIONAL);
         assertThat(cache.lookup(parsed(withDo), clock.getAsLong(), false)).isNull();
@@ -230,15 +271,25 @@ class PacketCacheTest {
 
     @Test
     void store_beyondCapacity_staysBoundedAndKeepsRecentEntries() throws IOException {
-        PacketCache small = new PacketCache(new CacheSettings(64, Duration.ZERO, Duration.ofDays(1), Duration.ofHours(1),
-                true, Duration.ofDays(1), Duration.ofSeconds(30)));
+        PacketCache small = new PacketCache(new CacheSettings(
+                64,
+                Duration.ZERO,
+                Duration.ofDays(1),
+                Duration.ofHours(1),
+                true,
+                Duration.ofDays(1),
+                Duration.ofSeconds(30)));
         ParsedQuery last = null;
         for (int i = 0; i < 1000; i++) {
             Message uq = DnsProbe.query("n" + i + ".example.", Type.A, 1232);
             last = parsed(uq);
-            ByteBuf b = Unpooled.wrappedBuffer(response(uq, 0, List.of(a("n" + i + ".example.", 300, "192.0.2.1")), List.of()).toWire());
+            ByteBuf b = Unpooled.wrappedBuffer(
+                    response(uq, 0, List.of(a("n" + i + ".example.", 300, "192.0.2.1")), List.of())
+                            .toWire());
             try {
-                small.store(UpstreamResponses.decode(b, uq.getHeader().getID(), last, small.seed(), small.settings(), clock.getAsLong()).entry());
+                small.store(UpstreamResponses.decode(
+                                b, uq.getHeader().getID(), last, small.seed(), small.settings(), clock.getAsLong())
+                        .entry());
             } finally {
                 b.release();
             }
@@ -246,6 +297,8 @@ class PacketCacheTest {
         }
         assertThat(small.capacity()).isEqualTo(64);
         assertThat(small.size()).isLessThanOrEqualTo(64).isGreaterThan(32);
-        assertThat(small.lookup(last, clock.getAsLong(), false)).as("the newest entry is kept").isNotNull();
+        assertThat(small.lookup(last, clock.getAsLong(), false))
+                .as("the newest entry is kept")
+                .isNotNull();
     }
 }

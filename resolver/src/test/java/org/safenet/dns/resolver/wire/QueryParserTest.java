@@ -103,26 +103,69 @@ class QueryParserTest {
         return Stream.of(
                 new Arguments("empty packet", new byte[0], ParseResult.DROP),
                 new Arguments("eleven octets", new byte[11], ParseResult.DROP),
-                new Arguments("a response (QR set)", withFlags(header(1, 0, 0, 0), 0x8100, okQuestion), ParseResult.DROP),
-                new Arguments("opcode NOTIFY", withFlags(header(1, 0, 0, 0), Opcode.NOTIFY << 11, okQuestion), ParseResult.NOTIMP),
-                new Arguments("opcode 7 (unassigned)", withFlags(header(1, 0, 0, 0), 7 << 11, okQuestion), ParseResult.NOTIMP),
+                new Arguments(
+                        "a response (QR set)", withFlags(header(1, 0, 0, 0), 0x8100, okQuestion), ParseResult.DROP),
+                new Arguments(
+                        "opcode NOTIFY",
+                        withFlags(header(1, 0, 0, 0), Opcode.NOTIFY << 11, okQuestion),
+                        ParseResult.NOTIMP),
+                new Arguments(
+                        "opcode 7 (unassigned)",
+                        withFlags(header(1, 0, 0, 0), 7 << 11, okQuestion),
+                        ParseResult.NOTIMP),
                 new Arguments("no question", header(0, 0, 0, 0), ParseResult.FORMERR),
                 new Arguments("two questions", concat(header(2, 0, 0, 0), okQuestion, okQuestion), ParseResult.FORMERR),
                 new Arguments("answer records in a query", concat(header(1, 1, 0, 0), okQuestion), ParseResult.FORMERR),
-                new Arguments("TC set in a query", withFlags(header(1, 0, 0, 0), 0x0300, okQuestion), ParseResult.FORMERR),
-                new Arguments("question cut short", concat(header(1, 0, 0, 0), new byte[] {7, 'e', 'x'}), ParseResult.FORMERR),
-                new Arguments("no qtype/qclass", concat(header(1, 0, 0, 0), new byte[] {1, 'a', 0, 0}), ParseResult.FORMERR),
-                new Arguments("name over 255 octets", concat(header(1, 0, 0, 0), longName, new byte[] {0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("label of 64 octets", concat(header(1, 0, 0, 0), label64, new byte[] {0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("pointer to itself (loop)", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 12, 0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("labels then pointer back onto them (loop)", concat(header(1, 0, 0, 0), new byte[] {1, 'a', (byte) 0xC0, 12, 0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("pointer forwards", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 20, 0, 1, 0, 1, 0, 0, 1, 'a', 0}), ParseResult.FORMERR),
-                new Arguments("pointer into the header", concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 2, 0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("extended label type 0x40", concat(header(1, 0, 0, 0), new byte[] {0x41, 'a', 0, 0, 1, 0, 1}), ParseResult.FORMERR),
-                new Arguments("ARCOUNT larger than the records", concat(header(1, 0, 0, 1), okQuestion), ParseResult.FORMERR),
-                new Arguments("two OPT records", concat(header(1, 0, 0, 2), okQuestion, secondOpt, secondOpt), ParseResult.FORMERR),
-                new Arguments("OPT rdata past the end", concat(header(1, 0, 0, 1), okQuestion, new byte[] {0, 0, 41, 4, (byte) 0xD0, 0, 0, 0, 0, 0, 9}), ParseResult.FORMERR),
-                new Arguments("63-octet label is fine", concat(header(1, 0, 0, 0), label63, new byte[] {0, 1, 0, 1}), ParseResult.OK));
+                new Arguments(
+                        "TC set in a query", withFlags(header(1, 0, 0, 0), 0x0300, okQuestion), ParseResult.FORMERR),
+                new Arguments(
+                        "question cut short",
+                        concat(header(1, 0, 0, 0), new byte[] {7, 'e', 'x'}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "no qtype/qclass", concat(header(1, 0, 0, 0), new byte[] {1, 'a', 0, 0}), ParseResult.FORMERR),
+                new Arguments(
+                        "name over 255 octets",
+                        concat(header(1, 0, 0, 0), longName, new byte[] {0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "label of 64 octets",
+                        concat(header(1, 0, 0, 0), label64, new byte[] {0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "pointer to itself (loop)",
+                        concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 12, 0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "labels then pointer back onto them (loop)",
+                        concat(header(1, 0, 0, 0), new byte[] {1, 'a', (byte) 0xC0, 12, 0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "pointer forwards",
+                        concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 20, 0, 1, 0, 1, 0, 0, 1, 'a', 0}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "pointer into the header",
+                        concat(header(1, 0, 0, 0), new byte[] {(byte) 0xC0, 2, 0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "extended label type 0x40",
+                        concat(header(1, 0, 0, 0), new byte[] {0x41, 'a', 0, 0, 1, 0, 1}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "ARCOUNT larger than the records", concat(header(1, 0, 0, 1), okQuestion), ParseResult.FORMERR),
+                new Arguments(
+                        "two OPT records",
+                        concat(header(1, 0, 0, 2), okQuestion, secondOpt, secondOpt),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "OPT rdata past the end",
+                        concat(header(1, 0, 0, 1), okQuestion, new byte[] {0, 0, 41, 4, (byte) 0xD0, 0, 0, 0, 0, 0, 9}),
+                        ParseResult.FORMERR),
+                new Arguments(
+                        "63-octet label is fine",
+                        concat(header(1, 0, 0, 0), label63, new byte[] {0, 1, 0, 1}),
+                        ParseResult.OK));
     }
 
     record Arguments(String name, byte[] packet, ParseResult expected) {

@@ -1,0 +1,76 @@
+package org.safenet.dns.appliance;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.safenet.dns.appliance.config.ApplianceConfig;
+import org.safenet.dns.appliance.config.ConfigException;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.Resolver;
+import org.safenet.dns.resolver.ResolverSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the modules from one config and owns their lifecycle; nothing else does wiring. */
+public final class Appliance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+
+    private final ResolverSettings settings;
+    private final Resolver resolver;
+    private final MeterRegistry registry = new SimpleMeterRegistry();
+
+    public Appliance(ApplianceConfig config) throws ConfigException {
+        this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
+    }
+
+    Appliance(ApplianceConfig config, List<HostPort> systemNameservers) throws ConfigException {
+        if (config.upstream().servers().isEmpty() && systemNameservers.isEmpty()) {
+            throw new ConfigException(
+                    List.of(
+                            "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
+        }
+        this.settings = config.resolverSettings(systemNameservers);
+        this.resolver = new Resolver(settings, registry, System::currentTimeMillis);
+    }
+
+    /** Binds the listeners and logs the one start-up line. */
+    public List<InetSocketAddress> start() throws InterruptedException {
+        List<InetSocketAddress> bound = resolver.start();
+        log.info(
+                "SafeNet DNS {} listening on {} (udp+tcp, {}, {} event loops); forwarding to {}{}; cache {} entries",
+                Version.current(),
+                bound.stream().map(Appliance::text).collect(Collectors.joining(", ")),
+                resolver.transportName(),
+                settings.server().effectiveThreads(),
+                settings.upstream().servers().stream().map(HostPort::toString).collect(Collectors.joining(", ")),
+                settings.upstream().forwardZones().isEmpty()
+                        ? ""
+                        : settings.upstream().forwardZones().stream()
+                                .map(z -> z.zone() + " -> " + z.servers())
+                                .collect(Collectors.joining("; ", "; zones: ", "")),
+                settings.cache().maxEntries());
+        return bound;
+    }
+
+    public Resolver resolver() {
+        return resolver;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    private static String text(InetSocketAddress a) {
+        String h = io.netty.util.NetUtil.toAddressString(a.getAddress());
+        return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        log.info("SafeNet DNS stopping");
+        resolver.close();
+    }
+}

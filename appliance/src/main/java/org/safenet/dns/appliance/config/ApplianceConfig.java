@@ -1,0 +1,52 @@
+package org.safenet.dns.appliance.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.ResolverSettings;
+import org.safenet.dns.resolver.ResolverSettings.AccessSettings;
+import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
+import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
+
+/**
+ * The whole configuration file, one record per YAML section. Defaults live in {@code
+ * default-config.yaml} (the single source of truth for them); {@link ConfigLoader} merges the
+ * operator's file over it before binding, so no component here is ever missing.
+ *
+ * @param server listeners and protocol limits
+ * @param upstream where cache misses go
+ * @param access which clients may query
+ * @param cache cache size and TTL policy
+ * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
+ */
+public record ApplianceConfig(
+        ServerSettings server, Upstream upstream, AccessSettings access, CacheSettings cache, Path dataDir) {
+
+    /**
+     * The {@code upstream} section.
+     *
+     * @param servers upstreams in order of preference; empty means the nameservers in /etc/resolv.conf
+     * @param timeout wait for one upstream before trying the next
+     * @param attempts upstreams one query may try before SERVFAIL (or a stale answer)
+     * @param forwardZones per-domain upstreams; the most specific zone wins
+     */
+    public record Upstream(List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
+        public Upstream {
+            servers = List.copyOf(servers);
+            forwardZones = List.copyOf(forwardZones);
+        }
+    }
+
+    /** The resolver's settings, with the given servers standing in for an empty upstream list. */
+    public ResolverSettings resolverSettings(List<HostPort> systemNameservers) {
+        List<HostPort> servers = upstream.servers().isEmpty() ? systemNameservers : upstream.servers();
+        return new ResolverSettings(
+                server,
+                new UpstreamSettings(servers, upstream.timeout(), upstream.attempts(), upstream.forwardZones()),
+                access,
+                cache);
+    }
+}

@@ -1,0 +1,135 @@
+package org.safenet.dns.appliance.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private final ConfigLoader loader = new ConfigLoader();
+
+    private Path file(String yaml) throws Exception {
+        Path p = dir.resolve("safenet.yaml");
+        Files.writeString(p, yaml, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    @Test
+    void load_noFile_givesEmbeddedDefaults() throws Exception {
+        ApplianceConfig c = loader.load(null, ConfigLoader.Overrides.none());
+        assertThat(c.server().listen()).containsExactly(HostPort.parse("127.0.0.1:5353", 53));
+        assertThat(c.server().ednsUdpSize()).isEqualTo(1232);
+        assertThat(c.upstream().servers()).as("empty: /etc/resolv.conf is used").isEmpty();
+        assertThat(c.upstream().timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.cache().maxEntries()).isEqualTo(200_000);
+        assertThat(c.cache().serveStale()).isTrue();
+        assertThat(c.dataDir()).isEqualTo(Path.of("data"));
+    }
+
+    @Test
+    void defaults_accessList_isTheResolversDefault() throws Exception {
+        ApplianceConfig c = loader.load(null, ConfigLoader.Overrides.none());
+        assertThat(c.access().allow())
+                .containsExactlyElementsOf(ClientAccessList.DEFAULT_ALLOWED.stream()
+                        .map(CidrPrefix::parse)
+                        .toList());
+    }
+
+    @Test
+    void load_partialFile_keepsOtherDefaults() throws Exception {
+        ApplianceConfig c = loader.load(file("""
+                upstream:
+                  servers: ["192.0.2.53", "[2001:db8::53]:5353"]
+                  forwardZones:
+                    - zone: school.local
+                      servers: ["10.0.0.53"]
+                cache:
+                  maxTtl: 2h
+                """), ConfigLoader.Overrides.none());
+        assertThat(c.upstream().servers())
+                .containsExactly(HostPort.parse("192.0.2.53:53", 53), HostPort.parse("[2001:db8::53]:5353", 53));
+        assertThat(c.upstream().forwardZones())
+                .singleElement()
+                .satisfies(z -> assertThat(z.zone()).isEqualTo("school.local"));
+        assertThat(c.cache().maxTtl()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.cache().negativeMaxTtl()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.server().listen()).hasSize(1);
+    }
+
+    @Test
+    void load_commandLineOverrides_winOverFile() throws Exception {
+        ApplianceConfig c = loader.load(
+                file("server:\n  listen: [\"127.0.0.1:53\"]\n"),
+                new ConfigLoader.Overrides(
+                        List.of("127.0.0.2:5300", "[::1]:5300"), List.of("127.0.0.1:9953"), "/var/lib/x"));
+        assertThat(c.server().listen()).extracting(HostPort::toString).containsExactly("127.0.0.2:5300", "[::1]:5300");
+        assertThat(c.upstream().servers()).extracting(HostPort::toString).containsExactly("127.0.0.1:9953");
+        assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/x"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            unknown key          | 'cache:\\n  maxEntriez: 5\\n'                      | cache.maxEntriez (FILE line 2): unknown key
+            bad duration unit    | 'upstream:\\n  timeout: 3x\\n'                     | upstream.timeout (FILE line 2): '3x' has an unknown unit
+            host name as address | 'upstream:\\n  servers: [dns.google]\\n'           | upstream.servers[0] (FILE line 2): 'dns.google' is not an IP address
+            port out of range    | 'server:\\n  listen: [\"127.0.0.1:70000\"]\\n'     | server.listen[0] (FILE line 2): port 70000 is outside 0..65535
+            bad prefix           | 'access:\\n  allow: [10.0.0.0/40]\\n'              | access.allow[0] (FILE line 2): bad prefix '10.0.0.0/40'
+            min above max ttl    | 'cache:\\n  minTtl: 2h\\n  maxTtl: 1h\\n'          | cache (FILE line 1): minTtl 7200s is above maxTtl 3600s
+            missing value        | 'cache:\\n  maxTtl:\\n'                            | cache.maxTtl (FILE line 2): a value is required
+            key set twice        | 'cache:\\n  maxTtl: 1h\\n  maxTtl: 2h\\n'          | cache.maxTtl (FILE line 3): set twice
+            wrong type           | 'server:\\n  threads: many\\n'                     | server.threads (FILE line 2)
+            tiny edns size       | 'server:\\n  ednsUdpSize: 100\\n'                  | ednsUdpSize 100 is outside 512..65535
+            bad zone name        | 'upstream:\\n  forwardZones:\\n    - zone: a..b\\n      servers: [10.0.0.1]\\n' | empty label in name 'a..b'
+            list not a mapping   | '- a\\n- b\\n'                                     | the top level must be a mapping
+            """)
+    void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {
+        Path f = file(yaml.replace("\\n", "\n"));
+        assertThatThrownBy(() -> loader.load(f, ConfigLoader.Overrides.none()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(expected.replace("FILE", f.toString()));
+    }
+
+    @Test
+    void load_badOverride_namesTheFlag() {
+        assertThatThrownBy(
+                        () -> loader.load(null, new ConfigLoader.Overrides(List.of("localhost:53"), List.of(), null)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("server.listen[0] (--listen)");
+    }
+
+    @Test
+    void load_brokenYaml_saysWhereAndWhy() throws Exception {
+        Path f = file("cache: [1\n");
+        assertThatThrownBy(() -> loader.load(f, ConfigLoader.Overrides.none()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void load_missingFile_saysSo() {
+        assertThatThrownBy(() -> loader.load(dir.resolve("nope.yaml"), ConfigLoader.Overrides.none()))
+                .hasMessageContaining("no such file");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1500ms, 1500", "30s, 30000", "30, 30000", "5m, 300000", "2h, 7200000", "1d, 86400000"})
+    void durationText_parsesOperatorUnits(String text, long millis) {
+        assertThat(DurationText.parse(text)).isEqualTo(Duration.ofMillis(millis));
+        assertThat(DurationText.parse(DurationText.format(Duration.ofMillis(millis))))
+                .isEqualTo(Duration.ofMillis(millis));
+    }
+}

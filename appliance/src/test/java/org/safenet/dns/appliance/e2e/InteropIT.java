@@ -1,0 +1,201 @@
+package org.safenet.dns.appliance.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.testkit.KnotServer;
+import org.safenet.dns.testkit.Peers;
+
+/**
+ * The packaged appliance as an operator runs it ({@code java -jar safenet.jar serve}), forwarding
+ * to a real Knot DNS authoritative server, queried by real {@code dig} and {@code kdig}.
+ */
+class InteropIT {
+    private static final String ZONE = """
+            $ORIGIN example.test.
+            $TTL 300
+            @     SOA ns admin 1 7200 900 86400 60
+            @     NS  ns
+            ns    A   127.0.0.1
+            www   A   192.0.2.80
+            www   AAAA 2001:db8::80
+            alias CNAME www
+            """ + bigTxt();
+
+    @TempDir
+    static Path dir;
+
+    private static KnotServer knot;
+    private static Process appliance;
+    private static int port;
+    private static Thread logReader;
+    private static final List<String> log = Collections.synchronizedList(new ArrayList<>());
+
+    private static String bigTxt() {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            sb.append("big TXT \"").append("z".repeat(100)).append(i).append("\"\n");
+        }
+        return sb.toString();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        Peers.require("dig", "dnsutils");
+        Peers.require("kdig", "knot-dnsutils");
+        knot = KnotServer.start(dir, "example.test.", ZONE);
+        Path jar = Path.of("target/safenet.jar").toAbsolutePath();
+        assertThat(jar).exists();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        appliance = new ProcessBuilder(
+                        java,
+                        "-jar",
+                        jar.toString(),
+                        "serve",
+                        "--listen",
+                        "127.0.0.1:0",
+                        "--upstream",
+                        knot.hostPort(),
+                        "--data-dir",
+                        dir.resolve("data").toString())
+                .redirectErrorStream(true)
+                .start();
+        logReader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(appliance.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    log.add(line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            if (!appliance.isAlive()) {
+                throw new IllegalStateException("appliance exited: " + log);
+            }
+            synchronized (log) {
+                for (String l : log) {
+                    Matcher m = listening.matcher(l);
+                    if (m.find()) {
+                        port = Integer.parseInt(m.group(1));
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (appliance != null) {
+            // SIGTERM, as systemd sends. Through the handle: Process.destroy() would also close our
+            // end of its output pipe, losing the shutdown log.
+            appliance.toHandle().destroy();
+            assertThat(appliance.waitFor(30, TimeUnit.SECONDS))
+                    .as("stops on SIGTERM")
+                    .isTrue();
+            logReader.join(Duration.ofSeconds(10));
+            assertThat(log).as("exit %d", appliance.exitValue()).anyMatch(l -> l.contains("stopping"));
+        }
+        if (knot != null) {
+            knot.close();
+        }
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    private static String dig(String... args) throws IOException, InterruptedException {
+        List<String> cmd =
+                new ArrayList<>(List.of("dig", "@127.0.0.1", "-p", String.valueOf(port), "+time=5", "+tries=1"));
+        cmd.addAll(List.of(args));
+        return run(cmd.toArray(String[]::new));
+    }
+
+    private static String kdig(String... args) throws IOException, InterruptedException {
+        List<String> cmd =
+                new ArrayList<>(List.of("kdig", "@127.0.0.1", "-p", String.valueOf(port), "+time=5", "+retry=0"));
+        cmd.addAll(List.of(args));
+        return run(cmd.toArray(String[]::new));
+    }
+
+    @Test
+    void dig_udpAndTcp_getTheZoneData() throws Exception {
+        assertThat(dig("+short", "www.example.test", "A").strip()).isEqualTo("192.0.2.80");
+        assertThat(dig("+short", "+tcp", "www.example.test", "AAAA").strip()).isEqualTo("2001:db8::80");
+        assertThat(dig("+short", "alias.example.test", "A").lines().toList())
+                .containsExactly("www.example.test.", "192.0.2.80");
+    }
+
+    @Test
+    void kdig_udpAndTcp_getTheZoneData() throws Exception {
+        assertThat(kdig("+short", "www.example.test", "A").strip()).isEqualTo("192.0.2.80");
+        assertThat(kdig("+short", "+tcp", "www.example.test", "AAAA").strip()).isEqualTo("2001:db8::80");
+    }
+
+    @Test
+    void dig_missingName_isNxdomainWithSoa() throws Exception {
+        String out = dig("nothing-here.example.test", "A");
+        assertThat(out).contains("status: NXDOMAIN");
+        assertThat(out).containsPattern("example\\.test\\.\\s+\\d+\\s+IN\\s+SOA");
+    }
+
+    @Test
+    void dig_mixedCase_isEchoedInTheAnswer() throws Exception {
+        dig("www.example.test", "A"); // warm the cache with lowercase
+        String out = dig("+noall", "+answer", "WwW.ExAmPlE.TeSt", "A");
+        assertThat(out.strip()).startsWith("WwW.ExAmPlE.TeSt.");
+    }
+
+    @Test
+    void dig_smallBuffer_getsTcThenRetriesOverTcp() throws Exception {
+        String truncated = dig("+bufsize=512", "+ignore", "big.example.test", "TXT");
+        assertThat(truncated).containsPattern("flags:[^;]*\\btc\\b");
+        String full = dig("+bufsize=512", "big.example.test", "TXT");
+        assertThat(full).contains("Truncated, retrying in TCP mode");
+        assertThat(full).contains("ANSWER: 12");
+    }
+
+    @Test
+    void kdig_ednsAndDo_areEchoed() throws Exception {
+        String out = kdig("+dnssec", "+bufsize=1400", "www.example.test", "A");
+        assertThat(out).contains("EDNS PSEUDOSECTION");
+        assertThat(out).containsPattern("Version: 0; flags: do; UDP size: 1232 B");
+    }
+
+    @Test
+    void dig_anyQuery_getsMinimalAnswer() throws Exception {
+        String out = dig("+noall", "+answer", "www.example.test", "ANY");
+        assertThat(out).contains("HINFO").contains("RFC8482");
+    }
+
+    @Test
+    void knot_seesOnlyWhatWasNotCached() throws Exception {
+        assertThat(Files.readString(knot.dir().resolve("knotd.log"))).doesNotContain("error");
+    }
+}
