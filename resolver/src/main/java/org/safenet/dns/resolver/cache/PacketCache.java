@@ -15,11 +15,13 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
  * CachedResponse}s, looked up without locks or allocation.
  *
  * <p>Why not Caffeine: its lookup needs a key object per query, and the hot path allocates
- * nothing. A key hashes to a bucket of {@value #WAYS} slots; a lookup compares the stored hash,
- * then the name bytes (a hash match alone is never trusted). A store replaces, in order of
- * preference, the same key, an empty slot, an entry past its stale window, then the least recently
- * used. That bounds memory by entry count and gives LRU within a bucket, which with 8 ways behaves
- * close to global LRU (the same trade CPU caches make). Slots are published with release/acquire
+ * nothing. A key may live in either of two buckets of {@value #WAYS} slots, chosen by the low and
+ * the high half of its hash ("two choices": with one bucket per key, a cache only half full
+ * already loses about 2% of its entries to buckets that overflow; with two, the overflow stays
+ * negligible until the table is nearly full). A lookup compares the stored hash, then the name
+ * bytes (a hash match alone is never trusted). A store replaces, in order of preference, the same
+ * key, an empty slot, an entry past its stale window, then the least recently used of the 16
+ * candidates. That bounds memory by entry count and approximates global LRU. Slots are published with release/acquire
  * semantics, and entries are immutable, so a reader on another loop always sees a whole entry.
  *
  * <p>See docs/decisions/0003-packet-cache.md.
@@ -63,18 +65,38 @@ public final class PacketCache {
         }
         int keyFlags = CacheKeys.keyFlags(q);
         long hash = CacheKeys.hash(seed, q.name(), q.nameLength(), q.type(), q.qclass(), keyFlags);
-        int first = (int) (hash & bucketMask) * WAYS;
+        CachedResponse e = find(firstBucket(hash), hash, q, keyFlags);
+        if (e == null) {
+            e = find(secondBucket(hash), hash, q, keyFlags);
+        }
+        if (e == null) {
+            return null;
+        }
+        if (nowMillis < e.expiresAtMillis || (allowStale && isServableStale(e, nowMillis))) {
+            e.lastUsedMillis = nowMillis;
+            return e;
+        }
+        return null;
+    }
+
+    private @Nullable CachedResponse find(int first, long hash, ParsedQuery q, int keyFlags) {
         for (int i = first; i < first + WAYS; i++) {
             CachedResponse e = slots.getAcquire(i);
             if (e != null && e.matches(hash, q, keyFlags)) {
-                if (nowMillis < e.expiresAtMillis || (allowStale && isServableStale(e, nowMillis))) {
-                    e.lastUsedMillis = nowMillis;
-                    return e;
-                }
-                return null;
+                return e;
             }
         }
         return null;
+    }
+
+    /** First slot of the key's first bucket: the low bits of the hash. */
+    private int firstBucket(long hash) {
+        return (int) (hash & bucketMask) * WAYS;
+    }
+
+    /** First slot of the key's second bucket: the high bits, an independent choice. */
+    private int secondBucket(long hash) {
+        return (int) ((hash >>> 32) & bucketMask) * WAYS;
     }
 
     private boolean isServableStale(CachedResponse e, long nowMillis) {
@@ -87,31 +109,41 @@ public final class PacketCache {
         if (slots.length() == 0) {
             return;
         }
-        int first = (int) (entry.keyHash & bucketMask) * WAYS;
         long now = entry.storedAtMillis;
-        int sameKey = -1;
-        int empty = -1;
-        int oldest = first;
+        int[] buckets = {firstBucket(entry.keyHash), secondBucket(entry.keyHash)};
+        int[] firstEmpty = {-1, -1};
+        int[] emptyCount = {0, 0};
+        int oldest = -1;
         long oldestScore = Long.MAX_VALUE;
-        for (int i = first; i < first + WAYS; i++) {
-            CachedResponse e = slots.getAcquire(i);
-            if (e == null) {
-                if (empty < 0) {
-                    empty = i;
-                }
-            } else if (e.sameKey(entry)) {
-                sameKey = i;
-                break;
-            } else {
-                long score = evictionScore(e, now);
-                if (score < oldestScore) {
-                    oldestScore = score;
-                    oldest = i;
+        for (int b = 0; b < 2; b++) {
+            for (int i = buckets[b]; i < buckets[b] + WAYS; i++) {
+                CachedResponse e = slots.getAcquire(i);
+                if (e == null) {
+                    emptyCount[b]++;
+                    if (firstEmpty[b] < 0) {
+                        firstEmpty[b] = i;
+                    }
+                } else if (e.sameKey(entry)) {
+                    replace(i, entry);
+                    return;
+                } else {
+                    long score = evictionScore(e, now);
+                    if (score < oldestScore) {
+                        oldestScore = score;
+                        oldest = i;
+                    }
                 }
             }
         }
-        int victim = sameKey >= 0 ? sameKey : empty >= 0 ? empty : oldest;
-        CachedResponse previous = slots.getAndSet(victim, entry);
+        // The emptier of the two buckets: "two choices" only pays off if stores balance the load.
+        int victim = emptyCount[0] == 0 && emptyCount[1] == 0
+                ? oldest
+                : emptyCount[0] >= emptyCount[1] ? firstEmpty[0] : firstEmpty[1];
+        replace(victim, entry);
+    }
+
+    private void replace(int slot, CachedResponse entry) {
+        CachedResponse previous = slots.getAndSet(slot, entry);
         if (previous == null) {
             occupied.incrementAndGet();
         }
