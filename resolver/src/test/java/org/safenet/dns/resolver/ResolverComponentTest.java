@@ -56,9 +56,23 @@ class ResolverComponentTest {
 
     private static ResolverSettings settings(
             List<String> upstreams, List<ForwardZone> zones, List<String> allow, Duration timeout) {
-        return new ResolverSettings(
+        return settings(
+                upstreams,
+                zones,
+                allow,
+                timeout,
                 new ResolverSettings.ServerSettings(
-                        List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100),
+                        List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100));
+    }
+
+    private static ResolverSettings settings(
+            List<String> upstreams,
+            List<ForwardZone> zones,
+            List<String> allow,
+            Duration timeout,
+            ResolverSettings.ServerSettings server) {
+        return new ResolverSettings(
+                server,
                 new UpstreamSettings(
                         upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(), timeout, 3, zones),
                 new ResolverSettings.AccessSettings(
@@ -66,8 +80,10 @@ class ResolverComponentTest {
                 CacheSettings.defaults());
     }
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
     private DnsProbe start(ResolverSettings s) throws InterruptedException {
-        Resolver r = new Resolver(s, new SimpleMeterRegistry(), clock);
+        Resolver r = new Resolver(s, registry, clock);
         closeAfter.add(r);
         InetSocketAddress at = r.start().getFirst();
         return new DnsProbe(at);
@@ -290,5 +306,114 @@ class ResolverComponentTest {
                         .count())
                 .as("IDs are not the client's and (almost surely) not repeated")
                 .isGreaterThan(2);
+    }
+
+    @Test
+    void metrics_countQueriesAnswersCacheAndUpstream() throws Exception {
+        DnsProbe probe = startDefault();
+        probe.udp("www.example.com.", Type.A);
+        probe.udp("www.example.com.", Type.A);
+        probe.udp("missing.example.com.", Type.A);
+        assertThat(registry.get("safenet.queries").functionCounter().count()).isEqualTo(3);
+        assertThat(registry.get("safenet.answers")
+                        .tag("rcode", "NOERROR")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("safenet.answers")
+                        .tag("rcode", "NXDOMAIN")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("safenet.cache.hits").functionCounter().count()).isEqualTo(1);
+        assertThat(registry.get("safenet.cache.misses").functionCounter().count())
+                .isEqualTo(2);
+        assertThat(registry.get("safenet.upstream.queries")
+                        .tag("upstream", upstream.hostPort())
+                        .tag("transport", "udp")
+                        .counter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("safenet.upstream.latency")
+                        .tag("upstream", upstream.hostPort())
+                        .timer()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("safenet.cache.entries").gauge().value()).isEqualTo(2);
+    }
+
+    @Test
+    void upstreamTimeout_isCountedAsFailure() throws Exception {
+        upstream.mode(ScriptedAuthServer.Mode.SILENT);
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofMillis(100)));
+        probe.udp("www.example.com.", Type.A);
+        assertThat(registry.get("safenet.upstream.failures")
+                        .tag("reason", "timeout")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void tcp_overConnectionLimit_isClosedAtAccept() throws Exception {
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2),
+                new ResolverSettings.ServerSettings(
+                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(30), 2)));
+        try (PipelinedTcp first = new PipelinedTcp(probe);
+                PipelinedTcp second = new PipelinedTcp(probe)) {
+            assertThat(DnsProbe.firstAnswer(first.send(DnsProbe.query("www.example.com.", Type.A, 0))
+                            .get()))
+                    .isEqualTo("192.0.2.10");
+            assertThat(DnsProbe.firstAnswer(second.send(DnsProbe.query("www.example.com.", Type.A, 0))
+                            .get()))
+                    .isEqualTo("192.0.2.10");
+            try (java.net.Socket third = new java.net.Socket()) {
+                third.connect(probe.server(), 5000);
+                third.setSoTimeout(5000);
+                assertThat(third.getInputStream().read())
+                        .as("closed without an answer")
+                        .isEqualTo(-1);
+            }
+        }
+        assertThat(registry.get("safenet.tcp.rejected").functionCounter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void tcp_idleConnection_isClosed() throws Exception {
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2),
+                new ResolverSettings.ServerSettings(
+                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofMillis(300), 10)));
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(probe.server(), 5000);
+            s.setSoTimeout(10_000);
+            // No query sent: the server closes the connection once it has been idle for 300 ms.
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void tcp_pipelinedQueries_allAnsweredOnOneConnection() throws Exception {
+        DnsProbe probe = startDefault();
+        probe.udp("www.example.com.", Type.A); // cached: answered at once
+        upstream.delayMillis(1000); // the AAAA miss answers a second later: out of order
+        try (PipelinedTcp conn = new PipelinedTcp(probe)) {
+            CompletableFuture<Message> slow = conn.send(DnsProbe.query("www.example.com.", Type.AAAA, 0));
+            CompletableFuture<Message> fast = conn.send(DnsProbe.query("www.example.com.", Type.A, 0));
+            assertThat(DnsProbe.firstAnswer(fast.get())).isEqualTo("192.0.2.10");
+            assertThat(slow.isDone())
+                    .as("the cached answer overtook the forwarded one")
+                    .isFalse();
+            assertThat(DnsProbe.firstAnswer(slow.get())).isEqualTo("2001:db8:0:0:0:0:0:10");
+        }
     }
 }

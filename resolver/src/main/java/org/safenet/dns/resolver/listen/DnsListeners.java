@@ -72,20 +72,21 @@ public final class DnsListeners {
     private void bindOne(HostPort hp) throws InterruptedException {
         int sockets = transports.nativeEpoll() ? settings.effectiveThreads() : 1;
         InetSocketAddress requested = hp.toSocketAddress();
-        Channel first = udpBootstrap().bind(requested).sync().channel();
+        boolean ipv4 = requested.getAddress() instanceof java.net.Inet4Address;
+        Channel first = udpBootstrap(ipv4).bind(requested).sync().channel();
         channels.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
         for (int i = 1; i < sockets; i++) {
-            channels.add(udpBootstrap().bind(actual).sync().channel());
+            channels.add(udpBootstrap(ipv4).bind(actual).sync().channel());
         }
         channels.add(tcpBootstrap().bind(actual).sync().channel());
         bound.add(actual);
     }
 
-    private Bootstrap udpBootstrap() {
+    private Bootstrap udpBootstrap(boolean ipv4) {
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channel(transports.datagramChannel())
+                .channelFactory(() -> transports.newDatagramChannel(ipv4))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -11,6 +11,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -42,6 +43,15 @@ public record Transports(
                 NioDatagramChannel.class,
                 NioServerSocketChannel.class,
                 NioSocketChannel.class);
+    }
+
+    /**
+     * A UDP channel of the address's own family. Netty's default is an IPv6 socket that also takes
+     * IPv4 (mapped addresses), which sends every IPv4 answer through the IPv6 stack first.
+     */
+    public DatagramChannel newDatagramChannel(boolean ipv4) {
+        SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        return nativeEpoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family);
     }
 
     public MultiThreadIoEventLoopGroup newGroup(int threads) {
