@@ -416,4 +416,32 @@ class ResolverComponentTest {
             assertThat(DnsProbe.firstAnswer(slow.get())).isEqualTo("2001:db8:0:0:0:0:0:10");
         }
     }
+
+    @Test
+    void ipv6Listener_answersOverUdpAndTcp() throws Exception {
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2),
+                new ResolverSettings.ServerSettings(
+                        List.of(HostPort.parse("[::1]:0", 53)), 2, 1232, Duration.ofSeconds(10), 10)));
+        assertThat(probe.server().getAddress()).isInstanceOf(java.net.Inet6Address.class);
+        assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+        assertThat(DnsProbe.firstAnswer(probe.tcp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+    }
+
+    @Test
+    void answerOverOurEdnsSize_isTruncatedEvenIfClientOffersMore() throws Exception {
+        for (int i = 0; i < 14; i++) {
+            upstream.add("wide.example.com. 300 IN TXT \"" + "w".repeat(100) + i + "\"");
+        }
+        DnsProbe probe = startDefault();
+        // About 1.5 KB: over our 1232 even though the client offers 4096 (RFC 6891 §6.2.5).
+        Message m = probe.udp(DnsProbe.query("wide.example.com.", Type.TXT, 4096));
+        assertThat(DnsProbe.truncated(m)).isTrue();
+        assertThat(m.getOPT().getPayloadSize()).isEqualTo(1232);
+        assertThat(probe.tcp("wide.example.com.", Type.TXT).getSection(Section.ANSWER))
+                .hasSize(14);
+    }
 }
