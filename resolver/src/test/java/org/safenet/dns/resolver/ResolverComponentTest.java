@@ -89,6 +89,16 @@ class ResolverComponentTest {
         return new DnsProbe(at);
     }
 
+    /** The default upstream and ACL, with these listener settings. */
+    private DnsProbe startServing(ResolverSettings.ServerSettings server) throws InterruptedException {
+        return start(settings(
+                List.of(upstream.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(2),
+                server));
+    }
+
     private DnsProbe startDefault() throws InterruptedException {
         return start(settings(
                 List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
@@ -357,13 +367,8 @@ class ResolverComponentTest {
 
     @Test
     void tcp_overConnectionLimit_isClosedAtAccept() throws Exception {
-        DnsProbe probe = start(settings(
-                List.of(upstream.hostPort()),
-                List.of(),
-                ClientAccessList.DEFAULT_ALLOWED,
-                Duration.ofSeconds(2),
-                new ResolverSettings.ServerSettings(
-                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(30), 2)));
+        DnsProbe probe = startServing(new ResolverSettings.ServerSettings(
+                List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(30), 2));
         try (PipelinedTcp first = new PipelinedTcp(probe);
                 PipelinedTcp second = new PipelinedTcp(probe)) {
             assertThat(DnsProbe.firstAnswer(first.send(DnsProbe.query("www.example.com.", Type.A, 0))
@@ -386,13 +391,8 @@ class ResolverComponentTest {
 
     @Test
     void tcp_idleConnection_isClosed() throws Exception {
-        DnsProbe probe = start(settings(
-                List.of(upstream.hostPort()),
-                List.of(),
-                ClientAccessList.DEFAULT_ALLOWED,
-                Duration.ofSeconds(2),
-                new ResolverSettings.ServerSettings(
-                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofMillis(300), 10)));
+        DnsProbe probe = startServing(new ResolverSettings.ServerSettings(
+                List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofMillis(300), 10));
         try (java.net.Socket s = new java.net.Socket()) {
             s.connect(probe.server(), 5000);
             s.setSoTimeout(10_000);
@@ -419,13 +419,8 @@ class ResolverComponentTest {
 
     @Test
     void ipv6Listener_answersOverUdpAndTcp() throws Exception {
-        DnsProbe probe = start(settings(
-                List.of(upstream.hostPort()),
-                List.of(),
-                ClientAccessList.DEFAULT_ALLOWED,
-                Duration.ofSeconds(2),
-                new ResolverSettings.ServerSettings(
-                        List.of(HostPort.parse("[::1]:0", 53)), 2, 1232, Duration.ofSeconds(10), 10)));
+        DnsProbe probe = startServing(new ResolverSettings.ServerSettings(
+                List.of(HostPort.parse("[::1]:0", 53)), 2, 1232, Duration.ofSeconds(10), 10));
         assertThat(probe.server().getAddress()).isInstanceOf(java.net.Inet6Address.class);
         assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
         assertThat(DnsProbe.firstAnswer(probe.tcp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");

@@ -76,6 +76,32 @@ class PacketCacheTest {
         }
     }
 
+    private static PacketCache cacheOf(int maxEntries) {
+        return new PacketCache(new CacheSettings(
+                maxEntries,
+                Duration.ZERO,
+                Duration.ofDays(1),
+                Duration.ofHours(1),
+                true,
+                Duration.ofDays(1),
+                Duration.ofSeconds(30)));
+    }
+
+    /** Stores an A answer for {@code name} in {@code c}, as if it came from upstream; returns its query. */
+    private ParsedQuery storeA(PacketCache c, String name) throws IOException {
+        Message uq = DnsProbe.query(name, Type.A, 1232);
+        ParsedQuery q = parsed(uq);
+        ByteBuf b = Unpooled.wrappedBuffer(
+                response(uq, 0, List.of(a(name, 300, "192.0.2.1")), List.of()).toWire());
+        try {
+            c.store(UpstreamResponses.decode(b, uq.getHeader().getID(), q, c.seed(), c.settings(), clock.getAsLong())
+                    .entry());
+        } finally {
+            b.release();
+        }
+        return q;
+    }
+
     private static ARecord a(String name, long ttl, String ip) throws IOException {
         return new ARecord(Name.fromString(name), DClass.IN, ttl, java.net.InetAddress.getByName(ip));
     }
@@ -271,30 +297,11 @@ class PacketCacheTest {
 
     @Test
     void store_upToThreeQuartersFull_losesAlmostNothing() throws IOException {
-        PacketCache c = new PacketCache(new CacheSettings(
-                16384,
-                Duration.ZERO,
-                Duration.ofDays(1),
-                Duration.ofHours(1),
-                true,
-                Duration.ofDays(1),
-                Duration.ofSeconds(30)));
+        PacketCache c = cacheOf(16384);
         int n = c.capacity() * 3 / 4;
         List<ParsedQuery> stored = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Message uq = DnsProbe.query("h" + i + ".example.", Type.A, 1232);
-            ParsedQuery q = parsed(uq);
-            stored.add(q);
-            ByteBuf b = Unpooled.wrappedBuffer(
-                    response(uq, 0, List.of(a("h" + i + ".example.", 300, "192.0.2.1")), List.of())
-                            .toWire());
-            try {
-                c.store(UpstreamResponses.decode(
-                                b, uq.getHeader().getID(), q, c.seed(), c.settings(), clock.getAsLong())
-                        .entry());
-            } finally {
-                b.release();
-            }
+            stored.add(storeA(c, "h" + i + ".example."));
         }
         long found = stored.stream()
                 .filter(q -> c.lookup(q, clock.getAsLong(), false) != null)
@@ -306,28 +313,10 @@ class PacketCacheTest {
 
     @Test
     void store_beyondCapacity_staysBoundedAndKeepsRecentEntries() throws IOException {
-        PacketCache small = new PacketCache(new CacheSettings(
-                64,
-                Duration.ZERO,
-                Duration.ofDays(1),
-                Duration.ofHours(1),
-                true,
-                Duration.ofDays(1),
-                Duration.ofSeconds(30)));
+        PacketCache small = cacheOf(64);
         ParsedQuery last = null;
         for (int i = 0; i < 1000; i++) {
-            Message uq = DnsProbe.query("n" + i + ".example.", Type.A, 1232);
-            last = parsed(uq);
-            ByteBuf b = Unpooled.wrappedBuffer(
-                    response(uq, 0, List.of(a("n" + i + ".example.", 300, "192.0.2.1")), List.of())
-                            .toWire());
-            try {
-                small.store(UpstreamResponses.decode(
-                                b, uq.getHeader().getID(), last, small.seed(), small.settings(), clock.getAsLong())
-                        .entry());
-            } finally {
-                b.release();
-            }
+            last = storeA(small, "n" + i + ".example.");
             clock.advance(Duration.ofMillis(1));
         }
         assertThat(small.capacity()).isEqualTo(64);
