@@ -32,7 +32,11 @@ public final class Appliance implements AutoCloseable {
                     List.of(
                             "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
         }
-        this.settings = config.resolverSettings(systemNameservers);
+        try {
+            this.settings = config.resolverSettings(systemNameservers);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(e.getMessage()));
+        }
         this.resolver = new Resolver(settings, registry, System::currentTimeMillis);
     }
 

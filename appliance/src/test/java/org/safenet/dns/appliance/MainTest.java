@@ -53,6 +53,17 @@ class MainTest {
     }
 
     @Test
+    void serve_upstreamIsOwnListenAddress_isRefusedAsALoop() {
+        assertThat(run("serve", "--listen", "127.0.0.1:5399", "--upstream", "127.0.0.1:5399"))
+                .isEqualTo(Main.EXIT_BAD_CONFIG);
+        assertThat(err.toString()).contains("upstream 127.0.0.1:5399 is this resolver's own listen address");
+        err.getBuffer().setLength(0);
+        assertThat(run("serve", "--listen", "0.0.0.0:5399", "--upstream", "127.0.0.1:5399"))
+                .isEqualTo(Main.EXIT_BAD_CONFIG);
+        assertThat(err.toString()).contains("would loop");
+    }
+
+    @Test
     void help_listsTheCommands() {
         run("--help");
         assertThat(out.toString()).contains("serve", "check-config", "version");

@@ -17,6 +17,33 @@ import org.safenet.dns.resolver.upstream.UpstreamSettings;
 public record ResolverSettings(
         ServerSettings server, UpstreamSettings upstream, AccessSettings access, CacheSettings cache) {
 
+    public ResolverSettings {
+        List<HostPort> upstreams = new java.util.ArrayList<>(upstream.servers());
+        upstream.forwardZones().forEach(z -> upstreams.addAll(z.servers()));
+        for (HostPort up : upstreams) {
+            for (HostPort listen : server.listen()) {
+                if (isSelf(up, listen)) {
+                    throw new IllegalArgumentException(
+                            "upstream " + up + " is this resolver's own listen address " + listen
+                                    + ": every miss would loop back to itself (if it came from /etc/resolv.conf, set upstream.servers)");
+                }
+            }
+        }
+    }
+
+    /** True if a query sent to {@code up} would arrive at the listener {@code listen}. */
+    private static boolean isSelf(HostPort up, HostPort listen) {
+        if (up.port() != listen.port()) {
+            return false;
+        }
+        if (up.address().equals(listen.address())) {
+            return true;
+        }
+        // A wildcard listener also receives what is sent to a loopback or wildcard address.
+        return listen.address().isAnyLocalAddress()
+                && (up.address().isLoopbackAddress() || up.address().isAnyLocalAddress());
+    }
+
     /**
      * Listeners and protocol limits.
      *

@@ -32,6 +32,8 @@ class ResolverComponentTest {
     private final FakeClock clock = new FakeClock();
     private final List<AutoCloseable> closeAfter = new ArrayList<>();
     private ScriptedAuthServer upstream;
+    /** RFC 9520 failure caching; tests that fail the same question twice on purpose lower it. */
+    private Duration failureCacheTtl = Duration.ofSeconds(5);
 
     @BeforeEach
     void startUpstream() throws IOException {
@@ -54,7 +56,7 @@ class ResolverComponentTest {
         return s;
     }
 
-    private static ResolverSettings settings(
+    private ResolverSettings settings(
             List<String> upstreams, List<ForwardZone> zones, List<String> allow, Duration timeout) {
         return settings(
                 upstreams,
@@ -65,7 +67,7 @@ class ResolverComponentTest {
                         List.of(HostPort.parse("127.0.0.1:0", 53)), 2, 1232, Duration.ofSeconds(10), 100));
     }
 
-    private static ResolverSettings settings(
+    private ResolverSettings settings(
             List<String> upstreams,
             List<ForwardZone> zones,
             List<String> allow,
@@ -74,7 +76,11 @@ class ResolverComponentTest {
         return new ResolverSettings(
                 server,
                 new UpstreamSettings(
-                        upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(), timeout, 3, zones),
+                        upstreams.stream().map(h -> HostPort.parse(h, 53)).toList(),
+                        timeout,
+                        3,
+                        failureCacheTtl,
+                        zones),
                 new ResolverSettings.AccessSettings(
                         allow.stream().map(CidrPrefix::parse).toList()),
                 CacheSettings.defaults());
@@ -438,5 +444,60 @@ class ResolverComponentTest {
         assertThat(m.getOPT().getPayloadSize()).isEqualTo(1232);
         assertThat(probe.tcp("wide.example.com.", Type.TXT).getSection(Section.ANSWER))
                 .hasSize(14);
+    }
+
+    @Test
+    void failedQuestion_isNotSentUpstreamAgainWithinFailureCacheTtl() throws Exception {
+        upstream.mode(ScriptedAuthServer.Mode.SERVFAIL);
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        // One TCP connection: both queries on one loop, where the failure is remembered.
+        try (PipelinedTcp conn = new PipelinedTcp(probe)) {
+            assertThat(conn.send(DnsProbe.query("www.example.com.", Type.A, 0))
+                            .get()
+                            .getRcode())
+                    .isEqualTo(Rcode.SERVFAIL);
+            int asked = upstream.queries();
+            assertThat(conn.send(DnsProbe.query("www.example.com.", Type.A, 0))
+                            .get()
+                            .getRcode())
+                    .isEqualTo(Rcode.SERVFAIL);
+            assertThat(upstream.queries())
+                    .as("RFC 9520: the failure was cached")
+                    .isEqualTo(asked);
+            clock.advance(Duration.ofSeconds(6));
+            upstream.mode(ScriptedAuthServer.Mode.ANSWER);
+            assertThat(DnsProbe.firstAnswer(conn.send(DnsProbe.query("www.example.com.", Type.A, 0))
+                            .get()))
+                    .isEqualTo("192.0.2.10");
+        }
+        assertThat(registry.get("safenet.upstream.failures.cached").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void slowUpstream_clientGetsStaleAnswerAfterClientTimeout_andCacheIsRefreshed() throws Exception {
+        DnsProbe probe = start(settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(5)));
+        probe.udp("www.example.com.", Type.A);
+        clock.advance(Duration.ofSeconds(301));
+        // Slower than cache.staleClientTimeout (1.8 s), well within upstream.timeout (5 s).
+        upstream.delayMillis(2500);
+        Message m = probe.udp("www.example.com.", Type.A);
+        assertThat(m.getSection(Section.ANSWER).getFirst().getTTL())
+                .as("stale answer, RFC 8767 TTL")
+                .isEqualTo(30);
+        assertThat(registry.get("safenet.cache.stale.served").functionCounter().count())
+                .isEqualTo(1);
+        assertThat(registry.find("safenet.upstream.failures").counters())
+                .as("the upstream did not fail")
+                .isEmpty();
+        // The exchange went on: once the upstream answers, the cache holds a fresh entry again.
+        upstream.delayMillis(0);
+        await().untilAsserted(() -> assertThat(probe.udp("www.example.com.", Type.A)
+                        .getSection(Section.ANSWER)
+                        .getFirst()
+                        .getTTL())
+                .isEqualTo(300));
     }
 }

@@ -31,9 +31,15 @@ public record ApplianceConfig(
      * @param servers upstreams in order of preference; empty means the nameservers in /etc/resolv.conf
      * @param timeout wait for one upstream before trying the next
      * @param attempts upstreams one query may try before SERVFAIL (or a stale answer)
+     * @param failureCacheTtl how long a question whose upstreams all failed is answered without asking again
      * @param forwardZones per-domain upstreams; the most specific zone wins
      */
-    public record Upstream(List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
+    public record Upstream(
+            List<HostPort> servers,
+            Duration timeout,
+            int attempts,
+            Duration failureCacheTtl,
+            List<ForwardZone> forwardZones) {
         public Upstream {
             servers = List.copyOf(servers);
             forwardZones = List.copyOf(forwardZones);
@@ -45,7 +51,12 @@ public record ApplianceConfig(
         List<HostPort> servers = upstream.servers().isEmpty() ? systemNameservers : upstream.servers();
         return new ResolverSettings(
                 server,
-                new UpstreamSettings(servers, upstream.timeout(), upstream.attempts(), upstream.forwardZones()),
+                new UpstreamSettings(
+                        servers,
+                        upstream.timeout(),
+                        upstream.attempts(),
+                        upstream.failureCacheTtl(),
+                        upstream.forwardZones()),
                 access,
                 cache);
     }

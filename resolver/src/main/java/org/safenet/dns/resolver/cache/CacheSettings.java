@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param serveStale answer from expired entries when every upstream fails (RFC 8767)
  * @param maxStale how long past expiry an entry may still be served stale
  * @param staleAnswerTtl the TTL a stale answer carries (RFC 8767 §4 suggests 30 s)
+ * @param staleClientTimeout a client waiting this long on upstreams gets the stale answer if there
+ *     is one, while resolution goes on and refreshes the cache (RFC 8767 §5 suggests 1.8 s)
  */
 public record CacheSettings(
         int maxEntries,
@@ -20,7 +22,8 @@ public record CacheSettings(
         Duration negativeMaxTtl,
         boolean serveStale,
         Duration maxStale,
-        Duration staleAnswerTtl) {
+        Duration staleAnswerTtl,
+        Duration staleClientTimeout) {
 
     public CacheSettings {
         if (maxEntries < 0) {
@@ -40,6 +43,7 @@ public record CacheSettings(
                 Duration.ofHours(1),
                 true,
                 Duration.ofDays(1),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Duration.ofMillis(1800));
     }
 }

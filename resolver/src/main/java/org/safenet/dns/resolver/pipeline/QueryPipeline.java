@@ -3,8 +3,11 @@ package org.safenet.dns.resolver.pipeline;
 import static org.safenet.dns.resolver.wire.DnsConstants.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
@@ -122,7 +125,16 @@ public final class QueryPipeline {
         // 6. Miss: forward. From here on allocation is fine (a copy of the query, a waiter).
         ParsedQuery detached = q.copy();
         ReplySink sink = channel.sinkFor(client);
-        forwarder.forward(detached, sink.eventLoop(), new Waiter(detached, sink, maxSize));
+        Waiter waiter = new Waiter(detached, sink, maxSize);
+        // RFC 8767 §5: if an expired answer exists, the client gets it should the upstreams be slow.
+        if (cache.settings().serveStale() && cache.lookup(q, now, true) != null) {
+            waiter.staleTimer = sink.eventLoop()
+                    .schedule(
+                            waiter::staleTimeout,
+                            cache.settings().staleClientTimeout().toNanos(),
+                            TimeUnit.NANOSECONDS);
+        }
+        forwarder.forward(detached, sink.eventLoop(), waiter);
         return Outcome.FORWARDED;
     }
 
@@ -137,11 +149,19 @@ public final class QueryPipeline {
         return Outcome.ANSWERED;
     }
 
-    /** A query waiting on the forwarder; answers it, from a stale entry or with SERVFAIL on failure. */
+    /**
+     * A query waiting on the forwarder. It is answered exactly once: by the upstream answer, by a
+     * stale entry when its client timer fires first or when the upstreams fail, or with SERVFAIL.
+     * All of it runs on the client's event loop, so {@code replied} needs no synchronisation.
+     */
     private final class Waiter implements Forwarder.Callback {
         private final ParsedQuery q;
         private final ReplySink sink;
         private final int maxSize;
+        private boolean replied;
+
+        @Nullable
+        ScheduledFuture<?> staleTimer;
 
         Waiter(ParsedQuery q, ReplySink sink, int maxSize) {
             this.q = q;
@@ -151,24 +171,52 @@ public final class QueryPipeline {
 
         @Override
         public void answered(CachedResponse response) {
+            if (replied) {
+                return; // the stale answer went out already; the fresh one refreshed the cache
+            }
             reply(response, false);
+        }
+
+        /** The client has waited {@code cache.staleClientTimeout}: give it the stale answer now. */
+        void staleTimeout() {
+            if (replied) {
+                return;
+            }
+            CachedResponse stale = cache.lookup(q, clockMillis.getAsLong(), true);
+            if (stale != null) {
+                reply(stale, true);
+            }
         }
 
         @Override
         public void failed() {
+            if (replied) {
+                return;
+            }
             // RFC 8767: every upstream failed, so an expired answer beats none.
             CachedResponse stale = cache.lookup(q, clockMillis.getAsLong(), true);
             if (stale != null) {
                 reply(stale, true);
                 return;
             }
+            replied = true;
+            cancelStaleTimer();
             ByteBuf out = sink.newAnswerBuffer();
             AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
             metrics.counters().answered(RCODE_SERVFAIL);
             sink.send(out);
         }
 
+        private void cancelStaleTimer() {
+            ScheduledFuture<?> t = staleTimer;
+            if (t != null) {
+                t.cancel(false);
+            }
+        }
+
         private void reply(CachedResponse response, boolean stale) {
+            replied = true;
+            cancelStaleTimer();
             LoopCounters counters = metrics.counters();
             ByteBuf out = sink.newAnswerBuffer();
             if (!cache.writeAnswer(out, q, response, clockMillis.getAsLong(), ednsUdpSize, maxSize)) {

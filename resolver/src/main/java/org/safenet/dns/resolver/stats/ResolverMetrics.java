@@ -104,6 +104,13 @@ public final class ResolverMetrics {
                 .register(registry);
     }
 
+    /** Queries answered from the failure cache instead of being sent upstream again (RFC 9520). */
+    public Counter upstreamFailureCached() {
+        return Counter.builder("safenet.upstream.failures.cached")
+                .description("queries not sent upstream because the same question failed moments ago")
+                .register(registry);
+    }
+
     /** Queries sent upstream, per upstream and transport. */
     public Counter upstreamQuery(String upstream, String transport) {
         return Counter.builder("safenet.upstream.queries")

@@ -70,6 +70,17 @@ public final class Forwarder {
             return new HashMap<>();
         }
     };
+    /** Per loop: questions whose upstreams all failed recently, with when to try again (RFC 9520). */
+    private final FastThreadLocal<Map<String, Long>> recentFailures = new FastThreadLocal<>() {
+        @Override
+        protected Map<String, Long> initialValue() {
+            return new HashMap<>();
+        }
+    };
+
+    /** Bound on {@link #recentFailures} per loop; past it, expired entries are swept. */
+    static final int MAX_RECENT_FAILURES = 10_000;
+
     private final FastThreadLocal<SecureRandom> random = new FastThreadLocal<>() {
         @Override
         protected SecureRandom initialValue() {
@@ -100,6 +111,15 @@ public final class Forwarder {
      */
     public void forward(ParsedQuery q, EventLoop loop, Callback callback) {
         String key = key(q);
+        Long retryAt = recentFailures.get().get(key);
+        if (retryAt != null) {
+            if (clockMillis.getAsLong() < retryAt) {
+                metrics.upstreamFailureCached().increment();
+                callback.failed();
+                return;
+            }
+            recentFailures.get().remove(key);
+        }
         Map<String, Exchange> pending = inFlight.get();
         Exchange existing = pending.get(key);
         if (existing != null) {
@@ -122,6 +142,22 @@ public final class Forwarder {
                 + '/'
                 + (q.dnssecOk() ? 'D' : '-')
                 + (q.checkingDisabled() ? 'C' : '-');
+    }
+
+    private void rememberFailure(String key) {
+        long ttl = settings.failureCacheTtl().toMillis();
+        if (ttl <= 0) {
+            return;
+        }
+        Map<String, Long> failures = recentFailures.get();
+        long now = clockMillis.getAsLong();
+        if (failures.size() >= MAX_RECENT_FAILURES) {
+            failures.values().removeIf(retryAt -> retryAt <= now);
+            if (failures.size() >= MAX_RECENT_FAILURES) {
+                return; // a flood of distinct failing names: do not grow without bound
+            }
+        }
+        failures.put(key, now + ttl);
     }
 
     /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
@@ -346,6 +382,9 @@ public final class Forwarder {
             cancelTimeout();
             closeChannel();
             inFlight.get().remove(key, this);
+            if (entry == null) {
+                rememberFailure(key);
+            }
             for (Callback cb : callbacks) {
                 try {
                     if (entry != null) {

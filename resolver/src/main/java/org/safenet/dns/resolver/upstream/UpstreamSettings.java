@@ -10,9 +10,17 @@ import org.safenet.dns.resolver.HostPort;
  * @param servers default upstreams, tried in order, a failed one skipped until it recovers
  * @param timeout how long to wait for one upstream before trying the next
  * @param attempts how many upstreams one query may try before it gets SERVFAIL (or a stale answer)
+ * @param failureCacheTtl after every upstream failed for a question, the same question is not sent
+ *     upstream again for this long (RFC 9520: at least 1 s), which keeps a dead upstream from
+ *     being hammered by client retries
  * @param forwardZones per-domain upstreams; the most specific zone wins
  */
-public record UpstreamSettings(List<HostPort> servers, Duration timeout, int attempts, List<ForwardZone> forwardZones) {
+public record UpstreamSettings(
+        List<HostPort> servers,
+        Duration timeout,
+        int attempts,
+        Duration failureCacheTtl,
+        List<ForwardZone> forwardZones) {
 
     public UpstreamSettings {
         servers = List.copyOf(servers);
@@ -22,6 +30,10 @@ public record UpstreamSettings(List<HostPort> servers, Duration timeout, int att
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive");
+        }
+        if (failureCacheTtl.isNegative() || failureCacheTtl.compareTo(Duration.ofMinutes(5)) > 0) {
+            throw new IllegalArgumentException(
+                    "failureCacheTtl must be between 0s and 5m (RFC 9520), not " + failureCacheTtl.toMillis() + "ms");
         }
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1");

@@ -84,7 +84,8 @@ class PacketCacheTest {
                 Duration.ofHours(1),
                 true,
                 Duration.ofDays(1),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30),
+                Duration.ofMillis(1800)));
     }
 
     /** Stores an A answer for {@code name} in {@code c}, as if it came from upstream; returns its query. */
@@ -210,7 +211,8 @@ class PacketCacheTest {
                 Duration.ofHours(1),
                 true,
                 Duration.ofDays(1),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30),
+                Duration.ofMillis(1800));
         Message uq = DnsProbe.query("c.example.", Type.A, 1232);
         ParsedQuery q = parsed(uq);
         UpstreamResponses.Decoded low =

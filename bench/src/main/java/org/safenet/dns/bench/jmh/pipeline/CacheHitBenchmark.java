@@ -60,8 +60,8 @@ public class CacheHitBenchmark implements ClientChannel {
         long now = System.currentTimeMillis();
         PacketCache cache = new PacketCache(CacheSettings.defaults());
         ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
-        UpstreamSettings upstream =
-                new UpstreamSettings(List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, List.of());
+        UpstreamSettings upstream = new UpstreamSettings(
+                List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
         Forwarder forwarder = new Forwarder(
                 new UpstreamRouter(upstream, metrics), upstream, cache, Transports.nio(), metrics, () -> now, 1232);
         pipeline = new QueryPipeline(ClientAccessList.of("127.0.0.0/8"), cache, forwarder, metrics, () -> now, 1232);
