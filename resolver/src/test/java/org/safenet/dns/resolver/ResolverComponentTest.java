@@ -500,4 +500,23 @@ class ResolverComponentTest {
                         .getTTL())
                 .isEqualTo(300));
     }
+
+    @Test
+    void nioTransport_fallbackAnswersUdpAndTcp() throws Exception {
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.nio());
+        closeAfter.add(r);
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+        assertThat(r.transportName()).isEqualTo("nio");
+        assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+        assertThat(DnsProbe.firstAnswer(probe.tcp("www.example.com.", Type.AAAA)))
+                .isEqualTo("2001:db8:0:0:0:0:0:10");
+    }
 }
