@@ -11,6 +11,9 @@ import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.listen.DnsListeners;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.upstream.UpstreamRouter;
@@ -34,6 +37,20 @@ public final class Resolver implements AutoCloseable {
 
     public Resolver(
             ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis, Transports transports) {
+        this(settings, registry, clockMillis, transports, Policy.NONE, SinkholeSettings.defaults());
+    }
+
+    /**
+     * @param policy the blocklist decision for every query ({@link Policy#NONE}: none)
+     * @param sinkhole how blocked names are answered
+     */
+    public Resolver(
+            ResolverSettings settings,
+            MeterRegistry registry,
+            LongSupplier clockMillis,
+            Transports transports,
+            Policy policy,
+            SinkholeSettings sinkhole) {
         this.settings = settings;
         this.transports = transports;
         this.metrics = new ResolverMetrics(registry);
@@ -43,7 +60,8 @@ public final class Resolver implements AutoCloseable {
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
         Forwarder forwarder = new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
-        QueryPipeline pipeline = new QueryPipeline(acl, cache, forwarder, metrics, clockMillis, edns);
+        QueryPipeline pipeline = new QueryPipeline(
+                acl, policy, new PolicyAnswers(sinkhole, edns), cache, forwarder, metrics, clockMillis, edns);
         this.group = transports.newGroup(settings.server().effectiveThreads());
         this.listeners = new DnsListeners(transports, group, pipeline, settings.server(), metrics);
     }

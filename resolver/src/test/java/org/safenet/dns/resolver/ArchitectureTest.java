@@ -21,6 +21,7 @@ class ArchitectureTest {
         "org.safenet.dns.resolver.pipeline..",
         "org.safenet.dns.resolver.cache..",
         "org.safenet.dns.resolver.acl..",
+        "org.safenet.dns.resolver.policy..",
         "org.safenet.dns.resolver.listen..",
         "org.safenet.dns.resolver.stats.."
     };
@@ -58,7 +59,8 @@ class ArchitectureTest {
                 .resideInAnyPackage(
                         "org.safenet.dns.resolver.wire..",
                         "org.safenet.dns.resolver.pipeline..",
-                        "org.safenet.dns.resolver.cache..")
+                        "org.safenet.dns.resolver.cache..",
+                        "org.safenet.dns.resolver.policy..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("java.util.stream..")

@@ -519,4 +519,56 @@ class ResolverComponentTest {
         assertThat(DnsProbe.firstAnswer(probe.tcp("www.example.com.", Type.AAAA)))
                 .isEqualTo("2001:db8:0:0:0:0:0:10");
     }
+
+    @Test
+    void policyVerdicts_areAnsweredBeforeCacheAndUpstream() throws Exception {
+        java.util.Map<String, org.safenet.dns.resolver.policy.Verdict> list = java.util.Map.of(
+                "vay-tien.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.SINKHOLE),
+                "gone.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.NXDOMAIN),
+                "silent.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.DROP),
+                "www.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU));
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.best(),
+                q -> list.get(q.nameText()),
+                new org.safenet.dns.resolver.policy.SinkholeSettings(
+                        List.of(java.net.InetAddress.getByName("192.0.2.80")),
+                        Duration.ofSeconds(60),
+                        Duration.ofMinutes(5)));
+        closeAfter.add(r);
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+
+        assertThat(DnsProbe.firstAnswer(probe.udp("VAY-TIEN.example.com.", Type.A)))
+                .isEqualTo("192.0.2.80");
+        assertThat(DnsProbe.firstAnswer(probe.tcp("vay-tien.example.com.", Type.A)))
+                .isEqualTo("192.0.2.80");
+        assertThat(probe.udp("gone.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(probe.udpRaw(DnsProbe.query("silent.example.com.", Type.A, 0).toWire(), 300))
+                .isNull();
+        assertThat(upstream.queries()).as("blocked names never go upstream").isZero();
+        assertThat(DnsProbe.firstAnswer(probe.udp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+        assertThat(upstream.queries()).as("passthru resolves normally").isEqualTo(1);
+        assertThat(registry.get("safenet.policy.hits")
+                        .tag("action", "sinkhole")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(registry.get("safenet.policy.hits")
+                        .tag("action", "drop")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(1);
+    }
+
+    private static org.safenet.dns.resolver.policy.Verdict verdict(
+            org.safenet.dns.resolver.policy.PolicyAction action) {
+        return new org.safenet.dns.resolver.policy.Verdict(
+                action, "scam", "test", org.safenet.dns.resolver.policy.Verdict.EDE_BLOCKED, null);
+    }
 }

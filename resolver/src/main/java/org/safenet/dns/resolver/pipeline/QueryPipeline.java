@@ -11,6 +11,10 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.stats.LoopCounters;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
@@ -20,7 +24,7 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
 
 /**
- * The hot path, in order, in one method: parse, access, special types, (policy), cache, forward.
+ * The hot path, in order, in one method: parse, access, special types, policy, cache, forward.
  *
  * <p>A straight sequence of calls rather than a list of pluggable stages, so the JIT sees
  * monomorphic call sites and a reader sees the order and why (Unbound's {@code
@@ -39,6 +43,8 @@ public final class QueryPipeline {
     }
 
     private final ClientAccessList acl;
+    private final Policy policy;
+    private final PolicyAnswers policyAnswers;
     private final PacketCache cache;
     private final Forwarder forwarder;
     private final ResolverMetrics metrics;
@@ -47,12 +53,16 @@ public final class QueryPipeline {
 
     public QueryPipeline(
             ClientAccessList acl,
+            Policy policy,
+            PolicyAnswers policyAnswers,
             PacketCache cache,
             Forwarder forwarder,
             ResolverMetrics metrics,
             LongSupplier clockMillis,
             int ednsUdpSize) {
         this.acl = acl;
+        this.policy = policy;
+        this.policyAnswers = policyAnswers;
         this.cache = cache;
         this.forwarder = forwarder;
         this.metrics = metrics;
@@ -105,8 +115,19 @@ public final class QueryPipeline {
             return Outcome.ANSWERED;
         }
 
-        // 4. Policy (blocklist) goes here, before the cache: a list change is then live at once
-        //    and the cache never holds a blocked answer.
+        // 4. Policy (blocklist), before the cache: a list change is then live at once and the
+        //    cache never holds a blocked answer.
+        Verdict verdict = policy.decide(q);
+        if (verdict != null) {
+            counters.policyHit(verdict.action());
+            if (verdict.action() != PolicyAction.PASSTHRU) {
+                if (!policyAnswers.write(out, q, verdict)) {
+                    return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
+                }
+                counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
+                return Outcome.ANSWERED;
+            }
+        }
 
         // 5. Cache.
         long now = clockMillis.getAsLong();

@@ -18,6 +18,7 @@ public final class LoopCounters {
     long coalesced;
     long tcpRejected;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
+    final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
 
     public void query() {
         queries++;
@@ -53,6 +54,11 @@ public final class LoopCounters {
 
     public void tcpRejected() {
         tcpRejected++;
+    }
+
+    /** A query the policy decided (any action but passthru), by action ordinal. */
+    public void policyHit(org.safenet.dns.resolver.policy.PolicyAction action) {
+        policyByAction[action.ordinal()]++;
     }
 
     public void answered(int rcode) {

@@ -54,6 +54,13 @@ public final class ResolverMetrics {
                 "safenet.tcp.rejected",
                 "TCP connections closed at accept because of the connection limit",
                 c -> c.tcpRejected);
+        for (org.safenet.dns.resolver.policy.PolicyAction action :
+                org.safenet.dns.resolver.policy.PolicyAction.values()) {
+            FunctionCounter.builder("safenet.policy.hits", all, l -> sumOf(l, c -> c.policyByAction[action.ordinal()]))
+                    .description("queries decided by the blocklist policy, by action (passthru: an exception matched)")
+                    .tag("action", action.name().toLowerCase(java.util.Locale.ROOT))
+                    .register(registry);
+        }
         for (int r = 0; r < DnsConstants.RCODE_SLOTS; r++) {
             int rcode = r;
             FunctionCounter.builder("safenet.answers", all, l -> sumOf(l, c -> c.answersByRcode[rcode]))

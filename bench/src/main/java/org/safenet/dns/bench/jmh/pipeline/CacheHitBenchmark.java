@@ -28,6 +28,9 @@ import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.upstream.UpstreamRouter;
@@ -64,7 +67,15 @@ public class CacheHitBenchmark implements ClientChannel {
                 List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
         Forwarder forwarder = new Forwarder(
                 new UpstreamRouter(upstream, metrics), upstream, cache, Transports.nio(), metrics, () -> now, 1232);
-        pipeline = new QueryPipeline(ClientAccessList.of("127.0.0.0/8"), cache, forwarder, metrics, () -> now, 1232);
+        pipeline = new QueryPipeline(
+                ClientAccessList.of("127.0.0.0/8"),
+                Policy.NONE,
+                new PolicyAnswers(SinkholeSettings.defaults(), 1232),
+                cache,
+                forwarder,
+                metrics,
+                () -> now,
+                1232);
 
         List<String> list = BenchData.topDomains(names);
         int size = Integer.highestOneBit(list.size());

@@ -1,0 +1,27 @@
+package org.safenet.dns.resolver.policy;
+
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.ParsedQuery;
+
+/**
+ * The blocklist hook on the hot path: the resolver asks it about every query's name before the
+ * cache, so a list change is live at once and the cache never holds a blocked answer. The
+ * blocklist module implements it; the resolver only defines it, so the dependency points
+ * {@code blocklist-sync -> resolver}.
+ *
+ * <p>Implementations are called on event-loop threads for every query: they must not allocate,
+ * block or throw, and must return shared {@link Verdict} instances.
+ */
+@FunctionalInterface
+public interface Policy {
+    /** Lets everything through: the resolver without a blocklist. */
+    Policy NONE = q -> null;
+
+    /**
+     * The decision for {@code q}'s name (lowercased wire form in {@link ParsedQuery#name()}), or
+     * null to resolve normally. A {@link PolicyAction#PASSTHRU} verdict also resolves normally; it
+     * exists so that the caller can count and explain exceptions.
+     */
+    @Nullable
+    Verdict decide(ParsedQuery q);
+}

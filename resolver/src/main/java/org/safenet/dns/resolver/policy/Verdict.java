@@ -1,0 +1,93 @@
+package org.safenet.dns.resolver.policy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.DnsNames;
+
+/**
+ * A policy decision, shared and immutable: an index hands out the same few hundred instances (one
+ * per action, category and source combination), never one per query or per entry.
+ *
+ * @see Policy
+ */
+public final class Verdict {
+    /** RFC 8914 §5.2: blocked by the operator's policy (the national list, the operator's entries). */
+    public static final int EDE_BLOCKED = 15;
+    /** RFC 8914 §5.2: filtered at the client's request (a per-network opt-in category). */
+    public static final int EDE_FILTERED = 17;
+
+    private final PolicyAction action;
+    private final String category;
+    private final String source;
+    private final int edeInfoCode;
+    private final byte[] edeText;
+    private final byte @Nullable [] cnameTarget;
+
+    /**
+     * @param action what to answer
+     * @param category the list category, e.g. {@code scam}, named in the EDE text
+     * @param source where the entry came from, e.g. {@code national}
+     * @param edeInfoCode {@link #EDE_BLOCKED} or {@link #EDE_FILTERED}
+     * @param cnameTarget the target name for {@link PolicyAction#CNAME}, else null
+     */
+    public Verdict(PolicyAction action, String category, String source, int edeInfoCode, @Nullable String cnameTarget) {
+        this.action = action;
+        this.category = category;
+        this.source = source;
+        this.edeInfoCode = edeInfoCode;
+        // The EDE text is what `dig` shows the person debugging: say what blocked it and where from.
+        this.edeText = ("SafeNet DNS: " + category + " (" + source + ")").getBytes(StandardCharsets.UTF_8);
+        if (action == PolicyAction.CNAME && cnameTarget == null) {
+            throw new IllegalArgumentException("a CNAME verdict needs a target");
+        }
+        this.cnameTarget = cnameTarget == null ? null : DnsNames.toWire(cnameTarget);
+    }
+
+    public PolicyAction action() {
+        return action;
+    }
+
+    public String category() {
+        return category;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public int edeInfoCode() {
+        return edeInfoCode;
+    }
+
+    /** UTF-8 EXTRA-TEXT of the Extended DNS Error option; do not modify. */
+    byte[] edeText() {
+        return edeText;
+    }
+
+    /** Uncompressed wire form of the CNAME target, or null; do not modify. */
+    byte @Nullable [] cnameTarget() {
+        return cnameTarget;
+    }
+
+    @Override
+    public String toString() {
+        return action + " " + category + " (" + source + ")"
+                + (cnameTarget == null ? "" : " -> " + DnsNames.toText(cnameTarget, 0, cnameTarget.length));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Verdict v
+                && v.action == action
+                && v.category.equals(category)
+                && v.source.equals(source)
+                && v.edeInfoCode == edeInfoCode
+                && Arrays.equals(v.cnameTarget, cnameTarget);
+    }
+
+    @Override
+    public int hashCode() {
+        return ((action.hashCode() * 31 + category.hashCode()) * 31 + source.hashCode()) * 31 + edeInfoCode;
+    }
+}
