@@ -10,7 +10,8 @@ public final class DnsNames {
     /**
      * Encodes a presentation-form name as lowercased wire form. Cold path (config, tests).
      *
-     * @throws IllegalArgumentException if a label is empty, over 63 octets, or the name over 255
+     * @throws IllegalArgumentException if a label is empty, over 63 octets, not printable ASCII, or
+     *     the name over 255
      */
     public static byte[] toWire(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
@@ -22,6 +23,11 @@ public final class DnsNames {
             for (String label : t.split("\\.", -1)) {
                 if (label.isEmpty()) {
                     throw new IllegalArgumentException("empty label in name '" + text + "'");
+                }
+                if (!isPrintableAscii(label)) {
+                    throw new IllegalArgumentException(
+                            "name '" + text
+                                    + "' has characters outside printable ASCII (convert IDNs to their xn-- A-label form first)");
                 }
                 byte[] b = label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
                 if (b.length > DnsConstants.MAX_LABEL_LENGTH) {
@@ -36,6 +42,16 @@ public final class DnsNames {
             throw new IllegalArgumentException("name longer than 255 octets: '" + text + "'");
         }
         return out.toByteArray();
+    }
+
+    private static boolean isPrintableAscii(String label) {
+        for (int i = 0; i < label.length(); i++) {
+            char c = label.charAt(i);
+            if (c <= 0x20 || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Renders wire-form bytes as a dotted name with a trailing dot; non-printable octets as \DDD. */

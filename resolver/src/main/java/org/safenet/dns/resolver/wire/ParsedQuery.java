@@ -17,6 +17,9 @@ public final class ParsedQuery {
     final byte[] nameAsSent = new byte[DnsConstants.MAX_NAME_LENGTH];
     int nameLength;
     int labelCount;
+    /** Offset in {@link #name} of each label's length octet, left to right (at most 127 labels). */
+    final int[] labelOffsets = new int[128];
+
     int type;
     int qclass;
     /** True once the whole question was read, so an error answer can echo it. */
@@ -79,6 +82,14 @@ public final class ParsedQuery {
         return labelCount;
     }
 
+    /**
+     * Offset in {@link #name()} of label {@code i}'s length octet, counting from the left; the
+     * suffix starting there is itself a wire-form name (the policy walks suffixes right to left).
+     */
+    public int labelOffset(int i) {
+        return labelOffsets[i];
+    }
+
     public int type() {
         return type;
     }
@@ -115,6 +126,7 @@ public final class ParsedQuery {
         c.flags = flags;
         System.arraycopy(name, 0, c.name, 0, nameLength);
         System.arraycopy(nameAsSent, 0, c.nameAsSent, 0, nameLength);
+        System.arraycopy(labelOffsets, 0, c.labelOffsets, 0, labelCount);
         c.nameLength = nameLength;
         c.labelCount = labelCount;
         c.type = type;

@@ -116,6 +116,7 @@ public final class QueryParser {
             if (pos + 1 + len > end || out + 1 + len + 1 > MAX_NAME_LENGTH) {
                 return -1;
             }
+            q.labelOffsets[labels] = out;
             q.name[out] = (byte) len;
             q.nameAsSent[out] = (byte) len;
             out++;

@@ -42,6 +42,8 @@ class QueryParserTest {
         assertThat(q.nameText()).isEqualTo("www.example.com.");
         assertThat(DnsNames.toText(q.nameAsSent(), 0, q.nameLength())).isEqualTo("WwW.ExAmple.COM.");
         assertThat(q.labelCount()).isEqualTo(3);
+        assertThat(new int[] {q.labelOffset(0), q.labelOffset(1), q.labelOffset(2)})
+                .containsExactly(0, 4, 12);
         assertThat(q.type()).isEqualTo(Type.AAAA);
         assertThat(q.qclass()).isEqualTo(1);
         assertThat(q.hasEdns()).isFalse();

@@ -1,0 +1,82 @@
+package org.safenet.dns.blocklist.index;
+
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.Verdict;
+import org.safenet.dns.resolver.wire.ParsedQuery;
+
+/**
+ * The resolver's {@link Policy} backed by immutable name indexes, swapped atomically when a new
+ * list is built (a volatile read per query, nothing else shared).
+ *
+ * <p>The lookup walks the query name's suffixes once, right to left ({@code com}, {@code
+ * example.com}, {@code www.example.com}), extending one running hash per label, and probes the
+ * allow index and the block index at each step:
+ *
+ * <ul>
+ *   <li>an allow entry that covers the name (a subtree entry at any level, or an exact entry for
+ *       the whole name) wins over every block entry: the name resolves normally;
+ *   <li>otherwise the most specific block entry decides: a subtree entry matches its name and
+ *       every name below it, an exact entry only its name, and a deeper match replaces a
+ *       shallower one (so an RPZ passthru for {@code ok.example.com} beats a block of {@code
+ *       example.com}).
+ * </ul>
+ *
+ * Nothing here allocates; case-insensitivity comes from the parser's lowercased name.
+ */
+public final class BlocklistPolicy implements Policy {
+
+    /** One consistent generation of the lists: both indexes, the verdict table and the seed. */
+    public record Snapshot(
+            NameIndex block, NameIndex allow, Verdict[] verdicts, Verdict allowed, long seed, long version) {
+        /** Heap bytes of both indexes' arrays: the figure behind "bytes per entry". */
+        public long heapBytes() {
+            return block.heapBytes() + allow.heapBytes();
+        }
+
+        public int blockedNames() {
+            return block.size();
+        }
+    }
+
+    private volatile Snapshot snapshot;
+
+    public BlocklistPolicy(Snapshot initial) {
+        this.snapshot = initial;
+    }
+
+    /** Makes {@code next} live for every query that starts after this returns. */
+    public void swap(Snapshot next) {
+        this.snapshot = next;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    @Override
+    public @Nullable Verdict decide(ParsedQuery q) {
+        Snapshot s = snapshot;
+        byte[] name = q.name();
+        int end = q.nameLength();
+        long h = SuffixHash.root(s.seed());
+        int best = 0;
+        for (int i = q.labelCount() - 1; i >= 0; i--) {
+            int at = q.labelOffset(i);
+            h = SuffixHash.extend(h, name, at);
+            boolean whole = i == 0;
+            int allow = s.allow().lookup(h, name, at, end);
+            if ((allow & 0xFFFF) != 0 || (whole && (allow >>> 16) != 0)) {
+                return s.allowed();
+            }
+            int block = s.block().lookup(h, name, at, end);
+            if (block != 0) {
+                int id = whole && (block >>> 16) != 0 ? block >>> 16 : block & 0xFFFF;
+                if (id != 0) {
+                    best = id;
+                }
+            }
+        }
+        return best == 0 ? null : s.verdicts()[best];
+    }
+}
