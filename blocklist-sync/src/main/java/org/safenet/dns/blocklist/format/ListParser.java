@@ -1,0 +1,359 @@
+package org.safenet.dns.blocklist.format;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.net.IDN;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry.Action;
+import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.wire.DnsNames;
+
+/**
+ * Reads a list in one of the {@link ListFormat}s, line by line, handing each valid entry to a
+ * consumer and recording every other line in a {@link ParseReport}. Never throws for content;
+ * only for I/O.
+ */
+public final class ListParser {
+    private ListParser() {}
+
+    /** Hosts-file lines that name the machine itself, in nearly every published hosts list. */
+    private static final Set<String> HOSTS_BOILERPLATE = Set.of(
+            "localhost",
+            "localhost.localdomain",
+            "local",
+            "broadcasthost",
+            "ip6-localhost",
+            "ip6-loopback",
+            "ip6-localnet",
+            "ip6-mcastprefix",
+            "ip6-allnodes",
+            "ip6-allrouters",
+            "ip6-allhosts",
+            "0.0.0.0");
+
+    /** Thrown by {@link #name} with the reason a token is not a usable name. */
+    static final class BadName extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        BadName(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    public static ParseReport parse(ListFormat format, BufferedReader in, String source, Consumer<ListEntry> out)
+            throws IOException {
+        ParseReport report = new ParseReport(source);
+        RpzState rpz = new RpzState();
+        String line;
+        int n = 0;
+        while ((line = in.readLine()) != null) {
+            n++;
+            report.countLine();
+            if (n == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
+                line = line.substring(1); // byte order mark
+            }
+            switch (format) {
+                case DOMAINS -> domainsLine(line, n, report, out);
+                case HOSTS -> hostsLine(line, n, report, out);
+                case ADBLOCK -> adblockLine(line, n, report, out);
+                case RPZ -> rpzLine(line, n, report, out, rpz);
+            }
+        }
+        return report;
+    }
+
+    /**
+     * Normalises one name token: trailing dot dropped, lowercased, an IDN turned into its A-label
+     * (punycode) form; returns lowercase wire form.
+     */
+    static byte[] name(String token) throws BadName {
+        String t = token.trim();
+        if (t.endsWith(".")) {
+            t = t.substring(0, t.length() - 1);
+        }
+        if (t.isEmpty()) {
+            throw new BadName("empty name");
+        }
+        if (t.indexOf('/') >= 0 || t.indexOf(':') >= 0 || t.indexOf('?') >= 0) {
+            throw new BadName("a URL or address, not a domain name");
+        }
+        if (!t.chars().allMatch(c -> c < 0x80)) {
+            try {
+                t = IDN.toASCII(t, IDN.ALLOW_UNASSIGNED);
+            } catch (IllegalArgumentException e) {
+                throw new BadName("not a valid internationalised name");
+            }
+        }
+        t = t.toLowerCase(Locale.ROOT);
+        if (t.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
+            throw new BadName("an IP address, not a domain name");
+        }
+        if (t.indexOf('.') < 0) {
+            throw new BadName("a single-label name (a TLD or host name)");
+        }
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+                throw new BadName("character '" + c + "' is not allowed in a domain name");
+            }
+        }
+        try {
+            return DnsNames.toWire(t);
+        } catch (IllegalArgumentException e) {
+            throw new BadName(e.getMessage());
+        }
+    }
+
+    private static String stripComment(String line, char marker) {
+        int hash = line.indexOf(marker);
+        return (hash >= 0 ? line.substring(0, hash) : line).trim();
+    }
+
+    private static void domainsLine(String raw, int n, ParseReport report, Consumer<ListEntry> out) {
+        String line = stripComment(raw, '#');
+        if (line.isEmpty() || line.startsWith("!")) {
+            report.countIgnored();
+            return;
+        }
+        String[] tokens = line.split("\\s+");
+        if (tokens.length != 1) {
+            report.countInvalid(n, raw, "more than one name on a line");
+            return;
+        }
+        String token = tokens[0].startsWith("*.") ? tokens[0].substring(2) : tokens[0];
+        emit(token, Match.SUBTREE, Action.BLOCK, null, n, raw, report, out);
+    }
+
+    private static void hostsLine(String raw, int n, ParseReport report, Consumer<ListEntry> out) {
+        String line = stripComment(raw, '#');
+        if (line.isEmpty()) {
+            report.countIgnored();
+            return;
+        }
+        String[] tokens = line.split("\\s+");
+        if (tokens.length < 2) {
+            report.countInvalid(n, raw, "no address and name pair");
+            return;
+        }
+        if (!tokens[0].chars().allMatch(c -> c == '.' || c == ':' || Character.digit(c, 16) >= 0)) {
+            report.countInvalid(n, raw, "the first field is not an address");
+            return;
+        }
+        boolean any = false;
+        for (int i = 1; i < tokens.length; i++) {
+            if (HOSTS_BOILERPLATE.contains(tokens[i].toLowerCase(Locale.ROOT))) {
+                continue;
+            }
+            any = true;
+            emit(tokens[i], Match.EXACT, Action.BLOCK, null, n, raw, report, out);
+        }
+        if (!any) {
+            report.countIgnored();
+        }
+    }
+
+    private static void adblockLine(String raw, int n, ParseReport report, Consumer<ListEntry> out) {
+        String line = raw.trim();
+        if (line.isEmpty() || line.startsWith("!") || line.startsWith("[") || line.startsWith("#")) {
+            report.countIgnored();
+            return;
+        }
+        Action action = Action.BLOCK;
+        if (line.startsWith("@@")) {
+            action = Action.ALLOW;
+            line = line.substring(2);
+        }
+        int dollar = line.indexOf('$');
+        if (dollar >= 0) {
+            String modifiers = line.substring(dollar + 1);
+            // $important only raises priority among adblock rules; anything else narrows the rule
+            // to clients, types or pages a DNS server cannot see.
+            if (!modifiers.equals("important")) {
+                report.countInvalid(n, raw, "modifiers other than $important are not DNS rules");
+                return;
+            }
+            line = line.substring(0, dollar);
+        }
+        if (!line.startsWith("||") || !line.endsWith("^") || line.length() < 4) {
+            report.countInvalid(n, raw, "not a ||domain^ rule");
+            return;
+        }
+        String token = line.substring(2, line.length() - 1);
+        if (token.indexOf('*') >= 0) {
+            report.countInvalid(n, raw, "wildcards inside a rule are not DNS rules");
+            return;
+        }
+        emit(token, Match.SUBTREE, action, null, n, raw, report, out);
+    }
+
+    private static void emit(
+            String token,
+            Match match,
+            Action action,
+            @Nullable String data,
+            int n,
+            String raw,
+            ParseReport report,
+            Consumer<ListEntry> out) {
+        try {
+            out.accept(new ListEntry(name(token), null, match, action, data, n));
+            report.countEntry();
+        } catch (BadName e) {
+            report.countInvalid(n, raw, e.getMessage());
+        }
+    }
+
+    /** $ORIGIN and the last owner, carried from line to line of a zone file. */
+    private static final class RpzState {
+        String origin = "";
+        String lastOwner = "";
+    }
+
+    /**
+     * One line of an RPZ zone file (RFC 1035 §5 master-file syntax, the subset RPZ feeds use: one
+     * record per line, no parentheses). Owners are relative to $ORIGIN unless they end in a dot;
+     * the origin is removed to give the trigger.
+     */
+    private static void rpzLine(String raw, int n, ParseReport report, Consumer<ListEntry> out, RpzState st) {
+        String line = stripComment(raw, ';');
+        if (line.isEmpty()) {
+            report.countIgnored();
+            return;
+        }
+        String[] f = line.split("\\s+");
+        if (f[0].equalsIgnoreCase("$ORIGIN")) {
+            st.origin = f.length > 1 ? f[1].toLowerCase(Locale.ROOT) : "";
+            report.countIgnored();
+            return;
+        }
+        if (f[0].startsWith("$")) {
+            report.countIgnored(); // $TTL, $INCLUDE (not followed: a feed must be one file)
+            return;
+        }
+        boolean ownerGiven = !Character.isWhitespace(raw.charAt(0));
+        int i = 0;
+        String owner = ownerGiven ? f[i++] : st.lastOwner;
+        st.lastOwner = owner;
+        // Skip TTL and class, in either order.
+        while (i < f.length && (f[i].chars().allMatch(Character::isDigit) || f[i].equalsIgnoreCase("IN"))) {
+            i++;
+        }
+        if (i >= f.length) {
+            report.countInvalid(n, raw, "no record type");
+            return;
+        }
+        String type = f[i++].toUpperCase(Locale.ROOT);
+        String rdata = i < f.length ? f[i].toLowerCase(Locale.ROOT) : "";
+        if (type.equals("SOA") || type.equals("NS") || owner.equals("@")) {
+            report.countIgnored(); // the policy zone's own apex records
+            return;
+        }
+        String trigger = relative(owner.toLowerCase(Locale.ROOT), st.origin);
+        if (trigger.endsWith(".rpz-ip") || trigger.equals("rpz-ip")) {
+            ipTrigger(trigger, type, rdata, n, raw, report, out);
+            return;
+        }
+        if (trigger.contains(".rpz-") || trigger.startsWith("rpz-")) {
+            report.countInvalid(n, raw, "trigger type not supported (only QNAME and rpz-ip)");
+            return;
+        }
+        Match match = Match.EXACT;
+        if (trigger.startsWith("*.")) {
+            match = Match.DESCENDANTS;
+            trigger = trigger.substring(2);
+        }
+        Action action;
+        String data = null;
+        switch (type) {
+            case "CNAME" -> {
+                switch (rdata) {
+                    case "." -> action = Action.NXDOMAIN;
+                    case "*." -> action = Action.NODATA;
+                    case "rpz-passthru." -> action = Action.PASSTHRU;
+                    case "rpz-drop." -> action = Action.DROP;
+                    case "rpz-tcp-only." -> action = Action.TCP_ONLY;
+                    default -> {
+                        if (rdata.isEmpty()) {
+                            report.countInvalid(n, raw, "CNAME without a target");
+                            return;
+                        }
+                        action = Action.CNAME;
+                        data = rdata;
+                    }
+                }
+            }
+            case "A" -> {
+                action = Action.LOCAL_A;
+                data = rdata;
+            }
+            case "AAAA" -> {
+                action = Action.LOCAL_AAAA;
+                data = rdata;
+            }
+            default -> {
+                report.countInvalid(n, raw, "record type " + type + " is not an RPZ action this importer supports");
+                return;
+            }
+        }
+        emit(trigger, match, action, data, n, raw, report, out);
+    }
+
+    private static String relative(String owner, String origin) {
+        if (!owner.endsWith(".")) {
+            return owner; // relative to $ORIGIN: already the trigger
+        }
+        String o = origin.isEmpty() || origin.equals(".") ? "" : (origin.endsWith(".") ? origin : origin + ".");
+        if (!o.isEmpty() && owner.endsWith("." + o)) {
+            return owner.substring(0, owner.length() - o.length() - 1);
+        }
+        return owner.substring(0, owner.length() - 1);
+    }
+
+    /**
+     * {@code <prefix>.<reversed address>.rpz-ip}: IPv4 as {@code 32.4.3.2.1} for 1.2.3.4/32, IPv6
+     * as {@code 128.<groups reversed, "zz" for "::">} (ISC's RPZ draft, §4.2).
+     */
+    private static void ipTrigger(
+            String trigger, String type, String rdata, int n, String raw, ParseReport report, Consumer<ListEntry> out) {
+        String[] parts =
+                trigger.substring(0, trigger.length() - "rpz-ip".length()).split("\\.");
+        try {
+            int prefix = Integer.parseInt(parts[0]);
+            StringBuilder address = new StringBuilder();
+            boolean ipv4 = parts.length == 5 && prefix <= 32;
+            for (int k = 1; ipv4 && k < parts.length; k++) {
+                ipv4 = parts[k].chars().allMatch(Character::isDigit);
+            }
+            if (ipv4) {
+                for (int k = 4; k >= 1; k--) {
+                    address.append(parts[k]).append(k > 1 ? "." : "");
+                }
+            } else {
+                for (int k = parts.length - 1; k >= 1; k--) {
+                    address.append(parts[k].equals("zz") ? "" : parts[k]).append(k > 1 ? ":" : "");
+                }
+            }
+            String addr = address.toString();
+            if (addr.startsWith(":") && !addr.startsWith("::")) {
+                addr = ":" + addr;
+            }
+            if (addr.endsWith(":") && !addr.endsWith("::")) {
+                addr = addr + ":";
+            }
+            CidrPrefix p = CidrPrefix.parse(addr + "/" + prefix);
+            Action action = type.equals("CNAME") && rdata.equals("rpz-passthru.")
+                    ? Action.PASSTHRU
+                    : type.equals("CNAME") && rdata.equals("*.")
+                            ? Action.NODATA
+                            : type.equals("CNAME") && rdata.equals("rpz-drop.") ? Action.DROP : Action.NXDOMAIN;
+            out.accept(new ListEntry(null, p, Match.EXACT, action, null, n));
+            report.countEntry();
+        } catch (RuntimeException e) {
+            report.countInvalid(n, raw, "bad rpz-ip trigger");
+        }
+    }
+}
