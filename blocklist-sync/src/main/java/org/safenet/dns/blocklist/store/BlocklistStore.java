@@ -1,0 +1,245 @@
+package org.safenet.dns.blocklist.store;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The blocklist's source of truth: RocksDB in the data dir, one column family per kind of
+ * record. Every change is one {@link WriteBatch} that also bumps the list version, written with
+ * sync, so a crash leaves either the whole change or none of it.
+ *
+ * <p>Column families: {@code entries} and {@code allow} (key: reversed name + match kind, value:
+ * {@link StoredEntry}), {@code meta} (format and list version), and {@code sources}, {@code stats},
+ * {@code audit}, {@code appeals}, created now so later milestones find them.
+ */
+public final class BlocklistStore implements AutoCloseable {
+    /** The on-disk layout this code writes; bump with a migration when it changes. */
+    public static final int FORMAT_VERSION = 1;
+
+    static final List<String> FAMILIES = List.of("entries", "allow", "meta", "sources", "stats", "audit", "appeals");
+
+    private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] VERSION_KEY = "list-version".getBytes(StandardCharsets.US_ASCII);
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final DBOptions options;
+    private final RocksDB db;
+    private final List<ColumnFamilyHandle> handles;
+    private final ColumnFamilyHandle entries;
+    private final ColumnFamilyHandle allow;
+    private final ColumnFamilyHandle meta;
+
+    private BlocklistStore(DBOptions options, RocksDB db, List<ColumnFamilyHandle> handles) {
+        this.options = options;
+        this.db = db;
+        this.handles = handles;
+        this.entries = handles.get(1);
+        this.allow = handles.get(2);
+        this.meta = handles.get(3);
+    }
+
+    /**
+     * Opens (creating if needed) the store in {@code dir}. Fails clearly if another process holds
+     * it, or if a newer SafeNet DNS wrote it.
+     */
+    public static BlocklistStore open(Path dir) throws StoreException {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
+        }
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY));
+        for (String f : FAMILIES) {
+            descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII)));
+        }
+        DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        RocksDB db;
+        try {
+            db = RocksDB.open(options, dir.toString(), descriptors, handles);
+        } catch (RocksDBException e) {
+            options.close();
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("lock")) {
+                throw new StoreException(
+                        "the blocklist store in " + dir + " is in use by another process (a running appliance?)", e);
+            }
+            throw new StoreException("cannot open the blocklist store in " + dir + ": " + msg, e);
+        }
+        BlocklistStore store = new BlocklistStore(options, db, handles);
+        try {
+            store.checkFormat(dir);
+        } catch (StoreException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    private void checkFormat(Path dir) throws StoreException {
+        try {
+            byte[] format = db.get(meta, FORMAT_KEY);
+            if (format == null) {
+                db.put(meta, FORMAT_KEY, intBytes(FORMAT_VERSION));
+            } else if (ByteBuffer.wrap(format).getInt() > FORMAT_VERSION) {
+                throw new StoreException("the blocklist store in " + dir + " has format "
+                        + ByteBuffer.wrap(format).getInt() + ", written by a newer SafeNet DNS than this one (format "
+                        + FORMAT_VERSION + ")");
+            }
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the store's format: " + e.getMessage(), e);
+        }
+    }
+
+    /** The list version: 0 for an empty store, bumped by every {@link #apply}. */
+    public long listVersion() throws StoreException {
+        try {
+            byte[] v = db.get(meta, VERSION_KEY);
+            return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the list version: " + e.getMessage(), e);
+        }
+    }
+
+    /** A set of puts and deletes to apply together. */
+    public static final class Changes {
+        final List<StoredEntry> putBlock = new ArrayList<>();
+        final List<StoredEntry> putAllow = new ArrayList<>();
+        final List<byte[]> deleteBlock = new ArrayList<>();
+        final List<byte[]> deleteAllow = new ArrayList<>();
+
+        public Changes block(StoredEntry e) {
+            putBlock.add(e);
+            return this;
+        }
+
+        public Changes allow(StoredEntry e) {
+            putAllow.add(e);
+            return this;
+        }
+
+        public Changes removeBlock(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
+            deleteBlock.add(StoredEntry.key(reversedName, match));
+            return this;
+        }
+
+        public Changes removeAllow(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
+            deleteAllow.add(StoredEntry.key(reversedName, match));
+            return this;
+        }
+
+        public int size() {
+            return putBlock.size() + putAllow.size() + deleteBlock.size() + deleteAllow.size();
+        }
+    }
+
+    /** Applies {@code changes} and bumps the list version, atomically and durably; returns the new version. */
+    public synchronized long apply(Changes changes) throws StoreException {
+        long next = listVersion() + 1;
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions sync = new WriteOptions().setSync(true)) {
+            for (StoredEntry e : changes.putBlock) {
+                batch.put(entries, e.key(), e.value());
+            }
+            for (StoredEntry e : changes.putAllow) {
+                batch.put(allow, e.key(), e.value());
+            }
+            for (byte[] k : changes.deleteBlock) {
+                batch.delete(entries, k);
+            }
+            for (byte[] k : changes.deleteAllow) {
+                batch.delete(allow, k);
+            }
+            batch.put(meta, VERSION_KEY, longBytes(next));
+            db.write(sync, batch);
+            return next;
+        } catch (RocksDBException e) {
+            throw new StoreException("the change was not applied (nothing changed): " + e.getMessage(), e);
+        }
+    }
+
+    /** Every block entry, in key (zone) order. */
+    public void forEachBlock(Consumer<StoredEntry> consumer) {
+        scan(entries, consumer);
+    }
+
+    /** Every allow entry, in key order. */
+    public void forEachAllow(Consumer<StoredEntry> consumer) {
+        scan(allow, consumer);
+    }
+
+    /** The block entries for {@code reversedName} (all match kinds). */
+    public List<StoredEntry> blockEntriesFor(String reversedName) {
+        List<StoredEntry> out = new ArrayList<>();
+        byte[] prefix = ReversedName.bytes(reversedName);
+        try (RocksIterator it = db.newIterator(entries)) {
+            byte[] seek = new byte[prefix.length + 1];
+            System.arraycopy(prefix, 0, seek, 0, prefix.length);
+            for (it.seek(seek); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length != prefix.length + 2
+                        || !java.util.Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                out.add(StoredEntry.decode(k, it.value()));
+            }
+        }
+        return out;
+    }
+
+    private void scan(ColumnFamilyHandle cf, Consumer<StoredEntry> consumer) {
+        try (RocksIterator it = db.newIterator(cf)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                consumer.accept(StoredEntry.decode(it.key(), it.value()));
+            }
+        }
+    }
+
+    private static byte[] intBytes(int v) {
+        return ByteBuffer.allocate(4).putInt(v).array();
+    }
+
+    private static byte[] longBytes(long v) {
+        return ByteBuffer.allocate(8).putLong(v).array();
+    }
+
+    @Override
+    public void close() {
+        for (ColumnFamilyHandle h : handles) {
+            h.close();
+        }
+        db.close();
+        options.close();
+    }
+
+    /** A store failure with a message for the operator. */
+    public static final class StoreException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StoreException(String message) {
+            super(message);
+        }
+
+        public StoreException(String message, @Nullable Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
