@@ -39,6 +39,12 @@ public final class BlocklistIndexBuilder {
         return this;
     }
 
+    /** Blocks only the names below {@code wire}, not the name itself (RPZ {@code *.name}). */
+    public BlocklistIndexBuilder blockDescendants(byte[] wire, Verdict verdict) {
+        block.add(wire, 0, idOf(verdict) | BlocklistPolicy.DESCENDANTS_ONLY);
+        return this;
+    }
+
     /** Lets {@code name} (and with {@code subtree} everything below it) through, whatever blocks it. */
     public BlocklistIndexBuilder allow(String name, boolean subtree) {
         allow.add(DnsNames.toWire(name), subtree ? 0 : 1, subtree ? 1 : 0);
@@ -47,8 +53,8 @@ public final class BlocklistIndexBuilder {
 
     private int idOf(Verdict v) {
         return verdictIds.computeIfAbsent(v, k -> {
-            if (verdicts.size() > 0xFFFF) {
-                throw new IllegalStateException("more than 65535 distinct verdicts");
+            if (verdicts.size() >= BlocklistPolicy.DESCENDANTS_ONLY) {
+                throw new IllegalStateException("more than 32767 distinct verdicts");
             }
             verdicts.add(k);
             return verdicts.size() - 1;

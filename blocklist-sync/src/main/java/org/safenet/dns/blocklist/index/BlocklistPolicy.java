@@ -17,7 +17,8 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
  *   <li>an allow entry that covers the name (a subtree entry at any level, or an exact entry for
  *       the whole name) wins over every block entry: the name resolves normally;
  *   <li>otherwise the most specific block entry decides: a subtree entry matches its name and
- *       every name below it, an exact entry only its name, and a deeper match replaces a
+ *       every name below it, a descendants-only entry (RPZ {@code *.name}) only the names below
+ *       it, an exact entry only its name, and a deeper match replaces a
  *       shallower one (so an RPZ passthru for {@code ok.example.com} beats a block of {@code
  *       example.com}).
  * </ul>
@@ -38,6 +39,9 @@ public final class BlocklistPolicy implements Policy {
             return block.size();
         }
     }
+
+    /** Flag in a subtree verdict id: the entry covers the names below it, not the name itself. */
+    static final int DESCENDANTS_ONLY = 0x8000;
 
     private volatile Snapshot snapshot;
 
@@ -71,7 +75,11 @@ public final class BlocklistPolicy implements Policy {
             }
             int block = s.block().lookup(h, name, at, end);
             if (block != 0) {
-                int id = whole && (block >>> 16) != 0 ? block >>> 16 : block & 0xFFFF;
+                int subtree = block & 0xFFFF;
+                if (whole && (subtree & DESCENDANTS_ONLY) != 0) {
+                    subtree = 0; // RPZ "*.name" covers what is below the name, not the name
+                }
+                int id = whole && (block >>> 16) != 0 ? block >>> 16 : subtree & ~DESCENDANTS_ONLY;
                 if (id != 0) {
                     best = id;
                 }

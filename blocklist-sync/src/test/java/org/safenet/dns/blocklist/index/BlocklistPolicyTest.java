@@ -68,6 +68,26 @@ class BlocklistPolicyTest {
     }
 
     @Test
+    void descendantsOnlyEntry_matchesBelowTheNameButNotTheName() {
+        BlocklistPolicy p = new BlocklistPolicy(new BlocklistIndexBuilder()
+                .blockDescendants(org.safenet.dns.resolver.wire.DnsNames.toWire("tracker.example"), SCAM)
+                .build(1));
+        assertThat(decide(p, "tracker.example.")).isNull();
+        assertThat(decide(p, "a.tracker.example.")).isSameAs(SCAM);
+    }
+
+    @Test
+    void rpzPair_nameAndWildcard_coverBoth() {
+        byte[] wire = org.safenet.dns.resolver.wire.DnsNames.toWire("chillup.at");
+        BlocklistPolicy p = new BlocklistPolicy(new BlocklistIndexBuilder()
+                .blockWire(wire, false, GONE)
+                .blockDescendants(wire, SCAM)
+                .build(1));
+        assertThat(decide(p, "chillup.at.")).isSameAs(GONE);
+        assertThat(decide(p, "cdn.chillup.at.")).isSameAs(SCAM);
+    }
+
+    @Test
     void lookup_isCaseInsensitive() {
         BlocklistPolicy p = new BlocklistPolicy(new BlocklistIndexBuilder()
                 .block("Scam.Example.COM", true, SCAM)

@@ -1,0 +1,100 @@
+package org.safenet.dns.blocklist.index;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.store.ReversedName;
+import org.safenet.dns.blocklist.store.StoredEntry;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.Verdict;
+
+/**
+ * Builds a {@link BlocklistPolicy.Snapshot} from the store: every unexpired entry of an enforced
+ * category, BLOCK entries taking their category's configured action, explicit RPZ actions kept.
+ * Runs off the event loops; the result is swapped in with {@link BlocklistPolicy#swap}.
+ */
+public final class IndexLoader {
+    private final Function<String, @Nullable PolicyAction> categoryAction;
+    private final LongSupplier clockMillis;
+
+    /**
+     * @param categoryAction the action for BLOCK entries of a category, or null if the category
+     *     is not enforced (its entries are skipped)
+     */
+    public IndexLoader(Function<String, @Nullable PolicyAction> categoryAction, LongSupplier clockMillis) {
+        this.categoryAction = categoryAction;
+        this.clockMillis = clockMillis;
+    }
+
+    /** Counts from one load, for the start-up log and the explain API. */
+    public record LoadResult(BlocklistPolicy.Snapshot snapshot, int blocked, int allowed, int skipped) {}
+
+    public LoadResult load(BlocklistStore store) throws BlocklistStore.StoreException {
+        long version = store.listVersion();
+        long now = clockMillis.getAsLong();
+        BlocklistIndexBuilder builder = new BlocklistIndexBuilder();
+        Map<String, Verdict> verdicts = new HashMap<>();
+        int[] counts = new int[3];
+        store.forEachBlock(e -> {
+            if (e.expiresMillis() != 0 && e.expiresMillis() <= now) {
+                counts[2]++;
+                return;
+            }
+            Verdict v = verdictFor(e, verdicts);
+            if (v == null) {
+                counts[2]++;
+                return;
+            }
+            byte[] wire = ReversedName.toWire(e.reversedName());
+            switch (e.match()) {
+                case EXACT -> builder.blockWire(wire, false, v);
+                case SUBTREE -> builder.blockWire(wire, true, v);
+                case DESCENDANTS -> builder.blockDescendants(wire, v);
+            }
+            counts[0]++;
+        });
+        store.forEachAllow(e -> {
+            if (e.expiresMillis() != 0 && e.expiresMillis() <= now) {
+                counts[2]++;
+                return;
+            }
+            // An allow entry for "*.name" also lets the name through: allowing more is the safe side.
+            builder.allow(dotted(e.reversedName()), e.match() != Match.EXACT);
+            counts[1]++;
+        });
+        return new LoadResult(builder.build(version), counts[0], counts[1], counts[2]);
+    }
+
+    private static String dotted(String reversed) {
+        String[] labels = reversed.split("\\.");
+        StringBuilder sb = new StringBuilder(reversed.length());
+        for (int i = labels.length - 1; i >= 0; i--) {
+            sb.append(labels[i]).append('.');
+        }
+        return sb.toString();
+    }
+
+    private @Nullable Verdict verdictFor(StoredEntry e, Map<String, Verdict> cache) {
+        PolicyAction action = switch (e.action()) {
+            case BLOCK -> categoryAction.apply(e.category());
+            case ALLOW, PASSTHRU -> PolicyAction.PASSTHRU;
+            case NXDOMAIN -> PolicyAction.NXDOMAIN;
+            case NODATA -> PolicyAction.NODATA;
+            case DROP -> PolicyAction.DROP;
+            case CNAME -> PolicyAction.CNAME;
+            // Local data and tcp-only answers are not implemented yet: the block page stands in.
+            case LOCAL_A, LOCAL_AAAA, TCP_ONLY -> PolicyAction.SINKHOLE;
+        };
+        if (action == null) {
+            return null;
+        }
+        String target = action == PolicyAction.CNAME ? e.data() : null;
+        String key = action + "|" + e.category() + "|" + e.source() + "|" + target;
+        return cache.computeIfAbsent(
+                key, k -> new Verdict(action, e.category(), e.source(), Verdict.EDE_BLOCKED, target));
+    }
+}
