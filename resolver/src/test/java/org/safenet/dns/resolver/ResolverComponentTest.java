@@ -105,6 +105,13 @@ class ResolverComponentTest {
                 server));
     }
 
+    /** {@code count} TXT records of ~100 octets each at {@code name}: an answer of about count × 115 octets. */
+    private void addTxtRecords(String name, int count) {
+        for (int i = 0; i < count; i++) {
+            upstream.add(name + " 300 IN TXT \"" + "t".repeat(100) + i + "\"");
+        }
+    }
+
     private DnsProbe startDefault() throws InterruptedException {
         return start(settings(
                 List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
@@ -240,9 +247,7 @@ class ResolverComponentTest {
 
     @Test
     void bigAnswer_isTruncatedForSmallUdpClient_andWholeOverTcp() throws Exception {
-        for (int i = 0; i < 12; i++) {
-            upstream.add("big.example.com. 300 IN TXT \"" + "y".repeat(100) + i + "\"");
-        }
+        addTxtRecords("big.example.com.", 12);
         DnsProbe probe = startDefault();
         Message small = probe.udp(DnsProbe.query("big.example.com.", Type.TXT, 0));
         assertThat(DnsProbe.truncated(small)).isTrue();
@@ -434,9 +439,7 @@ class ResolverComponentTest {
 
     @Test
     void answerOverOurEdnsSize_isTruncatedEvenIfClientOffersMore() throws Exception {
-        for (int i = 0; i < 14; i++) {
-            upstream.add("wide.example.com. 300 IN TXT \"" + "w".repeat(100) + i + "\"");
-        }
+        addTxtRecords("wide.example.com.", 14);
         DnsProbe probe = startDefault();
         // About 1.5 KB: over our 1232 even though the client offers 4096 (RFC 6891 §6.2.5).
         Message m = probe.udp(DnsProbe.query("wide.example.com.", Type.TXT, 4096));

@@ -1,5 +1,7 @@
 package org.safenet.dns.blocklist.index;
 
+import org.safenet.dns.resolver.wire.Hashing;
+
 /**
  * The fingerprint of a name suffix, computed right to left one label at a time, so that one pass
  * over a query name yields the fingerprint of every suffix ({@code com}, {@code example.com},
@@ -44,13 +46,7 @@ final class SuffixHash {
                 | (b[i + 7] & 0xFFL) << 56;
     }
 
-    /** murmur3's 64-bit finaliser: every input bit affects every output bit. */
     static long mix(long h) {
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return Hashing.fmix64(h);
     }
 }

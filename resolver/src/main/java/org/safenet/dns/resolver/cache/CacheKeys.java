@@ -1,5 +1,6 @@
 package org.safenet.dns.resolver.cache;
 
+import org.safenet.dns.resolver.wire.Hashing;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /** The cache key's hash: lowercased name, type, class and the DO/CD bits, seeded per process. */
@@ -26,11 +27,6 @@ final class CacheKeys {
         }
         h ^= ((long) type << 24) | ((long) qclass << 8) | keyFlags;
         h *= 0x100000001b3L;
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        h ^= h >>> 33;
-        return h;
+        return Hashing.fmix64(h);
     }
 }
