@@ -6,11 +6,17 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
+import org.safenet.dns.blocklist.index.BlocklistPolicy;
+import org.safenet.dns.blocklist.index.IndexLoader;
+import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
 import org.safenet.dns.resolver.ResolverSettings;
+import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.policy.Policy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +27,8 @@ public final class Appliance implements AutoCloseable {
     private final ResolverSettings settings;
     private final Resolver resolver;
     private final MeterRegistry registry = new SimpleMeterRegistry();
+    private final @Nullable BlocklistStore store;
+    private final String blocklistSummary;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
         this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
@@ -37,7 +45,47 @@ public final class Appliance implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of(e.getMessage()));
         }
-        this.resolver = new Resolver(settings, registry, System::currentTimeMillis);
+        Policy policy = Policy.NONE;
+        BlocklistStore opened = null;
+        String summary = "blocklist disabled";
+        if (config.blocklist().enabled()) {
+            Path dir = storeDir(config.dataDir());
+            try {
+                opened = BlocklistStore.open(dir);
+                long start = System.nanoTime();
+                IndexLoader.LoadResult loaded = new IndexLoader(
+                                config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
+                        .load(opened);
+                policy = new BlocklistPolicy(loaded.snapshot());
+                summary = String.format(
+                        "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",
+                        dir,
+                        loaded.blocked(),
+                        loaded.allowed(),
+                        loaded.skipped(),
+                        loaded.snapshot().version(),
+                        (System.nanoTime() - start) / 1_000_000);
+            } catch (BlocklistStore.StoreException e) {
+                if (opened != null) {
+                    opened.close();
+                }
+                throw new ConfigException(List.of("dataDir: " + e.getMessage()));
+            }
+        }
+        this.store = opened;
+        this.blocklistSummary = summary;
+        this.resolver = new Resolver(
+                settings,
+                registry,
+                System::currentTimeMillis,
+                Transports.best(),
+                policy,
+                config.blocklist().sinkhole());
+    }
+
+    /** Where the blocklist store lives inside the data dir. */
+    public static Path storeDir(Path dataDir) {
+        return dataDir.resolve("blocklist");
     }
 
     /** Binds the listeners and logs the one start-up line. */
@@ -56,6 +104,7 @@ public final class Appliance implements AutoCloseable {
                                 .map(z -> z.zone() + " -> " + z.servers())
                                 .collect(Collectors.joining("; ", "; zones: ", "")),
                 settings.cache().maxEntries());
+        log.info("{}", blocklistSummary);
         return bound;
     }
 
@@ -76,5 +125,8 @@ public final class Appliance implements AutoCloseable {
     public void close() {
         log.info("SafeNet DNS stopping");
         resolver.close();
+        if (store != null) {
+            store.close();
+        }
     }
 }

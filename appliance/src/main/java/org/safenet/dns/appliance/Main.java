@@ -1,5 +1,6 @@
 package org.safenet.dns.appliance;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,13 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.appliance.config.ConfigLoader;
+import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.format.ListEntry;
+import org.safenet.dns.blocklist.format.ListFormat;
+import org.safenet.dns.blocklist.format.ParseReport;
+import org.safenet.dns.blocklist.importer.Explainer;
+import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.store.BlocklistStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +29,13 @@ import picocli.CommandLine.Option;
         versionProvider = Main.VersionProvider.class,
         description =
                 "SafeNet DNS: a resolver appliance that protects whole networks from scam, phishing and malware sites.",
-        subcommands = {Main.Serve.class, Main.CheckConfig.class, Main.PrintVersion.class})
+        subcommands = {
+            Main.Serve.class,
+            Main.CheckConfig.class,
+            Main.Import.class,
+            Main.Lookup.class,
+            Main.PrintVersion.class
+        })
 public final class Main implements Callable<Integer> {
     /** Exit status for a configuration that cannot be used. */
     static final int EXIT_BAD_CONFIG = 2;
@@ -153,6 +167,156 @@ public final class Main implements Callable<Integer> {
                 return 0;
             } catch (ConfigException e) {
                 return reportBadConfig(err(spec), e);
+            }
+        }
+    }
+
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description = "Import list files into the blocklist store (.gz and .xz are unpacked). "
+                    + "The appliance must be stopped; it loads the list at start.")
+    static final class Import implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Option(
+                names = "--format",
+                required = true,
+                paramLabel = "FORMAT",
+                description = "domains, hosts, adblock or rpz")
+        String format = "";
+
+        @Option(
+                names = "--category",
+                required = true,
+                paramLabel = "CAT",
+                description = "scam, phishing, malware, botnet, illegal, adult, gambling, ads or custom")
+        String category = "";
+
+        @Option(names = "--source", paramLabel = "NAME", description = "Source name (default: the first file's name).")
+        @Nullable
+        String source;
+
+        @Option(
+                names = "--replace",
+                description = "The files become the source's whole content: entries not in them are removed.")
+        boolean replace;
+
+        @CommandLine.Parameters(arity = "1..*", paramLabel = "FILE")
+        List<Path> files = new ArrayList<>();
+
+        @CommandLine.Spec
+        CommandLine.Model.@Nullable CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = out(spec);
+            PrintWriter err = err(spec);
+            ApplianceConfig config;
+            ListFormat listFormat;
+            try {
+                config = options.load();
+                listFormat = ListFormat.parse(format);
+                Categories.requireKnown(category);
+            } catch (ConfigException e) {
+                return reportBadConfig(err, e);
+            } catch (IllegalArgumentException e) {
+                err.println("safenet import: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            String sourceName =
+                    source != null ? source : files.getFirst().getFileName().toString();
+            Path dir = Appliance.storeDir(config.dataDir());
+            try (BlocklistStore store = BlocklistStore.open(dir)) {
+                ListImporter.Result r = new ListImporter(
+                                store, config.blocklist().protectedDomains(), System::currentTimeMillis)
+                        .importFiles(listFormat, category, sourceName, replace, files);
+                for (ParseReport report : r.reports()) {
+                    out.println(report);
+                    report.errors().stream().limit(5).forEach(e -> out.println("  " + e));
+                }
+                if (r.rejectedCount() > 0) {
+                    out.println("refused " + r.rejectedCount() + " entries:");
+                    r.rejected().forEach(x -> out.println("  " + x));
+                }
+                out.printf(
+                        "source %s (%s): %d added, %d updated, %d unchanged, %d removed, %d invalid lines; list version %d%n",
+                        sourceName,
+                        category,
+                        r.added(),
+                        r.updated(),
+                        r.unchanged(),
+                        r.removed(),
+                        r.invalid(),
+                        r.version());
+                out.println("imported into " + dir + " (stopped appliance: the change applies when it starts)");
+                out.flush();
+                return 0;
+            } catch (BlocklistStore.StoreException e) {
+                err.println("safenet import: " + e.getMessage()
+                        + (e.getMessage().contains("in use")
+                                ? "\n  stop the appliance first; importing into a running one is not built yet"
+                                : ""));
+                err.flush();
+                return 1;
+            } catch (IOException e) {
+                err.println("safenet import: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        }
+    }
+
+    @Command(
+            name = "lookup",
+            mixinStandardHelpOptions = true,
+            description = "Explain whether and why a name is blocked.")
+    static final class Lookup implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME")
+        String name = "";
+
+        @CommandLine.Spec
+        CommandLine.Model.@Nullable CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = out(spec);
+            PrintWriter err = err(spec);
+            ApplianceConfig config;
+            try {
+                config = options.load();
+            } catch (ConfigException e) {
+                return reportBadConfig(err, e);
+            }
+            try (BlocklistStore store = BlocklistStore.openReadOnly(Appliance.storeDir(config.dataDir()))) {
+                Explainer.Explanation x =
+                        Explainer.explain(store, config.blocklist().categoryActions(), name);
+                if (x.blocked()) {
+                    out.println(x.name() + ": BLOCKED, answered "
+                            + x.action().name().toLowerCase(java.util.Locale.ROOT));
+                } else if (x.entry() != null && x.entry().action() == ListEntry.Action.ALLOW) {
+                    out.println(x.name() + ": not blocked: allowlisted");
+                } else if (x.entry() != null) {
+                    out.println(x.name() + ": not blocked: an exception (passthru) applies");
+                } else {
+                    out.println(x.name() + ": not blocked: on no enforced list");
+                }
+                if (x.entry() != null) {
+                    out.println("  by:   " + Explainer.describe(x.entry()));
+                }
+                x.notes().forEach(n -> out.println("  note: " + n));
+                out.println("  list version " + x.version());
+                out.flush();
+                return 0;
+            } catch (BlocklistStore.StoreException | IllegalArgumentException e) {
+                err.println("safenet lookup: " + e.getMessage());
+                err.flush();
+                return 1;
             }
         }
     }

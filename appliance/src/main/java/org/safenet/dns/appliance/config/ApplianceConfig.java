@@ -3,13 +3,17 @@ package org.safenet.dns.appliance.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings;
 import org.safenet.dns.resolver.ResolverSettings.AccessSettings;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
+import org.safenet.dns.resolver.wire.DnsNames;
 
 /**
  * The whole configuration file, one record per YAML section. Defaults live in {@code
@@ -20,10 +24,53 @@ import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
  * @param upstream where cache misses go
  * @param access which clients may query
  * @param cache cache size and TTL policy
+ * @param blocklist which categories are enforced and how blocked names are answered
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
 public record ApplianceConfig(
-        ServerSettings server, Upstream upstream, AccessSettings access, CacheSettings cache, Path dataDir) {
+        ServerSettings server,
+        Upstream upstream,
+        AccessSettings access,
+        CacheSettings cache,
+        Blocklist blocklist,
+        Path dataDir) {
+
+    /**
+     * The {@code blocklist} section.
+     *
+     * @param enabled false: no store is opened and nothing is blocked
+     * @param categories category -> action (sinkhole, nxdomain, nodata, refused, drop, off)
+     * @param blockPage the addresses sinkholed names resolve to (the block page's host)
+     * @param ttl TTL of sinkhole answers
+     * @param negativeTtl TTL (and SOA minimum) of NXDOMAIN/NODATA policy answers
+     * @param protectedDomains names no entry may block, nor anything below them
+     */
+    public record Blocklist(
+            boolean enabled,
+            Map<String, String> categories,
+            List<HostPort> blockPage,
+            Duration ttl,
+            Duration negativeTtl,
+            List<String> protectedDomains) {
+        public Blocklist {
+            categories = Map.copyOf(categories);
+            blockPage = List.copyOf(blockPage);
+            protectedDomains = List.copyOf(protectedDomains);
+            Categories.of(categories); // validates names and actions
+            for (String d : protectedDomains) {
+                DnsNames.toWire(d);
+            }
+        }
+
+        public Categories categoryActions() {
+            return Categories.of(categories);
+        }
+
+        public SinkholeSettings sinkhole() {
+            return new SinkholeSettings(
+                    blockPage.stream().map(HostPort::address).toList(), ttl, negativeTtl);
+        }
+    }
 
     /**
      * The {@code upstream} section.

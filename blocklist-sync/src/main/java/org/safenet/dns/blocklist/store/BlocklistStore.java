@@ -60,6 +60,21 @@ public final class BlocklistStore implements AutoCloseable {
      * it, or if a newer SafeNet DNS wrote it.
      */
     public static BlocklistStore open(Path dir) throws StoreException {
+        return open(dir, false);
+    }
+
+    /**
+     * Opens the store for reading only: works while an appliance holds it (RocksDB allows any
+     * number of read-only openers beside the one writer) and sees what was written up to now.
+     */
+    public static BlocklistStore openReadOnly(Path dir) throws StoreException {
+        if (!Files.isDirectory(dir)) {
+            throw new StoreException("no blocklist store in " + dir + " (nothing imported yet?)");
+        }
+        return open(dir, true);
+    }
+
+    private static BlocklistStore open(Path dir, boolean readOnly) throws StoreException {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
@@ -74,7 +89,9 @@ public final class BlocklistStore implements AutoCloseable {
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         RocksDB db;
         try {
-            db = RocksDB.open(options, dir.toString(), descriptors, handles);
+            db = readOnly
+                    ? RocksDB.openReadOnly(options, dir.toString(), descriptors, handles)
+                    : RocksDB.open(options, dir.toString(), descriptors, handles);
         } catch (RocksDBException e) {
             options.close();
             String msg = String.valueOf(e.getMessage());
@@ -86,7 +103,7 @@ public final class BlocklistStore implements AutoCloseable {
         }
         BlocklistStore store = new BlocklistStore(options, db, handles);
         try {
-            store.checkFormat(dir);
+            store.checkFormat(dir, readOnly);
         } catch (StoreException e) {
             store.close();
             throw e;
@@ -94,12 +111,12 @@ public final class BlocklistStore implements AutoCloseable {
         return store;
     }
 
-    private void checkFormat(Path dir) throws StoreException {
+    private void checkFormat(Path dir, boolean readOnly) throws StoreException {
         try {
             byte[] format = db.get(meta, FORMAT_KEY);
-            if (format == null) {
+            if (format == null && !readOnly) {
                 db.put(meta, FORMAT_KEY, intBytes(FORMAT_VERSION));
-            } else if (ByteBuffer.wrap(format).getInt() > FORMAT_VERSION) {
+            } else if (format != null && ByteBuffer.wrap(format).getInt() > FORMAT_VERSION) {
                 throw new StoreException("the blocklist store in " + dir + " has format "
                         + ByteBuffer.wrap(format).getInt() + ", written by a newer SafeNet DNS than this one (format "
                         + FORMAT_VERSION + ")");
@@ -188,9 +205,18 @@ public final class BlocklistStore implements AutoCloseable {
 
     /** The block entries for {@code reversedName} (all match kinds). */
     public List<StoredEntry> blockEntriesFor(String reversedName) {
+        return entriesFor(entries, reversedName);
+    }
+
+    /** The allow entries for {@code reversedName} (all match kinds). */
+    public List<StoredEntry> allowEntriesFor(String reversedName) {
+        return entriesFor(allow, reversedName);
+    }
+
+    private List<StoredEntry> entriesFor(ColumnFamilyHandle cf, String reversedName) {
         List<StoredEntry> out = new ArrayList<>();
         byte[] prefix = ReversedName.bytes(reversedName);
-        try (RocksIterator it = db.newIterator(entries)) {
+        try (RocksIterator it = db.newIterator(cf)) {
             byte[] seek = new byte[prefix.length + 1];
             System.arraycopy(prefix, 0, seek, 0, prefix.length);
             for (it.seek(seek); it.isValid(); it.next()) {

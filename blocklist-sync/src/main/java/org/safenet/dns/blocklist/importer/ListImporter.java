@@ -1,0 +1,239 @@
+package org.safenet.dns.blocklist.importer;
+
+import com.google.common.net.InternetDomainName;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import java.util.zip.GZIPInputStream;
+import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.format.ListEntry.Action;
+import org.safenet.dns.blocklist.format.ListFormat;
+import org.safenet.dns.blocklist.format.ListParser;
+import org.safenet.dns.blocklist.format.ParseReport;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.store.ReversedName;
+import org.safenet.dns.blocklist.store.StoredEntry;
+import org.tukaani.xz.XZInputStream;
+
+/**
+ * Imports list files into the store as one source's entries, in one atomic change: parse (bad
+ * lines counted, never fatal), refuse entries for protected domains and public suffixes, diff
+ * against what the source had, apply. With {@code replace} the files become the source's whole
+ * content (entries gone from them are removed). A file with no valid entry is an error and
+ * changes nothing.
+ */
+public final class ListImporter {
+    private final BlocklistStore store;
+    private final List<String> protectedReversed;
+    private final LongSupplier clockMillis;
+
+    /** @param protectedDomains names that no entry may cover, e.g. {@code gov.vn} */
+    public ListImporter(BlocklistStore store, List<String> protectedDomains, LongSupplier clockMillis) {
+        this.store = store;
+        this.protectedReversed = protectedDomains.stream()
+                .map(d -> ReversedName.fromWire(org.safenet.dns.resolver.wire.DnsNames.toWire(d)))
+                .toList();
+        this.clockMillis = clockMillis;
+    }
+
+    /** What an import did. {@code rejected} lists the first refused entries with the reason. */
+    public record Result(
+            int added,
+            int updated,
+            int unchanged,
+            int removed,
+            int invalid,
+            List<String> rejected,
+            int rejectedCount,
+            long version,
+            List<ParseReport> reports) {}
+
+    public Result importFiles(ListFormat format, String category, String source, boolean replace, List<Path> files)
+            throws IOException, BlocklistStore.StoreException {
+        Categories.requireKnown(category);
+        long now = clockMillis.getAsLong();
+        Map<String, StoredEntry> block = new LinkedHashMap<>();
+        Map<String, StoredEntry> allow = new LinkedHashMap<>();
+        List<ParseReport> reports = new ArrayList<>();
+        List<String> rejected = new ArrayList<>();
+        int[] rejectedCount = {0};
+        int invalid = 0;
+        for (Path file : files) {
+            try (BufferedReader r = open(file)) {
+                ParseReport report = ListParser.parse(format, r, file.toString(), e -> {
+                    if (e.name() == null) {
+                        reject(
+                                rejected,
+                                rejectedCount,
+                                file + ":" + e.line() + " rpz-ip triggers are not imported yet");
+                        return;
+                    }
+                    String reversed = ReversedName.fromWire(e.name());
+                    String refusal = refusal(reversed);
+                    if (refusal != null) {
+                        reject(
+                                rejected,
+                                rejectedCount,
+                                file + ":" + e.line() + " " + dotted(reversed) + ": " + refusal);
+                        return;
+                    }
+                    StoredEntry stored = new StoredEntry(
+                            reversed,
+                            e.match(),
+                            e.action(),
+                            category,
+                            source,
+                            file.getFileName().toString() + ":" + e.line(),
+                            now,
+                            0,
+                            e.data());
+                    (e.action() == Action.ALLOW ? allow : block).put(key(stored), stored);
+                });
+                if (report.entries() == 0) {
+                    throw new IOException(file + ": no valid entry in " + report.lines() + " lines (" + report.invalid()
+                            + " invalid " + report.invalidByReason() + "); nothing was imported");
+                }
+                invalid += report.invalid();
+                reports.add(report);
+            }
+        }
+        Map<String, StoredEntry> oldBlock = new HashMap<>();
+        Map<String, StoredEntry> oldAllow = new HashMap<>();
+        store.forEachBlock(e -> {
+            if (e.source().equals(source)) {
+                oldBlock.put(key(e), e);
+            }
+        });
+        store.forEachAllow(e -> {
+            if (e.source().equals(source)) {
+                oldAllow.put(key(e), e);
+            }
+        });
+        BlocklistStore.Changes changes = new BlocklistStore.Changes();
+        int[] counts = new int[4]; // added, updated, unchanged, removed
+        diff(block, oldBlock, replace, changes, counts, true);
+        diff(allow, oldAllow, replace, changes, counts, false);
+        long version = changes.size() == 0 ? store.listVersion() : store.apply(changes);
+        return new Result(
+                counts[0],
+                counts[1],
+                counts[2],
+                counts[3],
+                invalid,
+                List.copyOf(rejected),
+                rejectedCount[0],
+                version,
+                reports);
+    }
+
+    private static void diff(
+            Map<String, StoredEntry> incoming,
+            Map<String, StoredEntry> old,
+            boolean replace,
+            BlocklistStore.Changes changes,
+            int[] counts,
+            boolean blockSide) {
+        for (Map.Entry<String, StoredEntry> e : incoming.entrySet()) {
+            StoredEntry before = old.get(e.getKey());
+            StoredEntry now = e.getValue();
+            if (before != null && sameMeaning(before, now)) {
+                counts[2]++;
+                continue;
+            }
+            counts[before == null ? 0 : 1]++;
+            if (blockSide) {
+                changes.block(now);
+            } else {
+                changes.allow(now);
+            }
+        }
+        if (replace) {
+            for (Map.Entry<String, StoredEntry> e : old.entrySet()) {
+                if (!incoming.containsKey(e.getKey())) {
+                    counts[3]++;
+                    if (blockSide) {
+                        changes.removeBlock(
+                                e.getValue().reversedName(), e.getValue().match());
+                    } else {
+                        changes.removeAllow(
+                                e.getValue().reversedName(), e.getValue().match());
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean sameMeaning(StoredEntry a, StoredEntry b) {
+        return a.action() == b.action()
+                && a.category().equals(b.category())
+                && Objects.equals(a.data(), b.data())
+                && a.expiresMillis() == b.expiresMillis();
+    }
+
+    private static String key(StoredEntry e) {
+        return e.reversedName() + "/" + e.match();
+    }
+
+    /** Why an entry for {@code reversed} may not be stored, or null if it may. */
+    private @org.jspecify.annotations.Nullable String refusal(String reversed) {
+        for (String p : protectedReversed) {
+            if (reversed.equals(p) || reversed.startsWith(p + ".")) {
+                return "protected domain " + dotted(p);
+            }
+        }
+        String name = dotted(reversed);
+        name = name.substring(0, name.length() - 1);
+        try {
+            if (InternetDomainName.from(name).isPublicSuffix()) {
+                return "a public suffix (blocking it would block every site under it)";
+            }
+        } catch (IllegalArgumentException notAHostName) {
+            // underscores and the like: not in the PSL's grammar, so not a public suffix either
+        }
+        return null;
+    }
+
+    private static void reject(List<String> sample, int[] count, String why) {
+        count[0]++;
+        if (sample.size() < 20) {
+            sample.add(why);
+        }
+    }
+
+    private static String dotted(String reversed) {
+        return org.safenet.dns.resolver.wire.DnsNames.toText(
+                ReversedName.toWire(reversed), 0, ReversedName.toWire(reversed).length);
+    }
+
+    /** Opens a list file, gunzipping {@code .gz} and unpacking {@code .xz} by their magic bytes. */
+    static BufferedReader open(Path file) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file));
+        in.mark(6);
+        byte[] magic = in.readNBytes(6);
+        in.reset();
+        if (magic.length >= 2 && (magic[0] & 0xFF) == 0x1F && (magic[1] & 0xFF) == 0x8B) {
+            in = new GZIPInputStream(in);
+        } else if (magic.length == 6
+                && (magic[0] & 0xFF) == 0xFD
+                && magic[1] == '7'
+                && magic[2] == 'z'
+                && magic[3] == 'X'
+                && magic[4] == 'Z'
+                && magic[5] == 0) {
+            in = new XZInputStream(in);
+        }
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,144 @@
+package org.safenet.dns.blocklist.importer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.format.ListFormat;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.testkit.SharedData;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZOutputStream;
+
+/** Imports into a real RocksDB in a temporary directory. */
+class ListImporterComponentTest {
+    @TempDir
+    Path dir;
+
+    private final Categories categories = Categories.of(Map.of("scam", "sinkhole", "phishing", "nxdomain"));
+
+    private Path file(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private ListImporter.Result importInto(
+            BlocklistStore s, ListFormat f, String source, boolean replace, Path... files) throws Exception {
+        return new ListImporter(s, List.of("gov.vn"), () -> 1_700_000_000_000L)
+                .importFiles(f, "scam", source, replace, List.of(files));
+    }
+
+    @Test
+    void reimport_countsUnchanged_andReplaceRemovesWhatIsGone() throws Exception {
+        Path v1 = file("v1.txt", "a.example\nb.example\nc.example\n");
+        Path v2 = file("v2.txt", "b.example\nc.example\nd.example\n");
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result first = importInto(s, ListFormat.DOMAINS, "feed", false, v1);
+            assertThat(first.added()).isEqualTo(3);
+            assertThat(first.version()).isEqualTo(1);
+            ListImporter.Result same = importInto(s, ListFormat.DOMAINS, "feed", false, v1);
+            assertThat(same.unchanged()).isEqualTo(3);
+            assertThat(same.version()).as("no change, no new version").isEqualTo(1);
+            ListImporter.Result replaced = importInto(s, ListFormat.DOMAINS, "feed", true, v2);
+            assertThat(replaced.added()).isEqualTo(1);
+            assertThat(replaced.unchanged()).isEqualTo(2);
+            assertThat(replaced.removed()).isEqualTo(1);
+            assertThat(Explainer.explain(s, categories, "x.a.example").blocked())
+                    .isFalse();
+            assertThat(Explainer.explain(s, categories, "x.d.example").blocked())
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void replace_leavesOtherSourcesAlone() throws Exception {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            importInto(s, ListFormat.DOMAINS, "national", false, file("n.txt", "n.example\n"));
+            importInto(s, ListFormat.DOMAINS, "local", true, file("l.txt", "l.example\n"));
+            assertThat(Explainer.explain(s, categories, "n.example").blocked()).isTrue();
+        }
+    }
+
+    @Test
+    void protectedDomainsAndPublicSuffixes_areRefusedAndReported() throws Exception {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(
+                    s,
+                    ListFormat.DOMAINS,
+                    "feed",
+                    false,
+                    file("l.txt", "dichvucong.gov.vn\ngov.vn\nco.uk\nblogspot.com\nreal-scam.example\n"));
+            assertThat(r.added()).isEqualTo(1);
+            assertThat(r.rejectedCount()).isEqualTo(4);
+            assertThat(r.rejected())
+                    .anySatisfy(x -> assertThat(x).contains("dichvucong.gov.vn").contains("protected domain gov.vn"));
+            assertThat(r.rejected())
+                    .anySatisfy(x -> assertThat(x).contains("co.uk").contains("public suffix"));
+        }
+    }
+
+    @Test
+    void fileWithNothingValid_isAnErrorAndChangesNothing() throws Exception {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            Path good = file("good.txt", "ok.example\n");
+            Path bad = file("bad.txt", "http://x/y\n1.2.3.4\n");
+            assertThatThrownBy(() -> importInto(s, ListFormat.DOMAINS, "feed", false, good, bad))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("no valid entry")
+                    .hasMessageContaining("nothing was imported");
+            assertThat(s.listVersion()).isZero();
+        }
+    }
+
+    @Test
+    void compressedFiles_areReadByTheirMagicBytes() throws Exception {
+        byte[] text = "gz.example\n".getBytes(StandardCharsets.UTF_8);
+        Path gz = dir.resolve("list.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(text);
+        }
+        Path xz = dir.resolve("list.xz");
+        try (OutputStream out = new XZOutputStream(Files.newOutputStream(xz), new LZMA2Options())) {
+            out.write("xz.example\n".getBytes(StandardCharsets.UTF_8));
+        }
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(s, ListFormat.DOMAINS, "feed", false, gz, xz);
+            assertThat(r.added()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void realAdblockList_withExceptions_isExplained() throws Exception {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(
+                    s,
+                    ListFormat.ADBLOCK,
+                    "hostsvn",
+                    false,
+                    SharedData.path("vn/hostsvn-threat-VN.adblock.txt"),
+                    file("exceptions.txt", "@@||0088shop.com^\n"));
+            // 4376 rules + 1 exception; the few rules for public suffixes (shared hosting domains
+            // on the PSL's private section) are refused, not imported.
+            assertThat(r.added() + r.rejectedCount()).isEqualTo(4376 + 1);
+            assertThat(r.rejected()).allSatisfy(x -> assertThat(x).contains("public suffix"));
+            Explainer.Explanation x = Explainer.explain(s, categories, "www.0088shop.com");
+            assertThat(x.blocked()).as("the @@ exception wins").isFalse();
+            assertThat(x.entry().action()).isEqualTo(org.safenet.dns.blocklist.format.ListEntry.Action.ALLOW);
+            Explainer.Explanation y = Explainer.explain(s, categories, "0fb.co");
+            assertThat(y.blocked()).isTrue();
+            assertThat(y.action()).isEqualTo(PolicyAction.SINKHOLE);
+        }
+    }
+}
