@@ -1,0 +1,224 @@
+package org.safenet.dns.appliance.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.testkit.KnotServer;
+import org.safenet.dns.testkit.Peers;
+import org.safenet.dns.testkit.SharedData;
+
+/**
+ * The blocklist as an operator uses it: {@code safenet import} of a real list, {@code safenet
+ * serve}, {@code dig} for a listed name, {@code safenet lookup}; and an import killed with
+ * SIGKILL leaves the old list or the new one, never a mixture.
+ */
+class BlocklistIT {
+    @TempDir
+    Path dir;
+
+    private static final String JAVA =
+            Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final String JAR =
+            Path.of("target/safenet.jar").toAbsolutePath().toString();
+
+    private record Run(int exit, String output) {}
+
+    private static Run safenet(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-jar", JAR));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    private static String dig(int port, String... args) throws IOException, InterruptedException {
+        List<String> cmd =
+                new ArrayList<>(List.of("dig", "@127.0.0.1", "-p", String.valueOf(port), "+time=5", "+tries=1"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
+    }
+
+    @Test
+    void importServeDigLookup_blocksListedNamesOnly() throws Exception {
+        Peers.require("dig", "dnsutils");
+        String list =
+                SharedData.path("vn/chongluadao-vn-badsite-filter-domains.txt").toString();
+        Run imported = safenet(
+                "import",
+                "--data-dir",
+                dir.toString(),
+                "--format",
+                "domains",
+                "--category",
+                "scam",
+                "--source",
+                "chongluadao",
+                list);
+        assertThat(imported.exit()).as(imported.output()).isZero();
+        assertThat(imported.output())
+                .contains("source chongluadao (scam): 16840 added")
+                .contains("list version 1");
+
+        try (KnotServer knot = KnotServer.start(dir, "example.test.", """
+                $ORIGIN example.test.
+                $TTL 300
+                @   SOA ns admin 1 7200 900 86400 60
+                @   NS  ns
+                ns  A   127.0.0.1
+                www A   192.0.2.80
+                """)) {
+            Process serve = new ProcessBuilder(
+                            JAVA,
+                            "-jar",
+                            JAR,
+                            "serve",
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--upstream",
+                            knot.hostPort(),
+                            "--data-dir",
+                            dir.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            List<String> log = Collections.synchronizedList(new ArrayList<>());
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        log.add(line);
+                    }
+                } catch (IOException ignored) {
+                    // ended
+                }
+            });
+            try {
+                Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+                int[] port = {0};
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    synchronized (log) {
+                        for (String l : log) {
+                            Matcher m = listening.matcher(l);
+                            if (m.find()) {
+                                port[0] = Integer.parseInt(m.group(1));
+                            }
+                        }
+                    }
+                    return port[0] != 0 || !serve.isAlive();
+                });
+                assertThat(serve.isAlive()).as("%s", log).isTrue();
+                assertThat(log).anyMatch(l -> l.contains("16840 entries enforced"));
+
+                assertThat(dig(port[0], "+short", "0088shop.com", "A").strip()).isEqualTo("127.0.0.1");
+                String sub = dig(port[0], "www.0088shop.com", "A");
+                assertThat(sub).contains("EDE: 15 (Blocked)").contains("SafeNet DNS: scam (chongluadao)");
+                assertThat(dig(port[0], "+short", "www.example.test", "A").strip())
+                        .isEqualTo("192.0.2.80");
+
+                // lookup reads the store while the appliance holds it (read-only open).
+                Run lookup = safenet("lookup", "--data-dir", dir.toString(), "www.0088shop.com");
+                assertThat(lookup.output())
+                        .contains("BLOCKED, answered sinkhole")
+                        .contains("0088shop.com and everything below it");
+                // import into a running appliance's store is refused with a clear reason.
+                Run busy = safenet(
+                        "import", "--data-dir", dir.toString(), "--format", "domains", "--category", "scam", list);
+                assertThat(busy.exit()).isEqualTo(1);
+                assertThat(busy.output()).contains("in use by another process");
+            } finally {
+                serve.toHandle().destroy();
+                serve.waitFor(30, TimeUnit.SECONDS);
+                reader.join(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    @Test
+    void importKilledMidway_leavesOldOrNewListNeverAMixture() throws Exception {
+        String small = SharedData.path("vn/hostsvn-threat.domains.txt").toString();
+        String big = SharedData.path("derived/blocked-domains-1m.txt.gz").toString();
+        assertThat(safenet(
+                                "import",
+                                "--data-dir",
+                                dir.toString(),
+                                "--format",
+                                "domains",
+                                "--category",
+                                "scam",
+                                "--source",
+                                "feed",
+                                small)
+                        .exit())
+                .isZero();
+        long[] before = count();
+        // A 1.46M-name import with --replace, killed with SIGKILL while it runs.
+        Process p = new ProcessBuilder(
+                        JAVA,
+                        "-jar",
+                        JAR,
+                        "import",
+                        "--data-dir",
+                        dir.toString(),
+                        "--format",
+                        "domains",
+                        "--category",
+                        "scam",
+                        "--source",
+                        "feed",
+                        "--replace",
+                        big)
+                .redirectErrorStream(true)
+                .start();
+        // Kill it while RocksDB writes the batch: once the write-ahead log has grown past 1 MiB
+        // (parsing 1.46M names takes many seconds before that). If it finishes first, the
+        // complete list must be there.
+        Path store = dir.resolve("blocklist");
+        await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> !p.isAlive() || walBytes(store) > (1 << 20));
+        p.toHandle().destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+        long[] after = count();
+        boolean old = after[0] == before[0] && after[1] == before[1];
+        boolean complete = after[0] == before[0] + 1 && after[1] > 1_000_000;
+        assertThat(old || complete)
+                .as("version/entries before %d/%d, after %d/%d", before[0], before[1], after[0], after[1])
+                .isTrue();
+    }
+
+    private static long walBytes(Path store) throws IOException {
+        try (var files = java.nio.file.Files.list(store)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".log"))
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
+        }
+    }
+
+    /** {list version, block entries} of the store in {@code dir}. */
+    private long[] count() throws BlocklistStore.StoreException {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("blocklist"))) {
+            long[] n = {0};
+            s.forEachBlock(e -> n[0]++);
+            return new long[] {s.listVersion(), n[0]};
+        }
+    }
+}
