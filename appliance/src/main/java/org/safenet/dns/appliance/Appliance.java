@@ -2,11 +2,14 @@ package org.safenet.dns.appliance;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.blocklist.index.BlocklistPolicy;
@@ -29,6 +32,9 @@ public final class Appliance implements AutoCloseable {
     private final MeterRegistry registry = new SimpleMeterRegistry();
     private final @Nullable BlocklistStore store;
     private final String blocklistSummary;
+    private final ApplianceConfig config;
+    private final List<BlockPageServer> blockPages = new ArrayList<>();
+    private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
         this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
@@ -40,6 +46,7 @@ public final class Appliance implements AutoCloseable {
                     List.of(
                             "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
         }
+        this.config = config;
         try {
             this.settings = config.resolverSettings(systemNameservers);
         } catch (IllegalArgumentException e) {
@@ -105,7 +112,33 @@ public final class Appliance implements AutoCloseable {
                                 .collect(Collectors.joining("; ", "; zones: ", "")),
                 settings.cache().maxEntries());
         log.info("{}", blocklistSummary);
+        startBlockPages();
         return bound;
+    }
+
+    private void startBlockPages() throws InterruptedException {
+        BlocklistStore s = store;
+        if (s == null || config.blocklist().blockPageListen().isEmpty()) {
+            return;
+        }
+        Transports transports = Transports.best();
+        MultiThreadIoEventLoopGroup group = transports.newGroup(1);
+        blockPageGroup = group;
+        for (HostPort listen : config.blocklist().blockPageListen()) {
+            BlockPageServer server = new BlockPageServer(
+                    listen.toSocketAddress(),
+                    group,
+                    transports,
+                    s,
+                    config.blocklist().categoryActions(),
+                    System::currentTimeMillis);
+            blockPages.add(server);
+            log.info("block page on http://{}/", text(server.address()));
+        }
+    }
+
+    public List<InetSocketAddress> blockPageAddresses() {
+        return blockPages.stream().map(BlockPageServer::address).toList();
     }
 
     public Resolver resolver() {
@@ -124,6 +157,11 @@ public final class Appliance implements AutoCloseable {
     @Override
     public void close() {
         log.info("SafeNet DNS stopping");
+        blockPages.forEach(BlockPageServer::close);
+        MultiThreadIoEventLoopGroup g = blockPageGroup;
+        if (g != null) {
+            g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
         resolver.close();
         if (store != null) {
             store.close();

@@ -127,7 +127,7 @@ public final class Main implements Callable<Integer> {
                             "safenet-shutdown"));
             try {
                 appliance.start();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked-style
                 err(spec).println("safenet: cannot start: " + e.getMessage());
                 err(spec).flush();
                 return 1;

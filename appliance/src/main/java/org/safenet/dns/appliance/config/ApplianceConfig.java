@@ -44,6 +44,7 @@ public record ApplianceConfig(
      * @param ttl TTL of sinkhole answers
      * @param negativeTtl TTL (and SOA minimum) of NXDOMAIN/NODATA policy answers
      * @param protectedDomains names no entry may block, nor anything below them
+     * @param blockPageListen where the block page's web server listens; empty: no block page
      */
     public record Blocklist(
             boolean enabled,
@@ -51,8 +52,10 @@ public record ApplianceConfig(
             List<HostPort> blockPage,
             Duration ttl,
             Duration negativeTtl,
-            List<String> protectedDomains) {
+            List<String> protectedDomains,
+            List<HostPort> blockPageListen) {
         public Blocklist {
+            blockPageListen = List.copyOf(blockPageListen);
             categories = Map.copyOf(categories);
             blockPage = List.copyOf(blockPage);
             protectedDomains = List.copyOf(protectedDomains);

@@ -60,6 +60,7 @@ class BlocklistIT {
     @Test
     void importServeDigLookup_blocksListedNamesOnly() throws Exception {
         Peers.require("dig", "dnsutils");
+        Peers.require("curl", "curl");
         String list =
                 SharedData.path("vn/chongluadao-vn-badsite-filter-domains.txt").toString();
         Run imported = safenet(
@@ -113,7 +114,8 @@ class BlocklistIT {
             });
             try {
                 Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-                int[] port = {0};
+                Pattern blockPage = Pattern.compile("block page on http://127\\.0\\.0\\.1:(\\d+)/");
+                int[] port = {0, 0};
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     synchronized (log) {
                         for (String l : log) {
@@ -121,9 +123,13 @@ class BlocklistIT {
                             if (m.find()) {
                                 port[0] = Integer.parseInt(m.group(1));
                             }
+                            Matcher b = blockPage.matcher(l);
+                            if (b.find()) {
+                                port[1] = Integer.parseInt(b.group(1));
+                            }
                         }
                     }
-                    return port[0] != 0 || !serve.isAlive();
+                    return port[1] != 0 || !serve.isAlive();
                 });
                 assertThat(serve.isAlive()).as("%s", log).isTrue();
                 assertThat(log).anyMatch(l -> l.contains("16840 entries enforced"));
@@ -133,6 +139,19 @@ class BlocklistIT {
                 assertThat(sub).contains("EDE: 15 (Blocked)").contains("SafeNet DNS: scam (chongluadao)");
                 assertThat(dig(port[0], "+short", "www.example.test", "A").strip())
                         .isEqualTo("192.0.2.80");
+
+                // The block page, fetched as a browser would after the sinkhole answer.
+                Process curl = new ProcessBuilder(
+                                "curl", "-s", "-i", "-H", "Host: www.0088shop.com", "http://127.0.0.1:" + port[1] + "/")
+                        .redirectErrorStream(true)
+                        .start();
+                String page = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(page)
+                        .startsWith("HTTP/1.1 403")
+                        .contains("Trang web này đã bị chặn")
+                        .contains("www.0088shop.com")
+                        .contains("<dd>scam</dd>");
 
                 // lookup reads the store while the appliance holds it (read-only open).
                 Run lookup = safenet("lookup", "--data-dir", dir.toString(), "www.0088shop.com");

@@ -45,6 +45,7 @@ public final class BlocklistStore implements AutoCloseable {
     private final ColumnFamilyHandle entries;
     private final ColumnFamilyHandle allow;
     private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle appeals;
 
     private BlocklistStore(DBOptions options, RocksDB db, List<ColumnFamilyHandle> handles) {
         this.options = options;
@@ -53,6 +54,7 @@ public final class BlocklistStore implements AutoCloseable {
         this.entries = handles.get(1);
         this.allow = handles.get(2);
         this.meta = handles.get(3);
+        this.appeals = handles.get(7);
     }
 
     /**
@@ -191,6 +193,56 @@ public final class BlocklistStore implements AutoCloseable {
         } catch (RocksDBException e) {
             throw new StoreException("the change was not applied (nothing changed): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * An appeal from the block page: someone says {@code host} is blocked by mistake.
+     *
+     * @param timeMillis when it was filed; also the key's prefix, so appeals list in time order
+     */
+    public record Appeal(long timeMillis, String host, String reason, String clientAddress, long listVersion) {}
+
+    /** Stores an appeal (durably) for operators to review. */
+    public void addAppeal(Appeal a) throws StoreException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+                WriteOptions sync = new WriteOptions().setSync(true)) {
+            out.writeByte(1);
+            out.writeUTF(a.host());
+            out.writeUTF(a.reason());
+            out.writeUTF(a.clientAddress());
+            out.writeLong(a.listVersion());
+            out.flush();
+            byte[] key = ByteBuffer.allocate(16)
+                    .putLong(a.timeMillis())
+                    .putLong(System.nanoTime())
+                    .array();
+            db.put(appeals, sync, key, bytes.toByteArray());
+        } catch (java.io.IOException | RocksDBException e) {
+            throw new StoreException("the appeal was not stored: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every stored appeal, oldest first. */
+    public List<Appeal> appeals() {
+        List<Appeal> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(appeals)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                try (java.io.DataInputStream in =
+                        new java.io.DataInputStream(new java.io.ByteArrayInputStream(it.value()))) {
+                    in.readUnsignedByte();
+                    out.add(new Appeal(
+                            ByteBuffer.wrap(it.key()).getLong(),
+                            in.readUTF(),
+                            in.readUTF(),
+                            in.readUTF(),
+                            in.readLong()));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("a stored appeal is corrupt", e);
+                }
+            }
+        }
+        return out;
     }
 
     /** Every block entry, in key (zone) order. */

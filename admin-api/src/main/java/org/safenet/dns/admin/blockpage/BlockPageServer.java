@@ -1,0 +1,210 @@
+package org.safenet.dns.admin.blockpage;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.importer.Explainer;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.resolver.listen.Transports;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The block page: an HTTP server on the sinkhole address. Any GET, for any Host, gets the
+ * warning page for that host (with its category, from the store); a POST to {@code /appeal}
+ * stores an appeal (host, reason, time, client address) for the operators.
+ *
+ * <p>HTTPS cannot be served: the browser asked for the blocked site's name, and no certificate
+ * for it can be shown, so HTTPS visitors see a connection or certificate error instead of the
+ * page (documented in docs/operations.md). Requests are small and bounded: 16 KiB bodies, a
+ * 10 s read timeout, one request per connection.
+ */
+public final class BlockPageServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(BlockPageServer.class);
+
+    static final int MAX_REQUEST_BYTES = 16 * 1024;
+    static final int MAX_REASON_CHARS = 2000;
+
+    private final BlocklistStore store;
+    private final Categories categories;
+    private final LongSupplier clockMillis;
+    private final Channel channel;
+
+    public BlockPageServer(
+            InetSocketAddress listen,
+            EventLoopGroup group,
+            Transports transports,
+            BlocklistStore store,
+            Categories categories,
+            LongSupplier clockMillis)
+            throws InterruptedException {
+        this.store = store;
+        this.categories = categories;
+        this.clockMillis = clockMillis;
+        this.channel = new ServerBootstrap()
+                .group(group)
+                .channel(transports.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline()
+                                .addLast(new ReadTimeoutHandler(10))
+                                .addLast(new HttpServerCodec(4096, 8192, 8192))
+                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES) {
+                                    // Always close after a 413: the rest of the body is still coming.
+                                    @Override
+                                    protected void handleOversizedMessage(
+                                            ChannelHandlerContext ctx, HttpMessage oversized) {
+                                        FullHttpResponse tooLarge =
+                                                text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request too large");
+                                        tooLarge.headers().set(HttpHeaderNames.CONNECTION, "close");
+                                        ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+                                    }
+                                })
+                                .addLast(new Handler());
+                    }
+                })
+                .bind(listen)
+                .sync()
+                .channel();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String host = hostOf(req);
+            FullHttpResponse response;
+            if (!req.decoderResult().isSuccess()) {
+                response = text(HttpResponseStatus.BAD_REQUEST, "bad request");
+            } else if (req.method().equals(HttpMethod.POST)
+                    && new QueryStringDecoder(req.uri()).path().equals("/appeal")) {
+                response = appeal(ctx, req);
+            } else if (req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD)) {
+                response = html(HttpResponseStatus.FORBIDDEN, warning(host));
+            } else {
+                response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET or POST /appeal");
+            }
+            response.headers().set(HttpHeaderNames.CONNECTION, "close");
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("block page connection closed after an error", cause);
+            ctx.close();
+        }
+
+        private String warning(String host) {
+            String category = null;
+            String reference = "-";
+            try {
+                Explainer.Explanation x = Explainer.explain(store, categories, host);
+                if (x.entry() != null) {
+                    category = x.entry().category();
+                }
+                reference = "v" + x.version() + "/" + x.name();
+            } catch (BlocklistStore.StoreException | IllegalArgumentException notAName) {
+                // a Host header that is no domain name (an IP, garbage): the page still shows
+            }
+            return BlockPage.warning(host, category, reference);
+        }
+
+        private FullHttpResponse appeal(ChannelHandlerContext ctx, FullHttpRequest req) {
+            Map<String, List<String>> form =
+                    new QueryStringDecoder(req.content().toString(StandardCharsets.UTF_8), false).parameters();
+            String host = first(form, "host");
+            String reason = first(form, "reason");
+            if (host.isBlank() || reason.isBlank()) {
+                return text(HttpResponseStatus.BAD_REQUEST, "host and reason are required");
+            }
+            if (reason.length() > MAX_REASON_CHARS) {
+                reason = reason.substring(0, MAX_REASON_CHARS);
+            }
+            String client = ((InetSocketAddress) ctx.channel().remoteAddress())
+                    .getAddress()
+                    .getHostAddress();
+            try {
+                store.addAppeal(
+                        new BlocklistStore.Appeal(clockMillis.getAsLong(), host, reason, client, store.listVersion()));
+            } catch (BlocklistStore.StoreException e) {
+                log.warn("appeal for {} not stored: {}", host, e.getMessage());
+                return text(
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "the appeal could not be stored; please try again later");
+            }
+            return html(HttpResponseStatus.OK, BlockPage.receipt(host));
+        }
+    }
+
+    private static String first(Map<String, List<String>> form, String key) {
+        List<String> v = form.get(key);
+        return v == null || v.isEmpty() ? "" : v.getFirst().strip();
+    }
+
+    /** The Host the browser asked for, without a port; bounded, lowercased. */
+    static String hostOf(FullHttpRequest req) {
+        String host = req.headers().get(HttpHeaderNames.HOST, "");
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            host = end > 0 ? host.substring(1, end) : host;
+        } else if (host.indexOf(':') >= 0) {
+            host = host.substring(0, host.indexOf(':'));
+        }
+        host = host.toLowerCase(Locale.ROOT);
+        return host.length() > 255 ? host.substring(0, 255) : host;
+    }
+
+    private static FullHttpResponse html(HttpResponseStatus status, String body) {
+        return response(status, body, "text/html; charset=utf-8");
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body) {
+        return response(status, body + "\n", "text/plain; charset=utf-8");
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, String body, String type) {
+        ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        r.headers().set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+        r.headers().set("X-Content-Type-Options", "nosniff");
+        HttpUtil.setContentLength(r, content.readableBytes());
+        return r;
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+    }
+}
