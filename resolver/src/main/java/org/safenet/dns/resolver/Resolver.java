@@ -58,7 +58,8 @@ public final class Resolver implements AutoCloseable {
         registry.gauge("safenet.cache.entries", cache, PacketCache::size);
         int edns = settings.server().ednsUdpSize();
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
-        Forwarder forwarder = new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
+        Forwarder forwarder =
+                new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns, policy);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         QueryPipeline pipeline = new QueryPipeline(
                 acl, policy, new PolicyAnswers(sinkhole, edns), cache, forwarder, metrics, clockMillis, edns);

@@ -569,6 +569,44 @@ class ResolverComponentTest {
                 .isEqualTo(1);
     }
 
+    @Test
+    void cnameIntoBlockedName_isBlocked_andNotCached() throws Exception {
+        upstream.add("cloaked.example.com. 300 IN CNAME tracker.adnet.example.")
+                .add("tracker.adnet.example. 300 IN A 198.51.100.7")
+                .add("fine.example.com. 300 IN CNAME www.example.com.");
+        java.util.Map<String, org.safenet.dns.resolver.policy.Verdict> list = java.util.Map.of(
+                "tracker.adnet.example.", verdict(org.safenet.dns.resolver.policy.PolicyAction.SINKHOLE));
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.best(),
+                q -> list.get(q.nameText()),
+                new org.safenet.dns.resolver.policy.SinkholeSettings(
+                        List.of(java.net.InetAddress.getByName("192.0.2.80")),
+                        Duration.ofSeconds(60),
+                        Duration.ofMinutes(5)));
+        closeAfter.add(r);
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+
+        Message m = probe.udp("cloaked.example.com.", Type.A);
+        assertThat(m.getSection(Section.ANSWER)).singleElement().satisfies(rr -> {
+            assertThat(rr.getName().toString()).isEqualTo("cloaked.example.com.");
+            assertThat(rr.rdataToString()).isEqualTo("192.0.2.80");
+        });
+        probe.udp("cloaked.example.com.", Type.A);
+        assertThat(upstream.queries()).as("the cloaked answer was not cached").isEqualTo(2);
+
+        Message fine = probe.udp("fine.example.com.", Type.A);
+        assertThat(fine.getSection(Section.ANSWER))
+                .extracting(rr -> rr.rdataToString())
+                .containsExactly("www.example.com.", "192.0.2.10");
+    }
+
     private static org.safenet.dns.resolver.policy.Verdict verdict(
             org.safenet.dns.resolver.policy.PolicyAction action) {
         return new org.safenet.dns.resolver.policy.Verdict(

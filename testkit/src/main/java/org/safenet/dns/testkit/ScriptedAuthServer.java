@@ -233,13 +233,22 @@ public final class ScriptedAuthServer implements AutoCloseable {
             return response.toWire();
         }
         boolean nameExists = false;
-        for (Record r : records) {
-            if (r.getName().equals(question.getName())) {
-                nameExists = true;
-                if (r.getType() == question.getType() || question.getType() == Type.ANY) {
-                    response.addRecord(r, Section.ANSWER);
+        Name name = question.getName();
+        // Follow CNAMEs inside our own data, as an authoritative server does (RFC 1034 §4.3.2).
+        for (int depth = 0; depth < 8 && name != null; depth++) {
+            Name next = null;
+            for (Record r : records) {
+                if (r.getName().equals(name)) {
+                    nameExists = true;
+                    if (r.getType() == question.getType() || question.getType() == Type.ANY) {
+                        response.addRecord(r, Section.ANSWER);
+                    } else if (r.getType() == Type.CNAME) {
+                        response.addRecord(r, Section.ANSWER);
+                        next = ((org.xbill.DNS.CNAMERecord) r).getTarget();
+                    }
                 }
             }
+            name = next;
         }
         if (response.getSection(Section.ANSWER).isEmpty()) {
             if (!nameExists) {

@@ -26,6 +26,8 @@ public final class CachedResponse {
     final int[] ttls;
     final long storedAtMillis;
     final long expiresAtMillis;
+    /** CNAME/DNAME targets in the answer section, lowercase wire form (for CNAME-cloaking checks). */
+    final byte[][] chainTargets;
     /** Racy on purpose: a lost update only makes eviction a little less exact. */
     long lastUsedMillis;
 
@@ -44,7 +46,8 @@ public final class CachedResponse {
             int[] ttlOffsets,
             int[] ttls,
             long storedAtMillis,
-            long expiresAtMillis) {
+            long expiresAtMillis,
+            byte[][] chainTargets) {
         this.keyHash = keyHash;
         this.name = name;
         this.type = type;
@@ -60,6 +63,7 @@ public final class CachedResponse {
         this.ttls = ttls;
         this.storedAtMillis = storedAtMillis;
         this.expiresAtMillis = expiresAtMillis;
+        this.chainTargets = chainTargets;
         this.lastUsedMillis = storedAtMillis;
     }
 
@@ -87,6 +91,11 @@ public final class CachedResponse {
                 && qclass == o.qclass
                 && keyFlags == o.keyFlags
                 && java.util.Arrays.equals(name, o.name);
+    }
+
+    /** The names the answer's CNAME/DNAME records point to, in order; do not modify. */
+    public byte[][] chainTargets() {
+        return chainTargets;
     }
 
     public int rcode() {

@@ -3,8 +3,11 @@ package org.safenet.dns.resolver.cache;
 import static org.safenet.dns.resolver.wire.DnsConstants.*;
 
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.DnsConstants;
 import org.safenet.dns.resolver.wire.DnsNames;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
@@ -88,6 +91,7 @@ public final class UpstreamResponses {
         int extendedRcode = 0;
         int soaTtlIndex = -1;
         long soaMinimum = -1;
+        List<byte[]> chainTargets = new ArrayList<>(0);
         for (int i = 0; i < total; i++) {
             int recordStart = pos;
             pos = QueryParser.skipName(resp, pos, end);
@@ -108,6 +112,13 @@ public final class UpstreamResponses {
                 optEnd = next;
                 extendedRcode = resp.getUnsignedByte(pos + 4);
             } else {
+                if (i < an && (type == TYPE_CNAME || type == TYPE_DNAME) && rdlength > 0) {
+                    byte[] target = readName(resp, base, pos + 10, next);
+                    if (target == null) {
+                        return Decoded.of(Status.MALFORMED);
+                    }
+                    chainTargets.add(target);
+                }
                 long ttl = resp.getUnsignedInt(pos + 4);
                 if (type == TYPE_SOA && i >= an && i < an + ns && rdlength >= 22) {
                     soaTtlIndex = ttlCount;
@@ -172,7 +183,8 @@ public final class UpstreamResponses {
                 ttlOffsets,
                 ttls,
                 nowMillis,
-                nowMillis + lifetime * 1000);
+                nowMillis + lifetime * 1000,
+                chainTargets.toArray(new byte[0][]));
         return new Decoded(Status.OK, entry, cacheable);
     }
 
@@ -202,6 +214,45 @@ public final class UpstreamResponses {
             return 0; // RFC 2308 §5: without an SOA a negative answer is not cached
         }
         return lifetime == Long.MAX_VALUE ? 0 : lifetime;
+    }
+
+    /**
+     * Reads a possibly compressed name at {@code pos} (within a record's RDATA ending at {@code
+     * limit}) into lowercase wire form, following pointers into the message at most 64 times.
+     */
+    static byte @Nullable [] readName(ByteBuf p, int base, int pos, int limit) {
+        byte[] out = new byte[DnsConstants.MAX_NAME_LENGTH];
+        int len = 0;
+        int hops = 0;
+        int end = limit;
+        while (true) {
+            if (pos >= end) {
+                return null;
+            }
+            int b = p.getUnsignedByte(pos);
+            if ((b & 0xC0) == 0xC0) {
+                if (pos + 1 >= end || ++hops > 64) {
+                    return null;
+                }
+                pos = base + (((b & 0x3F) << 8) | p.getUnsignedByte(pos + 1));
+                end = p.writerIndex();
+                continue;
+            }
+            if ((b & 0xC0) != 0 || len + b + 1 > DnsConstants.MAX_NAME_LENGTH) {
+                return null;
+            }
+            out[len++] = (byte) b;
+            if (b == 0) {
+                return java.util.Arrays.copyOf(out, len);
+            }
+            if (pos + 1 + b > end) {
+                return null;
+            }
+            for (int i = 1; i <= b; i++) {
+                out[len++] = DnsNames.lower(p.getByte(pos + i));
+            }
+            pos += b + 1;
+        }
     }
 
     private static boolean isTruncated(int flags) {

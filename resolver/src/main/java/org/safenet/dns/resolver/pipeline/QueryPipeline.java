@@ -198,6 +198,24 @@ public final class QueryPipeline {
             reply(response, false);
         }
 
+        @Override
+        public void blocked(Verdict verdict) {
+            if (replied) {
+                return;
+            }
+            replied = true;
+            cancelStaleTimer();
+            LoopCounters counters = metrics.counters();
+            counters.policyHit(verdict.action());
+            ByteBuf out = sink.newAnswerBuffer();
+            if (!policyAnswers.write(out, q, verdict)) {
+                out.release(); // DROP: the client hears nothing
+                return;
+            }
+            counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
+            sink.send(out);
+        }
+
         /** The client has waited {@code cache.staleClientTimeout}: give it the stale answer now. */
         void staleTimeout() {
             if (replied) {

@@ -30,6 +30,9 @@ import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.cache.UpstreamResponses;
 import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.wire.AnswerWriter;
 import org.safenet.dns.resolver.wire.ParsedQuery;
@@ -54,6 +57,9 @@ public final class Forwarder {
     public interface Callback {
         void answered(CachedResponse response);
 
+        /** The upstream answer led into a blocked name (CNAME cloaking): answer as {@code verdict} says. */
+        void blocked(Verdict verdict);
+
         void failed();
     }
 
@@ -64,6 +70,7 @@ public final class Forwarder {
     private final ResolverMetrics metrics;
     private final LongSupplier clockMillis;
     private final int ednsUdpSize;
+    private final Policy policy;
     private final FastThreadLocal<Map<String, Exchange>> inFlight = new FastThreadLocal<>() {
         @Override
         protected Map<String, Exchange> initialValue() {
@@ -95,7 +102,9 @@ public final class Forwarder {
             Transports transports,
             ResolverMetrics metrics,
             LongSupplier clockMillis,
-            int ednsUdpSize) {
+            int ednsUdpSize,
+            Policy policy) {
+        this.policy = policy;
         this.router = router;
         this.settings = settings;
         this.cache = cache;
@@ -158,6 +167,17 @@ public final class Forwarder {
             }
         }
         failures.put(key, now + ttl);
+    }
+
+    /** The verdict for the first blocked name among the answer's CNAME/DNAME targets, or null. */
+    private @Nullable Verdict blockedTarget(CachedResponse entry) {
+        for (byte[] target : entry.chainTargets()) {
+            Verdict v = policy.decide(ParsedQuery.forName(target));
+            if (v != null && v.action() != PolicyAction.PASSTHRU) {
+                return v;
+            }
+        }
+        return null;
     }
 
     /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
@@ -350,6 +370,13 @@ public final class Forwarder {
                     }
                     server.latency.record(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
                     server.succeeded();
+                    // Policy applies to where the answer leads too: a CNAME into a blocked name
+                    // is blocked (CNAME cloaking), and such an answer is never cached.
+                    Verdict cloaked = blockedTarget(entry);
+                    if (cloaked != null) {
+                        finishBlocked(cloaked);
+                        return;
+                    }
                     if (d.cacheable()) {
                         cache.store(entry);
                     }
@@ -371,6 +398,24 @@ public final class Forwarder {
                 log.debug("upstream {} failed for {}: {}", server, q, reason);
             }
             nextAttempt();
+        }
+
+        void finishBlocked(Verdict verdict) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            generation++;
+            cancelTimeout();
+            closeChannel();
+            inFlight.get().remove(key, this);
+            for (Callback cb : callbacks) {
+                try {
+                    cb.blocked(verdict);
+                } catch (RuntimeException e) {
+                    log.warn("answering a waiting query failed", e);
+                }
+            }
         }
 
         void finish(@Nullable CachedResponse entry) {

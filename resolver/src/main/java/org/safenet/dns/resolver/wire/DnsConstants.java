@@ -42,6 +42,7 @@ public final class DnsConstants {
     public static final int TYPE_HINFO = 13;
     public static final int TYPE_TXT = 16;
     public static final int TYPE_AAAA = 28;
+    public static final int TYPE_DNAME = 39;
     public static final int TYPE_OPT = 41;
     public static final int TYPE_IXFR = 251;
     public static final int TYPE_AXFR = 252;

@@ -119,6 +119,28 @@ public final class ParsedQuery {
         return dnssecOk;
     }
 
+    /**
+     * A query for {@code wire} (lowercase uncompressed wire form), type A: what the policy is
+     * asked about for a CNAME target in an upstream answer. Cold path.
+     */
+    public static ParsedQuery forName(byte[] wire) {
+        ParsedQuery q = new ParsedQuery();
+        int pos = 0;
+        int labels = 0;
+        while (pos < wire.length && wire[pos] != 0 && labels < q.labelOffsets.length) {
+            q.labelOffsets[labels++] = pos;
+            pos += (wire[pos] & 0xFF) + 1;
+        }
+        System.arraycopy(wire, 0, q.name, 0, Math.min(wire.length, q.name.length));
+        System.arraycopy(wire, 0, q.nameAsSent, 0, Math.min(wire.length, q.nameAsSent.length));
+        q.nameLength = Math.min(wire.length, DnsConstants.MAX_NAME_LENGTH);
+        q.labelCount = labels;
+        q.type = DnsConstants.TYPE_A;
+        q.qclass = DnsConstants.CLASS_IN;
+        q.questionRead = true;
+        return q;
+    }
+
     /** A detached copy, for the miss path where the query outlives the event loop's reused instance. */
     public ParsedQuery copy() {
         ParsedQuery c = new ParsedQuery();

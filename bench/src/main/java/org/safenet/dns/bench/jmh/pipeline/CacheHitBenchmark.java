@@ -66,7 +66,14 @@ public class CacheHitBenchmark implements ClientChannel {
         UpstreamSettings upstream = new UpstreamSettings(
                 List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
         Forwarder forwarder = new Forwarder(
-                new UpstreamRouter(upstream, metrics), upstream, cache, Transports.nio(), metrics, () -> now, 1232);
+                new UpstreamRouter(upstream, metrics),
+                upstream,
+                cache,
+                Transports.nio(),
+                metrics,
+                () -> now,
+                1232,
+                Policy.NONE);
         pipeline = new QueryPipeline(
                 ClientAccessList.of("127.0.0.0/8"),
                 Policy.NONE,
