@@ -3,6 +3,7 @@ package org.safenet.dns.appliance;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ public final class Appliance implements AutoCloseable {
     private final ApplianceConfig config;
     private final List<BlockPageServer> blockPages = new ArrayList<>();
     private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
+    private @Nullable BlocklistPolicy blocklistPolicy;
+    private @Nullable ControlChannel control;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
         this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
@@ -63,7 +66,9 @@ public final class Appliance implements AutoCloseable {
                 IndexLoader.LoadResult loaded = new IndexLoader(
                                 config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
                         .load(opened);
-                policy = new BlocklistPolicy(loaded.snapshot());
+                BlocklistPolicy blocklist = new BlocklistPolicy(loaded.snapshot());
+                blocklistPolicy = blocklist;
+                policy = blocklist;
                 summary = String.format(
                         "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",
                         dir,
@@ -113,7 +118,49 @@ public final class Appliance implements AutoCloseable {
                 settings.cache().maxEntries());
         log.info("{}", blocklistSummary);
         startBlockPages();
+        startControlChannel();
         return bound;
+    }
+
+    private void startControlChannel() {
+        if (store == null) {
+            return;
+        }
+        try {
+            control = ControlChannel.open(config.dataDir(), this::handleControl);
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn(
+                    "no control channel in {} ({}): imports need the appliance stopped",
+                    config.dataDir(),
+                    e.getMessage());
+        }
+    }
+
+    /** An import handed over by `safenet import`: apply it to our store, then rebuild and swap the index. */
+    private synchronized int handleControl(String request, java.io.PrintWriter out) {
+        BlocklistStore s = store;
+        BlocklistPolicy p = blocklistPolicy;
+        if (s == null || p == null) {
+            out.println("this appliance runs without a blocklist");
+            return 1;
+        }
+        try {
+            ImportCommand command = ImportCommand.decode(request);
+            command.run(s, config.blocklist().protectedDomains(), out);
+            long start = System.nanoTime();
+            IndexLoader.LoadResult loaded =
+                    new IndexLoader(config.blocklist().categoryActions()::actionFor, System::currentTimeMillis).load(s);
+            p.swap(loaded.snapshot());
+            String line = String.format(
+                    "live: %d entries enforced, list version %d, index rebuilt in %d ms",
+                    loaded.blocked(), loaded.snapshot().version(), (System.nanoTime() - start) / 1_000_000);
+            out.println(line);
+            log.info("import of {} by the control channel; {}", command.source(), line);
+            return 0;
+        } catch (IOException | BlocklistStore.StoreException | IllegalArgumentException e) {
+            out.println("import failed, nothing changed: " + e.getMessage());
+            return 1;
+        }
     }
 
     private void startBlockPages() throws InterruptedException {
@@ -157,6 +204,10 @@ public final class Appliance implements AutoCloseable {
     @Override
     public void close() {
         log.info("SafeNet DNS stopping");
+        ControlChannel c = control;
+        if (c != null) {
+            c.close();
+        }
         blockPages.forEach(BlockPageServer::close);
         MultiThreadIoEventLoopGroup g = blockPageGroup;
         if (g != null) {

@@ -14,9 +14,7 @@ import org.safenet.dns.appliance.config.ConfigLoader;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.format.ParseReport;
 import org.safenet.dns.blocklist.importer.Explainer;
-import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -229,36 +227,36 @@ public final class Main implements Callable<Integer> {
             String sourceName =
                     source != null ? source : files.getFirst().getFileName().toString();
             Path dir = Appliance.storeDir(config.dataDir());
+            ImportCommand command = new ImportCommand(
+                    listFormat,
+                    category,
+                    sourceName,
+                    replace,
+                    files.stream().map(Path::toAbsolutePath).toList());
             try (BlocklistStore store = BlocklistStore.open(dir)) {
-                ListImporter.Result r = new ListImporter(
-                                store, config.blocklist().protectedDomains(), System::currentTimeMillis)
-                        .importFiles(listFormat, category, sourceName, replace, files);
-                for (ParseReport report : r.reports()) {
-                    out.println(report);
-                    report.errors().stream().limit(5).forEach(e -> out.println("  " + e));
-                }
-                if (r.rejectedCount() > 0) {
-                    out.println("refused " + r.rejectedCount() + " entries:");
-                    r.rejected().forEach(x -> out.println("  " + x));
-                }
-                out.printf(
-                        "source %s (%s): %d added, %d updated, %d unchanged, %d removed, %d invalid lines; list version %d%n",
-                        sourceName,
-                        category,
-                        r.added(),
-                        r.updated(),
-                        r.unchanged(),
-                        r.removed(),
-                        r.invalid(),
-                        r.version());
-                out.println("imported into " + dir + " (stopped appliance: the change applies when it starts)");
+                command.run(store, config.blocklist().protectedDomains(), out);
+                out.println("imported into " + dir + " (the appliance applies it when it starts)");
                 out.flush();
                 return 0;
             } catch (BlocklistStore.StoreException e) {
-                err.println("safenet import: " + e.getMessage()
-                        + (e.getMessage().contains("in use")
-                                ? "\n  stop the appliance first; importing into a running one is not built yet"
-                                : ""));
+                if (e.getMessage().contains("in use")) {
+                    // A running appliance holds the store: hand the import to it.
+                    try {
+                        Integer status = ControlChannel.send(config.dataDir(), command.encode(), out);
+                        if (status != null) {
+                            out.println("handed to the running appliance (control channel "
+                                    + config.dataDir().resolve(ControlChannel.SOCKET) + ")");
+                            out.flush();
+                            return status;
+                        }
+                    } catch (IOException io) {
+                        err.println(
+                                "safenet import: the running appliance did not take the import: " + io.getMessage());
+                        err.flush();
+                        return 1;
+                    }
+                }
+                err.println("safenet import: " + e.getMessage());
                 err.flush();
                 return 1;
             } catch (IOException e) {

@@ -158,11 +158,27 @@ class BlocklistIT {
                 assertThat(lookup.output())
                         .contains("BLOCKED, answered sinkhole")
                         .contains("0088shop.com and everything below it");
-                // import into a running appliance's store is refused with a clear reason.
-                Run busy = safenet(
-                        "import", "--data-dir", dir.toString(), "--format", "domains", "--category", "scam", list);
-                assertThat(busy.exit()).isEqualTo(1);
-                assertThat(busy.output()).contains("in use by another process");
+                // An import while serving is handed to the running appliance over the control
+                // channel and is live at once, cached answers notwithstanding (policy comes first).
+                Path extra = dir.resolve("operator.txt");
+                java.nio.file.Files.writeString(extra, "www.example.test\n");
+                Run live = safenet(
+                        "import",
+                        "--data-dir",
+                        dir.toString(),
+                        "--format",
+                        "domains",
+                        "--category",
+                        "phishing",
+                        "--source",
+                        "operator",
+                        extra.toString());
+                assertThat(live.exit()).as(live.output()).isZero();
+                assertThat(live.output())
+                        .contains("handed to the running appliance")
+                        .contains("live: 16841 entries enforced");
+                assertThat(dig(port[0], "+short", "www.example.test", "A").strip())
+                        .isEqualTo("127.0.0.1");
             } finally {
                 serve.toHandle().destroy();
                 serve.waitFor(30, TimeUnit.SECONDS);
