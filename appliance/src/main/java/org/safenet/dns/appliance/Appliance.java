@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
+import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.index.BlocklistPolicy;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -21,6 +22,7 @@ import org.safenet.dns.resolver.Resolver;
 import org.safenet.dns.resolver.ResolverSettings;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyCategories;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,8 @@ public final class Appliance implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of(e.getMessage()));
         }
+        // Category counter slots must exist before verdicts and the resolver's meters are made.
+        PolicyCategories.register(Categories.KNOWN);
         Policy policy = Policy.NONE;
         BlocklistStore opened = null;
         String summary = "blocklist disabled";

@@ -525,6 +525,7 @@ class ResolverComponentTest {
 
     @Test
     void policyVerdicts_areAnsweredBeforeCacheAndUpstream() throws Exception {
+        org.safenet.dns.resolver.policy.PolicyCategories.register(List.of("scam"));
         java.util.Map<String, org.safenet.dns.resolver.policy.Verdict> list = java.util.Map.of(
                 "vay-tien.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.SINKHOLE),
                 "gone.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.NXDOMAIN),
@@ -562,6 +563,12 @@ class ResolverComponentTest {
                         .functionCounter()
                         .count())
                 .isEqualTo(2);
+        assertThat(registry.get("safenet.blocked")
+                        .tag("category", "scam")
+                        .functionCounter()
+                        .count())
+                .as("sinkhole x2, nxdomain, drop; not the passthru")
+                .isEqualTo(4);
         assertThat(registry.get("safenet.policy.hits")
                         .tag("action", "drop")
                         .functionCounter()

@@ -119,7 +119,7 @@ public final class QueryPipeline {
         //    cache never holds a blocked answer.
         Verdict verdict = policy.decide(q);
         if (verdict != null) {
-            counters.policyHit(verdict.action());
+            counters.policyHit(verdict);
             if (verdict.action() != PolicyAction.PASSTHRU) {
                 if (!policyAnswers.write(out, q, verdict)) {
                     return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
@@ -206,7 +206,7 @@ public final class QueryPipeline {
             replied = true;
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
-            counters.policyHit(verdict.action());
+            counters.policyHit(verdict);
             ByteBuf out = sink.newAnswerBuffer();
             if (!policyAnswers.write(out, q, verdict)) {
                 out.release(); // DROP: the client hears nothing

@@ -23,6 +23,7 @@ public final class Verdict {
     private final int edeInfoCode;
     private final byte[] edeText;
     private final byte @Nullable [] cnameTarget;
+    private final int categorySlot;
 
     /**
      * @param action what to answer
@@ -42,6 +43,12 @@ public final class Verdict {
             throw new IllegalArgumentException("a CNAME verdict needs a target");
         }
         this.cnameTarget = cnameTarget == null ? null : DnsNames.toWire(cnameTarget);
+        this.categorySlot = PolicyCategories.slotOf(category);
+    }
+
+    /** The category's counter slot ({@link PolicyCategories}). */
+    public int categorySlot() {
+        return categorySlot;
     }
 
     public PolicyAction action() {

@@ -19,6 +19,7 @@ public final class LoopCounters {
     long tcpRejected;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
     final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
+    final long[] blockedByCategory = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
 
     public void query() {
         queries++;
@@ -57,8 +58,11 @@ public final class LoopCounters {
     }
 
     /** A query the policy decided (any action but passthru), by action ordinal. */
-    public void policyHit(org.safenet.dns.resolver.policy.PolicyAction action) {
-        policyByAction[action.ordinal()]++;
+    public void policyHit(org.safenet.dns.resolver.policy.Verdict verdict) {
+        policyByAction[verdict.action().ordinal()]++;
+        if (verdict.action() != org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU) {
+            blockedByCategory[verdict.categorySlot()]++;
+        }
     }
 
     public void answered(int rcode) {

@@ -61,6 +61,15 @@ public final class ResolverMetrics {
                     .tag("action", action.name().toLowerCase(java.util.Locale.ROOT))
                     .register(registry);
         }
+        List<String> categories = org.safenet.dns.resolver.policy.PolicyCategories.names();
+        for (int slot = 0; slot < categories.size(); slot++) {
+            int index =
+                    slot == categories.size() - 1 ? org.safenet.dns.resolver.policy.PolicyCategories.SLOTS - 1 : slot;
+            FunctionCounter.builder("safenet.blocked", all, l -> sumOf(l, c -> c.blockedByCategory[index]))
+                    .description("queries blocked (any action but passthru), by list category")
+                    .tag("category", categories.get(slot))
+                    .register(registry);
+        }
         for (int r = 0; r < DnsConstants.RCODE_SLOTS; r++) {
             int rcode = r;
             FunctionCounter.builder("safenet.answers", all, l -> sumOf(l, c -> c.answersByRcode[rcode]))
