@@ -614,6 +614,41 @@ class ResolverComponentTest {
                 .containsExactly("www.example.com.", "192.0.2.10");
     }
 
+    @Test
+    void answerAddressInBlockedPrefix_isBlocked_andNotCached() throws Exception {
+        upstream.add("innocent.example.com. 300 IN A 198.51.100.7");
+        org.safenet.dns.resolver.policy.Verdict nx = verdict(org.safenet.dns.resolver.policy.PolicyAction.NXDOMAIN);
+        org.safenet.dns.resolver.policy.Policy rpzIp = new org.safenet.dns.resolver.policy.Policy() {
+            @Override
+            public org.safenet.dns.resolver.policy.@org.jspecify.annotations.Nullable Verdict decide(
+                    org.safenet.dns.resolver.wire.ParsedQuery q) {
+                return null;
+            }
+
+            @Override
+            public org.safenet.dns.resolver.policy.@org.jspecify.annotations.Nullable Verdict decideAddress(byte[] a) {
+                return a.length == 4 && (a[0] & 0xFF) == 198 && a[1] == 51 && a[2] == 100 ? nx : null;
+            }
+        };
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.best(),
+                rpzIp,
+                org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
+        closeAfter.add(r);
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+        assertThat(probe.udp("innocent.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
+        probe.udp("innocent.example.com.", Type.A);
+        assertThat(upstream.queries()).as("the blocked answer was not cached").isEqualTo(3);
+    }
+
     private static org.safenet.dns.resolver.policy.Verdict verdict(
             org.safenet.dns.resolver.policy.PolicyAction action) {
         return new org.safenet.dns.resolver.policy.Verdict(

@@ -66,6 +66,7 @@ public final class ListImporter {
         long now = clockMillis.getAsLong();
         Map<String, StoredEntry> block = new LinkedHashMap<>();
         Map<String, StoredEntry> allow = new LinkedHashMap<>();
+        Map<String, StoredEntry> ips = new LinkedHashMap<>();
         List<ParseReport> reports = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
         int[] rejectedCount = {0};
@@ -74,10 +75,19 @@ public final class ListImporter {
             try (BufferedReader r = open(file)) {
                 ParseReport report = ListParser.parse(format, r, file.toString(), e -> {
                     if (e.name() == null) {
-                        reject(
-                                rejected,
-                                rejectedCount,
-                                file + ":" + e.line() + " rpz-ip triggers are not imported yet");
+                        if (e.ipTrigger() != null) {
+                            StoredEntry stored = new StoredEntry(
+                                    e.ipTrigger().toString(),
+                                    e.match(),
+                                    e.action(),
+                                    category,
+                                    source,
+                                    file.getFileName().toString() + ":" + e.line(),
+                                    now,
+                                    0,
+                                    e.data());
+                            ips.put(key(stored), stored);
+                        }
                         return;
                     }
                     String reversed = ReversedName.fromWire(e.name());
@@ -121,10 +131,17 @@ public final class ListImporter {
                 oldAllow.put(key(e), e);
             }
         });
+        Map<String, StoredEntry> oldIps = new HashMap<>();
+        store.forEachIp(e -> {
+            if (e.source().equals(source)) {
+                oldIps.put(key(e), e);
+            }
+        });
         BlocklistStore.Changes changes = new BlocklistStore.Changes();
         int[] counts = new int[4]; // added, updated, unchanged, removed
-        diff(block, oldBlock, replace, changes, counts, true);
-        diff(allow, oldAllow, replace, changes, counts, false);
+        diff(block, oldBlock, replace, changes, counts, Side.BLOCK);
+        diff(allow, oldAllow, replace, changes, counts, Side.ALLOW);
+        diff(ips, oldIps, replace, changes, counts, Side.IP);
         long version = changes.size() == 0 ? store.listVersion() : store.apply(changes);
         return new Result(
                 counts[0],
@@ -138,13 +155,19 @@ public final class ListImporter {
                 reports);
     }
 
+    private enum Side {
+        BLOCK,
+        ALLOW,
+        IP
+    }
+
     private static void diff(
             Map<String, StoredEntry> incoming,
             Map<String, StoredEntry> old,
             boolean replace,
             BlocklistStore.Changes changes,
             int[] counts,
-            boolean blockSide) {
+            Side side) {
         for (Map.Entry<String, StoredEntry> e : incoming.entrySet()) {
             StoredEntry before = old.get(e.getKey());
             StoredEntry now = e.getValue();
@@ -153,22 +176,21 @@ public final class ListImporter {
                 continue;
             }
             counts[before == null ? 0 : 1]++;
-            if (blockSide) {
-                changes.block(now);
-            } else {
-                changes.allow(now);
+            switch (side) {
+                case BLOCK -> changes.block(now);
+                case ALLOW -> changes.allow(now);
+                case IP -> changes.ip(now);
             }
         }
         if (replace) {
             for (Map.Entry<String, StoredEntry> e : old.entrySet()) {
                 if (!incoming.containsKey(e.getKey())) {
                     counts[3]++;
-                    if (blockSide) {
-                        changes.removeBlock(
-                                e.getValue().reversedName(), e.getValue().match());
-                    } else {
-                        changes.removeAllow(
-                                e.getValue().reversedName(), e.getValue().match());
+                    StoredEntry gone = e.getValue();
+                    switch (side) {
+                        case BLOCK -> changes.removeBlock(gone.reversedName(), gone.match());
+                        case ALLOW -> changes.removeAllow(gone.reversedName(), gone.match());
+                        case IP -> changes.removeIp(gone.reversedName());
                     }
                 }
             }

@@ -23,6 +23,13 @@ public final class BlocklistIndexBuilder {
     private final List<Verdict> verdicts =
             new ArrayList<>(List.of(new Verdict(PolicyAction.PASSTHRU, "-", "-", 0, null)));
     private final Verdict allowed = new Verdict(PolicyAction.PASSTHRU, "allowlist", "allowlist", 0, null);
+    private final AddressIndex.Builder addresses = new AddressIndex.Builder();
+
+    /** Blocks answers that carry an address inside {@code prefix} (RPZ {@code rpz-ip}). */
+    public BlocklistIndexBuilder blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix prefix, Verdict verdict) {
+        addresses.add(prefix, verdict);
+        return this;
+    }
 
     /**
      * Blocks {@code name} (presentation form, any case): only that name, or with {@code subtree}
@@ -67,6 +74,12 @@ public final class BlocklistIndexBuilder {
 
     public BlocklistPolicy.Snapshot build(long version) {
         return new BlocklistPolicy.Snapshot(
-                block.build(), allow.build(), verdicts.toArray(Verdict[]::new), allowed, seed, version);
+                block.build(),
+                allow.build(),
+                verdicts.toArray(Verdict[]::new),
+                allowed,
+                seed,
+                version,
+                addresses.build());
     }
 }

@@ -29,7 +29,13 @@ public final class BlocklistPolicy implements Policy {
 
     /** One consistent generation of the lists: both indexes, the verdict table and the seed. */
     public record Snapshot(
-            NameIndex block, NameIndex allow, Verdict[] verdicts, Verdict allowed, long seed, long version) {
+            NameIndex block,
+            NameIndex allow,
+            Verdict[] verdicts,
+            Verdict allowed,
+            long seed,
+            long version,
+            AddressIndex addresses) {
         /** Heap bytes of both indexes' arrays: the figure behind "bytes per entry". */
         public long heapBytes() {
             return block.heapBytes() + allow.heapBytes();
@@ -56,6 +62,11 @@ public final class BlocklistPolicy implements Policy {
 
     public Snapshot snapshot() {
         return snapshot;
+    }
+
+    @Override
+    public @Nullable Verdict decideAddress(byte[] address) {
+        return snapshot.addresses().decide(address);
     }
 
     @Override

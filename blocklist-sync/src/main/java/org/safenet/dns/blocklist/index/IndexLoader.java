@@ -66,6 +66,15 @@ public final class IndexLoader {
             builder.allow(dotted(e.reversedName()), e.match() != Match.EXACT);
             counts[1]++;
         });
+        store.forEachIp(e -> {
+            Verdict v = verdictFor(e, verdicts);
+            if (v == null || (e.expiresMillis() != 0 && e.expiresMillis() <= now)) {
+                counts[2]++;
+                return;
+            }
+            builder.blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse(e.reversedName()), v);
+            counts[0]++;
+        });
         return new LoadResult(builder.build(version), counts[0], counts[1], counts[2]);
     }
 

@@ -30,7 +30,8 @@ public final class BlocklistStore implements AutoCloseable {
     /** The on-disk layout this code writes; bump with a migration when it changes. */
     public static final int FORMAT_VERSION = 1;
 
-    static final List<String> FAMILIES = List.of("entries", "allow", "meta", "sources", "stats", "audit", "appeals");
+    static final List<String> FAMILIES =
+            List.of("entries", "allow", "meta", "sources", "stats", "audit", "appeals", "ip");
 
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] VERSION_KEY = "list-version".getBytes(StandardCharsets.US_ASCII);
@@ -46,6 +47,8 @@ public final class BlocklistStore implements AutoCloseable {
     private final ColumnFamilyHandle allow;
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle appeals;
+    /** RPZ-IP triggers: key is the prefix text ("192.0.2.0/24") where the other families have a name. */
+    private final ColumnFamilyHandle ip;
 
     private BlocklistStore(DBOptions options, RocksDB db, List<ColumnFamilyHandle> handles) {
         this.options = options;
@@ -55,6 +58,7 @@ public final class BlocklistStore implements AutoCloseable {
         this.allow = handles.get(2);
         this.meta = handles.get(3);
         this.appeals = handles.get(7);
+        this.ip = handles.get(8);
     }
 
     /**
@@ -144,6 +148,19 @@ public final class BlocklistStore implements AutoCloseable {
         final List<StoredEntry> putAllow = new ArrayList<>();
         final List<byte[]> deleteBlock = new ArrayList<>();
         final List<byte[]> deleteAllow = new ArrayList<>();
+        final List<StoredEntry> putIp = new ArrayList<>();
+        final List<byte[]> deleteIp = new ArrayList<>();
+
+        /** An RPZ-IP trigger; {@code e.reversedName()} holds the prefix text. */
+        public Changes ip(StoredEntry e) {
+            putIp.add(e);
+            return this;
+        }
+
+        public Changes removeIp(String prefix) {
+            deleteIp.add(StoredEntry.key(prefix, org.safenet.dns.blocklist.format.ListEntry.Match.EXACT));
+            return this;
+        }
 
         public Changes block(StoredEntry e) {
             putBlock.add(e);
@@ -166,7 +183,12 @@ public final class BlocklistStore implements AutoCloseable {
         }
 
         public int size() {
-            return putBlock.size() + putAllow.size() + deleteBlock.size() + deleteAllow.size();
+            return putBlock.size()
+                    + putAllow.size()
+                    + deleteBlock.size()
+                    + deleteAllow.size()
+                    + putIp.size()
+                    + deleteIp.size();
         }
     }
 
@@ -186,6 +208,12 @@ public final class BlocklistStore implements AutoCloseable {
             }
             for (byte[] k : changes.deleteAllow) {
                 batch.delete(allow, k);
+            }
+            for (StoredEntry e : changes.putIp) {
+                batch.put(ip, e.key(), e.value());
+            }
+            for (byte[] k : changes.deleteIp) {
+                batch.delete(ip, k);
             }
             batch.put(meta, VERSION_KEY, longBytes(next));
             db.write(sync, batch);
@@ -253,6 +281,11 @@ public final class BlocklistStore implements AutoCloseable {
     /** Every allow entry, in key order. */
     public void forEachAllow(Consumer<StoredEntry> consumer) {
         scan(allow, consumer);
+    }
+
+    /** Every RPZ-IP trigger; {@link StoredEntry#reversedName()} holds the prefix text. */
+    public void forEachIp(Consumer<StoredEntry> consumer) {
+        scan(ip, consumer);
     }
 
     /** The block entries for {@code reversedName} (all match kinds). */

@@ -120,6 +120,32 @@ class ListImporterComponentTest {
     }
 
     @Test
+    void rpzIpTriggers_areStoredAndLoaded() throws Exception {
+        Path rpz = file("ip.rpz", """
+                32.7.100.51.198.rpz-ip CNAME .
+                24.0.100.51.198.rpz-ip CNAME rpz-passthru.
+                bad.example CNAME .
+                """);
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(s, ListFormat.RPZ, "ipfeed", false, rpz);
+            assertThat(r.added()).isEqualTo(3);
+            org.safenet.dns.blocklist.index.IndexLoader.LoadResult loaded =
+                    new org.safenet.dns.blocklist.index.IndexLoader(categories::actionFor, () -> 0).load(s);
+            org.safenet.dns.blocklist.index.BlocklistPolicy p =
+                    new org.safenet.dns.blocklist.index.BlocklistPolicy(loaded.snapshot());
+            assertThat(p.decideAddress(new byte[] {(byte) 198, 51, 100, 7}).action())
+                    .isEqualTo(PolicyAction.NXDOMAIN);
+            assertThat(p.decideAddress(new byte[] {(byte) 198, 51, 100, 9}).action())
+                    .isEqualTo(PolicyAction.PASSTHRU);
+            assertThat(p.decideAddress(new byte[] {(byte) 192, 0, 2, 1})).isNull();
+            // --replace without the IP lines removes them.
+            ListImporter.Result replaced =
+                    importInto(s, ListFormat.RPZ, "ipfeed", true, file("ip2.rpz", "bad.example CNAME .\n"));
+            assertThat(replaced.removed()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void realAdblockList_withExceptions_isExplained() throws Exception {
         try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
             ListImporter.Result r = importInto(

@@ -88,6 +88,34 @@ class BlocklistPolicyTest {
     }
 
     @Test
+    void addressTriggers_longestPrefixDecides() throws Exception {
+        BlocklistPolicy p = new BlocklistPolicy(new BlocklistIndexBuilder()
+                .blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse("198.51.100.0/24"), SCAM)
+                .blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse("198.51.100.7/32"), GONE)
+                .blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse("198.51.100.128/25"), EXCEPTION)
+                .blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse("2001:db8:bad::/48"), SCAM)
+                .build(1));
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("198.51.100.7").getAddress()))
+                .isSameAs(GONE);
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("198.51.100.8").getAddress()))
+                .isSameAs(SCAM);
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("198.51.100.200").getAddress()))
+                .isSameAs(EXCEPTION);
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("198.51.101.1").getAddress()))
+                .isNull();
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("2001:db8:bad:1::5").getAddress()))
+                .isSameAs(SCAM);
+        assertThat(p.decideAddress(
+                        java.net.InetAddress.getByName("2001:db8:bae::5").getAddress()))
+                .isNull();
+    }
+
+    @Test
     void lookup_isCaseInsensitive() {
         BlocklistPolicy p = new BlocklistPolicy(new BlocklistIndexBuilder()
                 .block("Scam.Example.COM", true, SCAM)

@@ -28,6 +28,8 @@ public final class CachedResponse {
     final long expiresAtMillis;
     /** CNAME/DNAME targets in the answer section, lowercase wire form (for CNAME-cloaking checks). */
     final byte[][] chainTargets;
+    /** A/AAAA addresses in the answer section (for RPZ-IP checks). */
+    final byte[][] answerAddresses;
     /** Racy on purpose: a lost update only makes eviction a little less exact. */
     long lastUsedMillis;
 
@@ -47,7 +49,8 @@ public final class CachedResponse {
             int[] ttls,
             long storedAtMillis,
             long expiresAtMillis,
-            byte[][] chainTargets) {
+            byte[][] chainTargets,
+            byte[][] answerAddresses) {
         this.keyHash = keyHash;
         this.name = name;
         this.type = type;
@@ -64,6 +67,7 @@ public final class CachedResponse {
         this.storedAtMillis = storedAtMillis;
         this.expiresAtMillis = expiresAtMillis;
         this.chainTargets = chainTargets;
+        this.answerAddresses = answerAddresses;
         this.lastUsedMillis = storedAtMillis;
     }
 
@@ -96,6 +100,11 @@ public final class CachedResponse {
     /** The names the answer's CNAME/DNAME records point to, in order; do not modify. */
     public byte[][] chainTargets() {
         return chainTargets;
+    }
+
+    /** The A/AAAA addresses of the answer section; do not modify. */
+    public byte[][] answerAddresses() {
+        return answerAddresses;
     }
 
     public int rcode() {

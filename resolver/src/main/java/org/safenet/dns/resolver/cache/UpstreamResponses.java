@@ -92,6 +92,7 @@ public final class UpstreamResponses {
         int soaTtlIndex = -1;
         long soaMinimum = -1;
         List<byte[]> chainTargets = new ArrayList<>(0);
+        List<byte[]> addresses = new ArrayList<>(0);
         for (int i = 0; i < total; i++) {
             int recordStart = pos;
             pos = QueryParser.skipName(resp, pos, end);
@@ -118,6 +119,11 @@ public final class UpstreamResponses {
                         return Decoded.of(Status.MALFORMED);
                     }
                     chainTargets.add(target);
+                }
+                if (i < an && ((type == TYPE_A && rdlength == 4) || (type == TYPE_AAAA && rdlength == 16))) {
+                    byte[] address = new byte[rdlength];
+                    resp.getBytes(pos + 10, address);
+                    addresses.add(address);
                 }
                 long ttl = resp.getUnsignedInt(pos + 4);
                 if (type == TYPE_SOA && i >= an && i < an + ns && rdlength >= 22) {
@@ -184,7 +190,8 @@ public final class UpstreamResponses {
                 ttls,
                 nowMillis,
                 nowMillis + lifetime * 1000,
-                chainTargets.toArray(new byte[0][]));
+                chainTargets.toArray(new byte[0][]),
+                addresses.toArray(new byte[0][]));
         return new Decoded(Status.OK, entry, cacheable);
     }
 

@@ -24,4 +24,12 @@ public interface Policy {
      */
     @Nullable
     Verdict decide(ParsedQuery q);
+
+    /**
+     * The decision for an address in an upstream answer (RPZ {@code rpz-ip} triggers), or null.
+     * Miss path: may allocate. {@code address} is 4 or 16 octets.
+     */
+    default @Nullable Verdict decideAddress(byte[] address) {
+        return null;
+    }
 }

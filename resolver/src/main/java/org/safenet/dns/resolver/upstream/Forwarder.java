@@ -169,10 +169,19 @@ public final class Forwarder {
         failures.put(key, now + ttl);
     }
 
-    /** The verdict for the first blocked name among the answer's CNAME/DNAME targets, or null. */
+    /**
+     * The verdict for the first blocked name among the answer's CNAME/DNAME targets, or for the
+     * first answer address inside a blocked prefix (RPZ-IP), or null.
+     */
     private @Nullable Verdict blockedTarget(CachedResponse entry) {
         for (byte[] target : entry.chainTargets()) {
             Verdict v = policy.decide(ParsedQuery.forName(target));
+            if (v != null && v.action() != PolicyAction.PASSTHRU) {
+                return v;
+            }
+        }
+        for (byte[] address : entry.answerAddresses()) {
+            Verdict v = policy.decideAddress(address);
             if (v != null && v.action() != PolicyAction.PASSTHRU) {
                 return v;
             }
@@ -371,7 +380,8 @@ public final class Forwarder {
                     server.latency.record(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
                     server.succeeded();
                     // Policy applies to where the answer leads too: a CNAME into a blocked name
-                    // is blocked (CNAME cloaking), and such an answer is never cached.
+                    // (CNAME cloaking) or an address in a blocked prefix (RPZ-IP) is blocked,
+                    // and such an answer is never cached.
                     Verdict cloaked = blockedTarget(entry);
                     if (cloaked != null) {
                         finishBlocked(cloaked);
