@@ -577,6 +577,30 @@ class ResolverComponentTest {
     }
 
     @Test
+    void tcpOnlyVerdict_truncatesUdp_andResolvesOverTcp() throws Exception {
+        org.safenet.dns.resolver.policy.Verdict tcpOnly =
+                verdict(org.safenet.dns.resolver.policy.PolicyAction.TCP_ONLY);
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.best(),
+                q -> q.nameText().equals("www.example.com.") ? tcpOnly : null,
+                org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
+        closeAfter.add(r);
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+        Message udp = probe.udp("www.example.com.", Type.A);
+        assertThat(DnsProbe.truncated(udp)).isTrue();
+        assertThat(udp.getSection(Section.ANSWER)).isEmpty();
+        assertThat(upstream.queries()).isZero();
+        assertThat(DnsProbe.firstAnswer(probe.tcp("www.example.com.", Type.A))).isEqualTo("192.0.2.10");
+    }
+
+    @Test
     void cnameIntoBlockedName_isBlocked_andNotCached() throws Exception {
         upstream.add("cloaked.example.com. 300 IN CNAME tracker.adnet.example.")
                 .add("tracker.adnet.example. 300 IN A 198.51.100.7")

@@ -286,12 +286,15 @@ public final class ListParser {
                     }
                 }
             }
-            case "A" -> {
-                action = Action.LOCAL_A;
-                data = rdata;
-            }
-            case "AAAA" -> {
-                action = Action.LOCAL_AAAA;
+            case "A", "AAAA" -> {
+                if (!isAddress(rdata, type.equals("A") ? 4 : 16)) {
+                    report.countInvalid(
+                            n,
+                            raw,
+                            "local data " + type + " is not an IPv" + (type.equals("A") ? "4" : "6") + " address");
+                    return;
+                }
+                action = type.equals("A") ? Action.LOCAL_A : Action.LOCAL_AAAA;
                 data = rdata;
             }
             default -> {
@@ -300,6 +303,15 @@ public final class ListParser {
             }
         }
         emit(trigger, match, action, data, n, raw, report, out);
+    }
+
+    private static boolean isAddress(String text, int octets) {
+        try {
+            CidrPrefix p = CidrPrefix.parse(text);
+            return p.network().length == octets && p.length() == octets * 8;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static String relative(String owner, String origin) {

@@ -92,6 +92,7 @@ public final class Explainer {
             case NODATA -> PolicyAction.NODATA;
             case DROP -> PolicyAction.DROP;
             case CNAME -> PolicyAction.CNAME;
+            case TCP_ONLY -> PolicyAction.TCP_ONLY;
             case ALLOW, PASSTHRU -> PolicyAction.PASSTHRU;
             default -> PolicyAction.SINKHOLE;
         };

@@ -109,7 +109,22 @@ public final class ListImporter {
                             now,
                             0,
                             e.data());
-                    (e.action() == Action.ALLOW ? allow : block).put(key(stored), stored);
+                    Map<String, StoredEntry> side = e.action() == Action.ALLOW ? allow : block;
+                    StoredEntry earlier = side.get(key(stored));
+                    if (earlier != null && isLocalData(earlier) && isLocalData(stored)) {
+                        // RPZ local data: several A/AAAA records for one name make one entry.
+                        stored = new StoredEntry(
+                                reversed,
+                                e.match(),
+                                Action.LOCAL_A,
+                                category,
+                                source,
+                                stored.reason(),
+                                now,
+                                0,
+                                earlier.data() + "," + stored.data());
+                    }
+                    side.put(key(stored), stored);
                 });
                 if (report.entries() == 0) {
                     throw new IOException(file + ": no valid entry in " + report.lines() + " lines (" + report.invalid()
@@ -195,6 +210,10 @@ public final class ListImporter {
                 }
             }
         }
+    }
+
+    private static boolean isLocalData(StoredEntry e) {
+        return e.action() == Action.LOCAL_A || e.action() == Action.LOCAL_AAAA;
     }
 
     private static boolean sameMeaning(StoredEntry a, StoredEntry b) {

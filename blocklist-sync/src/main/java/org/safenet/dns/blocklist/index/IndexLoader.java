@@ -95,15 +95,32 @@ public final class IndexLoader {
             case NODATA -> PolicyAction.NODATA;
             case DROP -> PolicyAction.DROP;
             case CNAME -> PolicyAction.CNAME;
-            // Local data and tcp-only answers are not implemented yet: the block page stands in.
-            case LOCAL_A, LOCAL_AAAA, TCP_ONLY -> PolicyAction.SINKHOLE;
+            case TCP_ONLY -> PolicyAction.TCP_ONLY;
+            case LOCAL_A, LOCAL_AAAA -> PolicyAction.SINKHOLE;
         };
         if (action == null) {
             return null;
         }
         String target = action == PolicyAction.CNAME ? e.data() : null;
-        String key = action + "|" + e.category() + "|" + e.source() + "|" + target;
+        boolean localData = e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_A
+                || e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_AAAA;
+        String local = localData ? String.valueOf(e.data()) : "";
+        String key = action + "|" + e.category() + "|" + e.source() + "|" + target + "|" + local;
         return cache.computeIfAbsent(
-                key, k -> new Verdict(action, e.category(), e.source(), Verdict.EDE_BLOCKED, target));
+                key,
+                k -> new Verdict(action, e.category(), e.source(), Verdict.EDE_BLOCKED, target, localAddresses(local)));
+    }
+
+    /** RPZ local data, stored as a comma-separated address list (see ListImporter). */
+    private static java.util.List<java.net.InetAddress> localAddresses(String data) {
+        java.util.List<java.net.InetAddress> out = new java.util.ArrayList<>();
+        for (String a : data.split(",")) {
+            String t = a.trim();
+            if (!t.isEmpty()) {
+                out.add(org.safenet.dns.resolver.HostPort.parse(t.indexOf(':') >= 0 ? "[" + t + "]" : t, 0)
+                        .address());
+            }
+        }
+        return out;
     }
 }

@@ -127,8 +127,9 @@ class ListParserTest {
                 128.1.zz.db8.2001.rpz-ip CNAME .
                 ns.evil.rpz-nsdname CNAME .
                 bad.com            MX 10 mail.bad.com.
+                broken.net         A not-an-address
                 """);
-        assertThat(r.invalid()).as("%s", r.errors()).isEqualTo(2);
+        assertThat(r.invalid()).as("%s", r.errors()).isEqualTo(3);
         assertThat(r.invalidByReason())
                 .containsKeys(
                         "trigger type not supported (only QNAME and rpz-ip)",

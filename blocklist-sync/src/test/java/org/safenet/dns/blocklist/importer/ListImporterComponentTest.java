@@ -146,6 +146,42 @@ class ListImporterComponentTest {
     }
 
     @Test
+    void rpzLocalData_severalRecordsForOneName_becomeOneSinkholeWithThoseAddresses() throws Exception {
+        Path rpz = file("local.rpz", """
+                walled.example A 192.0.2.55
+                walled.example AAAA 2001:db8::55
+                slow.example CNAME rpz-tcp-only.
+                """);
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(s, ListFormat.RPZ, "walled", false, rpz);
+            assertThat(r.added()).isEqualTo(2);
+            org.safenet.dns.blocklist.index.BlocklistPolicy p = new org.safenet.dns.blocklist.index.BlocklistPolicy(
+                    new org.safenet.dns.blocklist.index.IndexLoader(categories::actionFor, () -> 0)
+                            .load(s)
+                            .snapshot());
+            org.safenet.dns.resolver.wire.ParsedQuery q = org.safenet.dns.resolver.wire.ParsedQuery.forName(
+                    org.safenet.dns.resolver.wire.DnsNames.toWire("walled.example"));
+            org.safenet.dns.resolver.policy.Verdict v = p.decide(q);
+            assertThat(v.action()).isEqualTo(PolicyAction.SINKHOLE);
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+            try {
+                new org.safenet.dns.resolver.policy.PolicyAnswers(
+                                org.safenet.dns.resolver.policy.SinkholeSettings.defaults(), 1232)
+                        .write(out, q, v);
+                org.xbill.DNS.Message m = new org.xbill.DNS.Message(io.netty.buffer.ByteBufUtil.getBytes(out));
+                assertThat(m.getSection(org.xbill.DNS.Section.ANSWER).getFirst().rdataToString())
+                        .isEqualTo("192.0.2.55");
+            } finally {
+                out.release();
+            }
+            assertThat(p.decide(org.safenet.dns.resolver.wire.ParsedQuery.forName(
+                                    org.safenet.dns.resolver.wire.DnsNames.toWire("slow.example")))
+                            .action())
+                    .isEqualTo(PolicyAction.TCP_ONLY);
+        }
+    }
+
+    @Test
     void realAdblockList_withExceptions_isExplained() throws Exception {
         try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
             ListImporter.Result r = importInto(

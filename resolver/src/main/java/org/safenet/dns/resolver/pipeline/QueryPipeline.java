@@ -42,6 +42,9 @@ public final class QueryPipeline {
         DROPPED
     }
 
+    /** Larger than any UDP answer: a channel that allows more is TCP. */
+    private static final int MAX_UDP_PAYLOAD = 65507;
+
     private final ClientAccessList acl;
     private final Policy policy;
     private final PolicyAnswers policyAnswers;
@@ -118,9 +121,12 @@ public final class QueryPipeline {
         // 4. Policy (blocklist), before the cache: a list change is then live at once and the
         //    cache never holds a blocked answer.
         Verdict verdict = policy.decide(q);
+        boolean overTcp = channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD;
         if (verdict != null) {
             counters.policyHit(verdict);
-            if (verdict.action() != PolicyAction.PASSTHRU) {
+            boolean resolveNormally =
+                    verdict.action() == PolicyAction.PASSTHRU || (verdict.action() == PolicyAction.TCP_ONLY && overTcp);
+            if (!resolveNormally) {
                 if (!policyAnswers.write(out, q, verdict)) {
                     return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
                 }

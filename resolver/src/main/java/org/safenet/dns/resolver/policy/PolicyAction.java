@@ -12,7 +12,12 @@ package org.safenet.dns.resolver.policy;
  *   DROP      no answer at all                                       rpz: CNAME rpz-drop.
  *   PASSTHRU  resolve normally; an exception that beats later blocks rpz: CNAME rpz-passthru.
  *   CNAME     one CNAME to the verdict's target                      rpz: CNAME target.
+ *   TCP_ONLY  over UDP an empty TC answer (retry over TCP); over TCP
+ *             resolve normally: forces spoof-resistant transport      rpz: CNAME rpz-tcp-only.
  * </pre>
+ *
+ * <p>SINKHOLE answers with the verdict's own addresses when it has some (RPZ local data A/AAAA
+ * records), else with the configured block page's.
  */
 public enum PolicyAction {
     SINKHOLE,
@@ -21,5 +26,6 @@ public enum PolicyAction {
     REFUSED,
     DROP,
     PASSTHRU,
-    CNAME
+    CNAME,
+    TCP_ONLY
 }

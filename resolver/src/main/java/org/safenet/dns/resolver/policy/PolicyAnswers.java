@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.safenet.dns.resolver.wire.AnswerWriter;
+import org.safenet.dns.resolver.wire.DnsConstants;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
@@ -41,7 +42,7 @@ public final class PolicyAnswers {
         this.negativeTtl = (int) settings.negativeTtl().toSeconds();
     }
 
-    private static byte[][] addresses(List<InetAddress> all, int length) {
+    static byte[][] addresses(List<InetAddress> all, int length) {
         List<byte[]> out = new ArrayList<>();
         for (InetAddress a : all) {
             if (a.getAddress().length == length) {
@@ -60,6 +61,13 @@ public final class PolicyAnswers {
         switch (verdict.action()) {
             case DROP, PASSTHRU -> {
                 return false;
+            }
+            case TCP_ONLY -> {
+                // Reached only over UDP (the pipeline resolves TCP queries normally): an empty
+                // truncated answer sends the client to TCP, where spoofing is impractical.
+                header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC);
+                AnswerWriter.writeQuestion(out, q);
+                opt(out, q, verdict, RCODE_NOERROR);
             }
             case REFUSED -> {
                 header(out, q, RCODE_REFUSED, 0, 0);
@@ -95,7 +103,10 @@ public final class PolicyAnswers {
     }
 
     private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict) {
-        byte[][] addresses = q.type() == TYPE_A ? ipv4 : q.type() == TYPE_AAAA ? ipv6 : NONE;
+        boolean local = verdict.localIpv4().length + verdict.localIpv6().length > 0;
+        byte[][] v4 = local ? verdict.localIpv4() : ipv4;
+        byte[][] v6 = local ? verdict.localIpv6() : ipv6;
+        byte[][] addresses = q.type() == TYPE_A ? v4 : q.type() == TYPE_AAAA ? v6 : NONE;
         if (addresses.length == 0) {
             // Other types (MX, TXT, HTTPS...) of a blocked name exist no more than its addresses do.
             negative(out, q, verdict, RCODE_NOERROR);
@@ -128,8 +139,18 @@ public final class PolicyAnswers {
     }
 
     private void header(ByteBuf out, ParsedQuery q, int rcode, int answers, int authority) {
+        header(out, q, rcode, answers, authority, 0);
+    }
+
+    private void header(ByteBuf out, ParsedQuery q, int rcode, int answers, int authority, int extraFlags) {
         AnswerWriter.writeHeader(
-                out, q.id(), AnswerWriter.responseFlags(q, 0, rcode), 1, answers, authority, q.hasEdns() ? 1 : 0);
+                out,
+                q.id(),
+                AnswerWriter.responseFlags(q, extraFlags, rcode),
+                1,
+                answers,
+                authority,
+                q.hasEdns() ? 1 : 0);
     }
 
     /** Owner (pointer to the question name), type, class IN, TTL, RDLENGTH; returns RDLENGTH's offset. */

@@ -24,6 +24,8 @@ public final class Verdict {
     private final byte[] edeText;
     private final byte @Nullable [] cnameTarget;
     private final int categorySlot;
+    private final byte[][] localIpv4;
+    private final byte[][] localIpv6;
 
     /**
      * @param action what to answer
@@ -33,6 +35,20 @@ public final class Verdict {
      * @param cnameTarget the target name for {@link PolicyAction#CNAME}, else null
      */
     public Verdict(PolicyAction action, String category, String source, int edeInfoCode, @Nullable String cnameTarget) {
+        this(action, category, source, edeInfoCode, cnameTarget, java.util.List.of());
+    }
+
+    /**
+     * A verdict with RPZ local data: a SINKHOLE answered with {@code localAddresses} (IPv4 ones
+     * for A, IPv6 ones for AAAA) instead of the block page.
+     */
+    public Verdict(
+            PolicyAction action,
+            String category,
+            String source,
+            int edeInfoCode,
+            @Nullable String cnameTarget,
+            java.util.List<java.net.InetAddress> localAddresses) {
         this.action = action;
         this.category = category;
         this.source = source;
@@ -44,6 +60,18 @@ public final class Verdict {
         }
         this.cnameTarget = cnameTarget == null ? null : DnsNames.toWire(cnameTarget);
         this.categorySlot = PolicyCategories.slotOf(category);
+        this.localIpv4 = PolicyAnswers.addresses(localAddresses, 4);
+        this.localIpv6 = PolicyAnswers.addresses(localAddresses, 16);
+    }
+
+    /** RPZ local-data IPv4 addresses (empty: use the block page's); do not modify. */
+    byte[][] localIpv4() {
+        return localIpv4;
+    }
+
+    /** RPZ local-data IPv6 addresses (empty: use the block page's); do not modify. */
+    byte[][] localIpv6() {
+        return localIpv6;
     }
 
     /** The category's counter slot ({@link PolicyCategories}). */
@@ -90,7 +118,9 @@ public final class Verdict {
                 && v.category.equals(category)
                 && v.source.equals(source)
                 && v.edeInfoCode == edeInfoCode
-                && Arrays.equals(v.cnameTarget, cnameTarget);
+                && Arrays.equals(v.cnameTarget, cnameTarget)
+                && Arrays.deepEquals(v.localIpv4, localIpv4)
+                && Arrays.deepEquals(v.localIpv6, localIpv6);
     }
 
     @Override

@@ -176,13 +176,14 @@ public final class Forwarder {
     private @Nullable Verdict blockedTarget(CachedResponse entry) {
         for (byte[] target : entry.chainTargets()) {
             Verdict v = policy.decide(ParsedQuery.forName(target));
-            if (v != null && v.action() != PolicyAction.PASSTHRU) {
+            // tcp-only is about the transport of the query itself, not where its answer leads.
+            if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
                 return v;
             }
         }
         for (byte[] address : entry.answerAddresses()) {
             Verdict v = policy.decideAddress(address);
-            if (v != null && v.action() != PolicyAction.PASSTHRU) {
+            if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
                 return v;
             }
         }

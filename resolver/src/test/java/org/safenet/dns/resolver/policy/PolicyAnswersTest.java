@@ -129,6 +129,30 @@ class PolicyAnswersTest {
     }
 
     @Test
+    void tcpOnly_overUdp_isAnEmptyTruncatedAnswer() throws IOException {
+        Message m = answer(DnsProbe.query("spoofable.example.", Type.A, 1232), verdict(PolicyAction.TCP_ONLY), 0);
+        assertThat(m.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+    }
+
+    @Test
+    void localData_answersWithTheVerdictsOwnAddresses() throws IOException {
+        Verdict local = new Verdict(
+                PolicyAction.SINKHOLE,
+                "custom",
+                "rpz",
+                Verdict.EDE_FILTERED,
+                null,
+                List.of(InetAddress.getByName("192.0.2.55"), InetAddress.getByName("2001:db8::55")));
+        assertThat(DnsProbe.firstAnswer(answer(DnsProbe.query("walled.example.", Type.A, 1232), local, 0)))
+                .isEqualTo("192.0.2.55");
+        Message aaaa = answer(DnsProbe.query("walled.example.", Type.AAAA, 1232), local, 0);
+        assertThat(DnsProbe.firstAnswer(aaaa)).isEqualTo("2001:db8:0:0:0:0:0:55");
+        assertThat(ede(aaaa).getErrorCode()).isEqualTo(ExtendedErrorCodeOption.FILTERED);
+    }
+
+    @Test
     void dropAndPassthru_writeNothing() {
         ParsedQuery q = new ParsedQuery();
         ByteBuf in =
