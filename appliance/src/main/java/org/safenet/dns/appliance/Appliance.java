@@ -14,8 +14,10 @@ import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.index.BlocklistPolicy;
 import org.safenet.dns.blocklist.index.IndexLoader;
+import org.safenet.dns.blocklist.index.LiveEdits;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
@@ -39,6 +41,10 @@ public final class Appliance implements AutoCloseable {
     private final List<BlockPageServer> blockPages = new ArrayList<>();
     private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
     private @Nullable BlocklistPolicy blocklistPolicy;
+    /** The last full index build; live edits are overlaid on it until the next rebuild. */
+    private BlocklistPolicy.@Nullable Snapshot baseSnapshot;
+
+    private LiveEdits liveEdits = new LiveEdits();
     private @Nullable ControlChannel control;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
@@ -71,6 +77,7 @@ public final class Appliance implements AutoCloseable {
                                 config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
                         .load(opened);
                 BlocklistPolicy blocklist = new BlocklistPolicy(loaded.snapshot());
+                baseSnapshot = loaded.snapshot();
                 blocklistPolicy = blocklist;
                 policy = blocklist;
                 summary = String.format(
@@ -150,14 +157,31 @@ public final class Appliance implements AutoCloseable {
         }
         try {
             ImportCommand command = ImportCommand.decode(request);
-            command.run(s, config.blocklist().protectedDomains(), out);
+            ListImporter.Result result = command.run(s, config.blocklist().protectedDomains(), out);
+            BlocklistStore.Changes changes = result.changes();
+            BlocklistPolicy.Snapshot base = baseSnapshot;
             long start = System.nanoTime();
-            IndexLoader.LoadResult loaded =
-                    new IndexLoader(config.blocklist().categoryActions()::actionFor, System::currentTimeMillis).load(s);
-            p.swap(loaded.snapshot());
-            String line = String.format(
-                    "live: %d entries enforced, list version %d, index rebuilt in %d ms",
-                    loaded.blocked(), loaded.snapshot().version(), (System.nanoTime() - start) / 1_000_000);
+            String line;
+            if (changes.size() == 0) {
+                line = "live: nothing changed";
+            } else if (base != null && liveEdits.canTake(changes)) {
+                // Small change: overlay it on the base index, live in milliseconds.
+                liveEdits.record(changes);
+                p.swap(liveEdits.apply(base, config.blocklist().categoryActions()::actionFor, result.version()));
+                line = String.format(
+                        "live: %d changes overlaid (%d pending since the last full build), list version %d, in %d ms",
+                        changes.size(), liveEdits.size(), result.version(), (System.nanoTime() - start) / 1_000_000);
+            } else {
+                IndexLoader.LoadResult loaded = new IndexLoader(
+                                config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
+                        .load(s);
+                p.swap(loaded.snapshot());
+                baseSnapshot = loaded.snapshot();
+                liveEdits = new LiveEdits();
+                line = String.format(
+                        "live: %d entries enforced, list version %d, index rebuilt in %d ms",
+                        loaded.blocked(), loaded.snapshot().version(), (System.nanoTime() - start) / 1_000_000);
+            }
             out.println(line);
             log.info("import of {} by the control channel; {}", command.source(), line);
             return 0;

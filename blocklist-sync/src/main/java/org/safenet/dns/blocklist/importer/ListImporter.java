@@ -58,7 +58,8 @@ public final class ListImporter {
             List<String> rejected,
             int rejectedCount,
             long version,
-            List<ParseReport> reports) {}
+            List<ParseReport> reports,
+            BlocklistStore.Changes changes) {}
 
     public Result importFiles(ListFormat format, String category, String source, boolean replace, List<Path> files)
             throws IOException, BlocklistStore.StoreException {
@@ -167,7 +168,8 @@ public final class ListImporter {
                 List.copyOf(rejected),
                 rejectedCount[0],
                 version,
-                reports);
+                reports,
+                changes);
     }
 
     private enum Side {

@@ -60,8 +60,8 @@ public final class BlocklistIndexBuilder {
 
     private int idOf(Verdict v) {
         return verdictIds.computeIfAbsent(v, k -> {
-            if (verdicts.size() >= BlocklistPolicy.DESCENDANTS_ONLY) {
-                throw new IllegalStateException("more than 32767 distinct verdicts");
+            if (verdicts.size() >= BlocklistPolicy.TOMBSTONE) {
+                throw new IllegalStateException("more than 32766 distinct verdicts");
             }
             verdicts.add(k);
             return verdicts.size() - 1;
@@ -80,6 +80,8 @@ public final class BlocklistIndexBuilder {
                 allowed,
                 seed,
                 version,
-                addresses.build());
+                addresses.build(),
+                NameIndex.empty(),
+                NameIndex.empty());
     }
 }

@@ -35,7 +35,14 @@ public final class BlocklistPolicy implements Policy {
             Verdict allowed,
             long seed,
             long version,
-            AddressIndex addresses) {
+            AddressIndex addresses,
+            NameIndex overlayBlock,
+            NameIndex overlayAllow) {
+        /** The same lists with a live-edit overlay on top (see {@link LiveEdits}). */
+        Snapshot withOverlay(NameIndex block, NameIndex allow, Verdict[] verdicts, long version) {
+            return new Snapshot(this.block, this.allow, verdicts, allowed, seed, version, addresses, block, allow);
+        }
+
         /** Heap bytes of both indexes' arrays: the figure behind "bytes per entry". */
         public long heapBytes() {
             return block.heapBytes() + allow.heapBytes();
@@ -48,6 +55,25 @@ public final class BlocklistPolicy implements Policy {
 
     /** Flag in a subtree verdict id: the entry covers the names below it, not the name itself. */
     static final int DESCENDANTS_ONLY = 0x8000;
+
+    /** Verdict id in an overlay meaning "removed since the base index was built". */
+    static final int TOMBSTONE = 0x7FFF;
+
+    /**
+     * An overlay word over a base word, per half: an overlay id replaces the base's (a tombstone
+     * removes it), an empty overlay half leaves the base's. Usually the overlay is empty and this
+     * returns {@code base} after one compare.
+     */
+    static int overlaid(int over, int base) {
+        if (over == 0) {
+            return base;
+        }
+        int exact = over >>> 16;
+        int subtree = over & 0xFFFF;
+        int e = exact == 0 ? base >>> 16 : exact == TOMBSTONE ? 0 : exact;
+        int t = subtree == 0 ? base & 0xFFFF : (subtree & ~DESCENDANTS_ONLY) == TOMBSTONE ? 0 : subtree;
+        return e << 16 | t;
+    }
 
     private volatile Snapshot snapshot;
 
@@ -80,11 +106,13 @@ public final class BlocklistPolicy implements Policy {
             int at = q.labelOffset(i);
             h = SuffixHash.extend(h, name, at);
             boolean whole = i == 0;
-            int allow = s.allow().lookup(h, name, at, end);
+            int allow = overlaid(
+                    s.overlayAllow().lookup(h, name, at, end), s.allow().lookup(h, name, at, end));
             if ((allow & 0xFFFF) != 0 || (whole && (allow >>> 16) != 0)) {
                 return s.allowed();
             }
-            int block = s.block().lookup(h, name, at, end);
+            int block = overlaid(
+                    s.overlayBlock().lookup(h, name, at, end), s.block().lookup(h, name, at, end));
             if (block != 0) {
                 int subtree = block & 0xFFFF;
                 if (whole && (subtree & DESCENDANTS_ONLY) != 0) {

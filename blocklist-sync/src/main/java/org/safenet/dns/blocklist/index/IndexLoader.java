@@ -44,7 +44,7 @@ public final class IndexLoader {
                 counts[2]++;
                 return;
             }
-            Verdict v = verdictFor(e, verdicts);
+            Verdict v = verdictFor(e, verdicts, categoryAction);
             if (v == null) {
                 counts[2]++;
                 return;
@@ -67,7 +67,7 @@ public final class IndexLoader {
             counts[1]++;
         });
         store.forEachIp(e -> {
-            Verdict v = verdictFor(e, verdicts);
+            Verdict v = verdictFor(e, verdicts, categoryAction);
             if (v == null || (e.expiresMillis() != 0 && e.expiresMillis() <= now)) {
                 counts[2]++;
                 return;
@@ -87,7 +87,9 @@ public final class IndexLoader {
         return sb.toString();
     }
 
-    private @Nullable Verdict verdictFor(StoredEntry e, Map<String, Verdict> cache) {
+    /** The shared verdict for an entry (interned in {@code cache}), or null if its category is off. */
+    static @Nullable Verdict verdictFor(
+            StoredEntry e, Map<String, Verdict> cache, Function<String, @Nullable PolicyAction> categoryAction) {
         PolicyAction action = switch (e.action()) {
             case BLOCK -> categoryAction.apply(e.category());
             case ALLOW, PASSTHRU -> PolicyAction.PASSTHRU;

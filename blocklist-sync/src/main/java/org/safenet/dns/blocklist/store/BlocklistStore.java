@@ -144,23 +144,15 @@ public final class BlocklistStore implements AutoCloseable {
 
     /** A set of puts and deletes to apply together. */
     public static final class Changes {
+        /** A deleted entry: its name (reversed; for the ip family, the prefix text) and match kind. */
+        public record Removal(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {}
+
         final List<StoredEntry> putBlock = new ArrayList<>();
         final List<StoredEntry> putAllow = new ArrayList<>();
-        final List<byte[]> deleteBlock = new ArrayList<>();
-        final List<byte[]> deleteAllow = new ArrayList<>();
         final List<StoredEntry> putIp = new ArrayList<>();
-        final List<byte[]> deleteIp = new ArrayList<>();
-
-        /** An RPZ-IP trigger; {@code e.reversedName()} holds the prefix text. */
-        public Changes ip(StoredEntry e) {
-            putIp.add(e);
-            return this;
-        }
-
-        public Changes removeIp(String prefix) {
-            deleteIp.add(StoredEntry.key(prefix, org.safenet.dns.blocklist.format.ListEntry.Match.EXACT));
-            return this;
-        }
+        final List<Removal> deleteBlock = new ArrayList<>();
+        final List<Removal> deleteAllow = new ArrayList<>();
+        final List<Removal> deleteIp = new ArrayList<>();
 
         public Changes block(StoredEntry e) {
             putBlock.add(e);
@@ -172,22 +164,54 @@ public final class BlocklistStore implements AutoCloseable {
             return this;
         }
 
+        /** An RPZ-IP trigger; {@code e.reversedName()} holds the prefix text. */
+        public Changes ip(StoredEntry e) {
+            putIp.add(e);
+            return this;
+        }
+
         public Changes removeBlock(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
-            deleteBlock.add(StoredEntry.key(reversedName, match));
+            deleteBlock.add(new Removal(reversedName, match));
             return this;
         }
 
         public Changes removeAllow(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
-            deleteAllow.add(StoredEntry.key(reversedName, match));
+            deleteAllow.add(new Removal(reversedName, match));
             return this;
+        }
+
+        public Changes removeIp(String prefix) {
+            deleteIp.add(new Removal(prefix, org.safenet.dns.blocklist.format.ListEntry.Match.EXACT));
+            return this;
+        }
+
+        public List<StoredEntry> blockPuts() {
+            return List.copyOf(putBlock);
+        }
+
+        public List<StoredEntry> allowPuts() {
+            return List.copyOf(putAllow);
+        }
+
+        public List<Removal> blockRemovals() {
+            return List.copyOf(deleteBlock);
+        }
+
+        public List<Removal> allowRemovals() {
+            return List.copyOf(deleteAllow);
+        }
+
+        /** True if RPZ-IP triggers change (the live overlay covers names only). */
+        public boolean touchesIps() {
+            return !putIp.isEmpty() || !deleteIp.isEmpty();
         }
 
         public int size() {
             return putBlock.size()
                     + putAllow.size()
+                    + putIp.size()
                     + deleteBlock.size()
                     + deleteAllow.size()
-                    + putIp.size()
                     + deleteIp.size();
         }
     }
@@ -203,17 +227,17 @@ public final class BlocklistStore implements AutoCloseable {
             for (StoredEntry e : changes.putAllow) {
                 batch.put(allow, e.key(), e.value());
             }
-            for (byte[] k : changes.deleteBlock) {
-                batch.delete(entries, k);
+            for (Changes.Removal r : changes.deleteBlock) {
+                batch.delete(entries, StoredEntry.key(r.reversedName(), r.match()));
             }
-            for (byte[] k : changes.deleteAllow) {
-                batch.delete(allow, k);
+            for (Changes.Removal r : changes.deleteAllow) {
+                batch.delete(allow, StoredEntry.key(r.reversedName(), r.match()));
             }
             for (StoredEntry e : changes.putIp) {
                 batch.put(ip, e.key(), e.value());
             }
-            for (byte[] k : changes.deleteIp) {
-                batch.delete(ip, k);
+            for (Changes.Removal r : changes.deleteIp) {
+                batch.delete(ip, StoredEntry.key(r.reversedName(), r.match()));
             }
             batch.put(meta, VERSION_KEY, longBytes(next));
             db.write(sync, batch);
