@@ -106,6 +106,19 @@ public final class Appliance implements AutoCloseable {
                 config.blocklist().sinkhole());
     }
 
+    /** Overlays {@code changes}; false if the overlay cannot take them (then the caller rebuilds). */
+    private boolean overlay(
+            BlocklistPolicy p, BlocklistPolicy.Snapshot base, BlocklistStore.Changes changes, long version) {
+        LiveEdits next = liveEdits;
+        next.record(changes);
+        try {
+            p.swap(next.apply(base, config.blocklist().categoryActions()::actionFor, version));
+            return true;
+        } catch (IllegalStateException tooManyVerdicts) {
+            return false;
+        }
+    }
+
     /** Where the blocklist store lives inside the data dir. */
     public static Path storeDir(Path dataDir) {
         return dataDir.resolve("blocklist");
@@ -164,10 +177,8 @@ public final class Appliance implements AutoCloseable {
             String line;
             if (changes.size() == 0) {
                 line = "live: nothing changed";
-            } else if (base != null && liveEdits.canTake(changes)) {
-                // Small change: overlay it on the base index, live in milliseconds.
-                liveEdits.record(changes);
-                p.swap(liveEdits.apply(base, config.blocklist().categoryActions()::actionFor, result.version()));
+            } else if (base != null && liveEdits.canTake(changes) && overlay(p, base, changes, result.version())) {
+                // Small change: overlaid on the base index, live in milliseconds.
                 line = String.format(
                         "live: %d changes overlaid (%d pending since the last full build), list version %d, in %d ms",
                         changes.size(), liveEdits.size(), result.version(), (System.nanoTime() - start) / 1_000_000);

@@ -87,11 +87,16 @@ class BlocklistIT {
                 ns  A   127.0.0.1
                 www A   192.0.2.80
                 """)) {
+            // The block page on a free port, so nothing else on this machine is in the way.
+            Path config = dir.resolve("safenet.yaml");
+            java.nio.file.Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n");
             Process serve = new ProcessBuilder(
                             JAVA,
                             "-jar",
                             JAR,
                             "serve",
+                            "--config",
+                            config.toString(),
                             "--listen",
                             "127.0.0.1:0",
                             "--upstream",
@@ -136,7 +141,7 @@ class BlocklistIT {
 
                 assertThat(dig(port[0], "+short", "0088shop.com", "A").strip()).isEqualTo("127.0.0.1");
                 String sub = dig(port[0], "www.0088shop.com", "A");
-                assertThat(sub).contains("EDE: 15 (Blocked)").contains("SafeNet DNS: scam (chongluadao)");
+                assertThat(sub).contains("EDE: 15 (Blocked)").contains("SafeNet DNS: scam (chongluadao, list v1)");
                 assertThat(dig(port[0], "+short", "www.example.test", "A").strip())
                         .isEqualTo("192.0.2.80");
 
@@ -179,10 +184,81 @@ class BlocklistIT {
                         .contains("live: 1 changes overlaid");
                 assertThat(dig(port[0], "+short", "www.example.test", "A").strip())
                         .isEqualTo("127.0.0.1");
+
+                // Every RPZ action, imported live, answered as RPZ says.
+                Path rpz = dir.resolve("actions.rpz");
+                java.nio.file.Files.writeString(rpz, """
+                        nx.example.test        CNAME .
+                        nodata.example.test    CNAME *.
+                        dropped.example.test   CNAME rpz-drop.
+                        walled.example.test    CNAME walled-garden.example.test.
+                        local.example.test     A 192.0.2.55
+                        tcp.example.test       CNAME rpz-tcp-only.
+                        """);
+                Run actions = safenet(
+                        "import",
+                        "--data-dir",
+                        dir.toString(),
+                        "--format",
+                        "rpz",
+                        "--category",
+                        "custom",
+                        "--source",
+                        "actions",
+                        rpz.toString());
+                assertThat(actions.exit()).as(actions.output()).isZero();
+                assertThat(dig(port[0], "nx.example.test", "A")).contains("status: NXDOMAIN");
+                assertThat(dig(port[0], "nodata.example.test", "A"))
+                        .contains("status: NOERROR")
+                        .contains("ANSWER: 0")
+                        .contains("AUTHORITY: 1");
+                assertThat(dig(port[0], "+time=1", "dropped.example.test", "A")).contains("timed out");
+                assertThat(dig(port[0], "+short", "walled.example.test", "A")).contains("walled-garden.example.test.");
+                assertThat(dig(port[0], "+short", "local.example.test", "A").strip())
+                        .isEqualTo("192.0.2.55");
+                assertThat(dig(port[0], "+ignore", "tcp.example.test", "A")).containsPattern("flags:[^;]*\\btc\\b");
             } finally {
                 serve.toHandle().destroy();
                 serve.waitFor(30, TimeUnit.SECONDS);
                 reader.join(Duration.ofSeconds(10));
+            }
+
+            // A restart keeps everything: the store is the source of truth, live imports included.
+            Process again = new ProcessBuilder(
+                            JAVA,
+                            "-jar",
+                            JAR,
+                            "serve",
+                            "--config",
+                            config.toString(),
+                            "--listen",
+                            "127.0.0.1:0",
+                            "--upstream",
+                            knot.hostPort(),
+                            "--data-dir",
+                            dir.toString())
+                    .redirectErrorStream(true)
+                    .start();
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(again.getInputStream(), StandardCharsets.UTF_8))) {
+                Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+                int port = 0;
+                String line;
+                while (port == 0 && (line = r.readLine()) != null) {
+                    Matcher m = listening.matcher(line);
+                    if (m.find()) {
+                        port = Integer.parseInt(m.group(1));
+                    }
+                }
+                assertThat(port).isPositive();
+                assertThat(dig(port, "+short", "www.0088shop.com", "A").strip()).isEqualTo("127.0.0.1");
+                assertThat(dig(port, "+short", "www.example.test", "A").strip())
+                        .as("the live import survived the restart")
+                        .isEqualTo("127.0.0.1");
+                assertThat(dig(port, "nx.example.test", "A")).contains("status: NXDOMAIN");
+            } finally {
+                again.toHandle().destroy();
+                again.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }

@@ -64,11 +64,16 @@ class InteropIT {
         Path jar = Path.of("target/safenet.jar").toAbsolutePath();
         assertThat(jar).exists();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // The block page on a free port, so nothing else on this machine is in the way.
+        Path config = dir.resolve("safenet.yaml");
+        Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n");
         appliance = new ProcessBuilder(
                         java,
                         "-jar",
                         jar.toString(),
                         "serve",
+                        "--config",
+                        config.toString(),
                         "--listen",
                         "127.0.0.1:0",
                         "--upstream",

@@ -44,7 +44,7 @@ public final class IndexLoader {
                 counts[2]++;
                 return;
             }
-            Verdict v = verdictFor(e, verdicts, categoryAction);
+            Verdict v = verdictFor(e, verdicts, categoryAction, version);
             if (v == null) {
                 counts[2]++;
                 return;
@@ -67,7 +67,7 @@ public final class IndexLoader {
             counts[1]++;
         });
         store.forEachIp(e -> {
-            Verdict v = verdictFor(e, verdicts, categoryAction);
+            Verdict v = verdictFor(e, verdicts, categoryAction, version);
             if (v == null || (e.expiresMillis() != 0 && e.expiresMillis() <= now)) {
                 counts[2]++;
                 return;
@@ -89,7 +89,10 @@ public final class IndexLoader {
 
     /** The shared verdict for an entry (interned in {@code cache}), or null if its category is off. */
     static @Nullable Verdict verdictFor(
-            StoredEntry e, Map<String, Verdict> cache, Function<String, @Nullable PolicyAction> categoryAction) {
+            StoredEntry e,
+            Map<String, Verdict> cache,
+            Function<String, @Nullable PolicyAction> categoryAction,
+            long version) {
         PolicyAction action = switch (e.action()) {
             case BLOCK -> categoryAction.apply(e.category());
             case ALLOW, PASSTHRU -> PolicyAction.PASSTHRU;
@@ -107,10 +110,13 @@ public final class IndexLoader {
         boolean localData = e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_A
                 || e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_AAAA;
         String local = localData ? String.valueOf(e.data()) : "";
-        String key = action + "|" + e.category() + "|" + e.source() + "|" + target + "|" + local;
+        // The source text carries the list version: the EDE text then names a decision that
+        // `safenet lookup` (and the explain API) can reproduce.
+        String source = e.source() + ", list v" + version;
+        String key = action + "|" + e.category() + "|" + source + "|" + target + "|" + local;
         return cache.computeIfAbsent(
                 key,
-                k -> new Verdict(action, e.category(), e.source(), Verdict.EDE_BLOCKED, target, localAddresses(local)));
+                k -> new Verdict(action, e.category(), source, Verdict.EDE_BLOCKED, target, localAddresses(local)));
     }
 
     /** RPZ local data, stored as a comma-separated address list (see ListImporter). */

@@ -82,7 +82,7 @@ public final class LiveEdits {
             }
             int id = BlocklistPolicy.TOMBSTONE;
             if (entry != null) {
-                Verdict v = IndexLoader.verdictFor(entry, made, categoryAction);
+                Verdict v = IndexLoader.verdictFor(entry, made, categoryAction, version);
                 if (v != null) {
                     Integer known = ids.get(v);
                     if (known == null) {

@@ -70,16 +70,39 @@ public final class DnsListeners {
     }
 
     private void bindOne(HostPort hp) throws InterruptedException {
+        // With port 0 the kernel picks a port free for UDP, which TCP may hold (an outgoing
+        // connection's ephemeral port): then try another. A fixed port gets one try.
+        int tries = hp.port() == 0 ? 20 : 1;
+        for (int attempt = 1; ; attempt++) {
+            List<Channel> these = new ArrayList<>();
+            try {
+                bindAll(hp, these);
+                channels.addAll(these);
+                return;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) { // Netty rethrows bind failures (IOException) undeclared
+                for (Channel ch : these) {
+                    ch.close().syncUninterruptibly();
+                }
+                if (attempt >= tries) {
+                    throw new IllegalStateException("cannot listen on " + hp + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void bindAll(HostPort hp, List<Channel> these) throws InterruptedException {
         int sockets = transports.nativeEpoll() ? settings.effectiveThreads() : 1;
         InetSocketAddress requested = hp.toSocketAddress();
         boolean ipv4 = requested.getAddress() instanceof java.net.Inet4Address;
         Channel first = udpBootstrap(ipv4).bind(requested).sync().channel();
-        channels.add(first);
+        these.add(first);
         InetSocketAddress actual = (InetSocketAddress) first.localAddress();
         for (int i = 1; i < sockets; i++) {
-            channels.add(udpBootstrap(ipv4).bind(actual).sync().channel());
+            these.add(udpBootstrap(ipv4).bind(actual).sync().channel());
         }
-        channels.add(tcpBootstrap().bind(actual).sync().channel());
+        these.add(tcpBootstrap().bind(actual).sync().channel());
         bound.add(actual);
     }
 
