@@ -112,6 +112,25 @@ class ResolverComponentTest {
         }
     }
 
+    /** The default upstream and ACL, with a blocklist policy and sinkhole settings. */
+    private DnsProbe startWithPolicy(
+            org.safenet.dns.resolver.policy.Policy policy, org.safenet.dns.resolver.policy.SinkholeSettings sinkhole)
+            throws InterruptedException {
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock,
+                org.safenet.dns.resolver.listen.Transports.best(),
+                policy,
+                sinkhole);
+        closeAfter.add(r);
+        return new DnsProbe(r.start().getFirst());
+    }
+
     private DnsProbe startDefault() throws InterruptedException {
         return start(settings(
                 List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
@@ -531,22 +550,12 @@ class ResolverComponentTest {
                 "gone.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.NXDOMAIN),
                 "silent.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.DROP),
                 "www.example.com.", verdict(org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU));
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock,
-                org.safenet.dns.resolver.listen.Transports.best(),
+        DnsProbe probe = startWithPolicy(
                 q -> list.get(q.nameText()),
                 new org.safenet.dns.resolver.policy.SinkholeSettings(
                         List.of(java.net.InetAddress.getByName("192.0.2.80")),
                         Duration.ofSeconds(60),
                         Duration.ofMinutes(5)));
-        closeAfter.add(r);
-        DnsProbe probe = new DnsProbe(r.start().getFirst());
 
         assertThat(DnsProbe.firstAnswer(probe.udp("VAY-TIEN.example.com.", Type.A)))
                 .isEqualTo("192.0.2.80");
@@ -580,19 +589,9 @@ class ResolverComponentTest {
     void tcpOnlyVerdict_truncatesUdp_andResolvesOverTcp() throws Exception {
         org.safenet.dns.resolver.policy.Verdict tcpOnly =
                 verdict(org.safenet.dns.resolver.policy.PolicyAction.TCP_ONLY);
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock,
-                org.safenet.dns.resolver.listen.Transports.best(),
+        DnsProbe probe = startWithPolicy(
                 q -> q.nameText().equals("www.example.com.") ? tcpOnly : null,
                 org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
-        closeAfter.add(r);
-        DnsProbe probe = new DnsProbe(r.start().getFirst());
         Message udp = probe.udp("www.example.com.", Type.A);
         assertThat(DnsProbe.truncated(udp)).isTrue();
         assertThat(udp.getSection(Section.ANSWER)).isEmpty();
@@ -607,22 +606,12 @@ class ResolverComponentTest {
                 .add("fine.example.com. 300 IN CNAME www.example.com.");
         java.util.Map<String, org.safenet.dns.resolver.policy.Verdict> list = java.util.Map.of(
                 "tracker.adnet.example.", verdict(org.safenet.dns.resolver.policy.PolicyAction.SINKHOLE));
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock,
-                org.safenet.dns.resolver.listen.Transports.best(),
+        DnsProbe probe = startWithPolicy(
                 q -> list.get(q.nameText()),
                 new org.safenet.dns.resolver.policy.SinkholeSettings(
                         List.of(java.net.InetAddress.getByName("192.0.2.80")),
                         Duration.ofSeconds(60),
                         Duration.ofMinutes(5)));
-        closeAfter.add(r);
-        DnsProbe probe = new DnsProbe(r.start().getFirst());
 
         Message m = probe.udp("cloaked.example.com.", Type.A);
         assertThat(m.getSection(Section.ANSWER)).singleElement().satisfies(rr -> {
@@ -654,19 +643,7 @@ class ResolverComponentTest {
                 return a.length == 4 && (a[0] & 0xFF) == 198 && a[1] == 51 && a[2] == 100 ? nx : null;
             }
         };
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock,
-                org.safenet.dns.resolver.listen.Transports.best(),
-                rpzIp,
-                org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
-        closeAfter.add(r);
-        DnsProbe probe = new DnsProbe(r.start().getFirst());
+        DnsProbe probe = startWithPolicy(rpzIp, org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
         assertThat(probe.udp("innocent.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
         probe.udp("innocent.example.com.", Type.A);

@@ -412,42 +412,41 @@ public final class Forwarder {
         }
 
         void finishBlocked(Verdict verdict) {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            generation++;
-            cancelTimeout();
-            closeChannel();
-            inFlight.get().remove(key, this);
-            for (Callback cb : callbacks) {
-                try {
-                    cb.blocked(verdict);
-                } catch (RuntimeException e) {
-                    log.warn("answering a waiting query failed", e);
-                }
+            if (end()) {
+                tell(cb -> cb.blocked(verdict));
             }
         }
 
         void finish(@Nullable CachedResponse entry) {
-            if (finished) {
+            if (!end()) {
                 return;
+            }
+            if (entry == null) {
+                rememberFailure(key);
+                tell(Callback::failed);
+            } else {
+                tell(cb -> cb.answered(entry));
+            }
+        }
+
+        /** Ends the exchange once: stops its timer and socket, leaves the in-flight map. */
+        private boolean end() {
+            if (finished) {
+                return false;
             }
             finished = true;
             generation++;
             cancelTimeout();
             closeChannel();
             inFlight.get().remove(key, this);
-            if (entry == null) {
-                rememberFailure(key);
-            }
+            return true;
+        }
+
+        /** Tells every waiting query; one failing waiter does not stop the others. */
+        private void tell(java.util.function.Consumer<Callback> outcome) {
             for (Callback cb : callbacks) {
                 try {
-                    if (entry != null) {
-                        cb.answered(entry);
-                    } else {
-                        cb.failed();
-                    }
+                    outcome.accept(cb);
                 } catch (RuntimeException e) {
                     log.warn("answering a waiting query failed", e);
                 }
