@@ -113,18 +113,24 @@ class InteropIT {
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (appliance != null) {
-            // SIGTERM, as systemd sends. Through the handle: Process.destroy() would also close our
-            // end of its output pipe, losing the shutdown log.
-            appliance.toHandle().destroy();
-            assertThat(appliance.waitFor(30, TimeUnit.SECONDS))
-                    .as("stops on SIGTERM")
-                    .isTrue();
-            logReader.join(Duration.ofSeconds(10));
-            assertThat(log).as("exit %d", appliance.exitValue()).anyMatch(l -> l.contains("stopping"));
-        }
-        if (knot != null) {
-            knot.close();
+        try {
+            if (appliance != null) {
+                // SIGTERM, as systemd sends. Through the handle: Process.destroy() would also close
+                // our end of its output pipe, losing the shutdown log.
+                appliance.toHandle().destroy();
+                boolean stopped = appliance.waitFor(30, TimeUnit.SECONDS);
+                if (!stopped) {
+                    appliance.toHandle().destroyForcibly();
+                }
+                assertThat(stopped).as("stops on SIGTERM").isTrue();
+                logReader.join(Duration.ofSeconds(10));
+                assertThat(log).as("exit %d", appliance.exitValue()).anyMatch(l -> l.contains("stopping"));
+            }
+        } finally {
+            // Whatever the assertions say, the peer this test started is stopped.
+            if (knot != null) {
+                knot.close();
+            }
         }
     }
 
