@@ -2,19 +2,16 @@ package org.safenet.dns.appliance.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.safenet.dns.appliance.e2e.RunningAppliance.JAR;
+import static org.safenet.dns.appliance.e2e.RunningAppliance.JAVA;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -30,11 +27,6 @@ import org.safenet.dns.testkit.SharedData;
 class BlocklistIT {
     @TempDir
     Path dir;
-
-    private static final String JAVA =
-            Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private static final String JAR =
-            Path.of("target/safenet.jar").toAbsolutePath().toString();
 
     private record Run(int exit, String output) {}
 
@@ -87,57 +79,9 @@ class BlocklistIT {
                 ns  A   127.0.0.1
                 www A   192.0.2.80
                 """)) {
-            // The block page on a free port, so nothing else on this machine is in the way.
-            Path config = dir.resolve("safenet.yaml");
-            java.nio.file.Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n");
-            Process serve = new ProcessBuilder(
-                            JAVA,
-                            "-jar",
-                            JAR,
-                            "serve",
-                            "--config",
-                            config.toString(),
-                            "--listen",
-                            "127.0.0.1:0",
-                            "--upstream",
-                            knot.hostPort(),
-                            "--data-dir",
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            List<String> log = Collections.synchronizedList(new ArrayList<>());
-            Thread reader = Thread.ofVirtual().start(() -> {
-                try (BufferedReader r =
-                        new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        log.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // ended
-                }
-            });
-            try {
-                Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-                Pattern blockPage = Pattern.compile("block page on http://127\\.0\\.0\\.1:(\\d+)/");
-                int[] port = {0, 0};
-                await().atMost(Duration.ofSeconds(60)).until(() -> {
-                    synchronized (log) {
-                        for (String l : log) {
-                            Matcher m = listening.matcher(l);
-                            if (m.find()) {
-                                port[0] = Integer.parseInt(m.group(1));
-                            }
-                            Matcher b = blockPage.matcher(l);
-                            if (b.find()) {
-                                port[1] = Integer.parseInt(b.group(1));
-                            }
-                        }
-                    }
-                    return port[1] != 0 || !serve.isAlive();
-                });
-                assertThat(serve.isAlive()).as("%s", log).isTrue();
-                assertThat(log).anyMatch(l -> l.contains("16840 entries enforced"));
+            try (RunningAppliance serve = RunningAppliance.start(dir, knot.hostPort())) {
+                int[] port = {serve.dnsPort(), serve.blockPagePort()};
+                assertThat(serve.log()).anyMatch(l -> l.contains("16840 entries enforced"));
 
                 assertThat(dig(port[0], "+short", "0088shop.com", "A").strip()).isEqualTo("127.0.0.1");
                 String sub = dig(port[0], "www.0088shop.com", "A");
@@ -217,48 +161,17 @@ class BlocklistIT {
                 assertThat(dig(port[0], "+short", "local.example.test", "A").strip())
                         .isEqualTo("192.0.2.55");
                 assertThat(dig(port[0], "+ignore", "tcp.example.test", "A")).containsPattern("flags:[^;]*\\btc\\b");
-            } finally {
-                serve.toHandle().destroy();
-                serve.waitFor(30, TimeUnit.SECONDS);
-                reader.join(Duration.ofSeconds(10));
             }
 
             // A restart keeps everything: the store is the source of truth, live imports included.
-            Process again = new ProcessBuilder(
-                            JAVA,
-                            "-jar",
-                            JAR,
-                            "serve",
-                            "--config",
-                            config.toString(),
-                            "--listen",
-                            "127.0.0.1:0",
-                            "--upstream",
-                            knot.hostPort(),
-                            "--data-dir",
-                            dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            try (BufferedReader r =
-                    new BufferedReader(new InputStreamReader(again.getInputStream(), StandardCharsets.UTF_8))) {
-                Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-                int port = 0;
-                String line;
-                while (port == 0 && (line = r.readLine()) != null) {
-                    Matcher m = listening.matcher(line);
-                    if (m.find()) {
-                        port = Integer.parseInt(m.group(1));
-                    }
-                }
+            try (RunningAppliance again = RunningAppliance.start(dir, knot.hostPort())) {
+                int port = again.dnsPort();
                 assertThat(port).isPositive();
                 assertThat(dig(port, "+short", "www.0088shop.com", "A").strip()).isEqualTo("127.0.0.1");
                 assertThat(dig(port, "+short", "www.example.test", "A").strip())
                         .as("the live import survived the restart")
                         .isEqualTo("127.0.0.1");
                 assertThat(dig(port, "nx.example.test", "A")).contains("status: NXDOMAIN");
-            } finally {
-                again.toHandle().destroy();
-                again.waitFor(30, TimeUnit.SECONDS);
             }
         }
     }

@@ -1,21 +1,14 @@
 package org.safenet.dns.appliance.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,10 +36,8 @@ class InteropIT {
     static Path dir;
 
     private static KnotServer knot;
-    private static Process appliance;
+    private static RunningAppliance appliance;
     private static int port;
-    private static Thread logReader;
-    private static final List<String> log = Collections.synchronizedList(new ArrayList<>());
 
     private static String bigTxt() {
         StringBuilder sb = new StringBuilder();
@@ -61,70 +52,16 @@ class InteropIT {
         Peers.require("dig", "dnsutils");
         Peers.require("kdig", "knot-dnsutils");
         knot = KnotServer.start(dir, "example.test.", ZONE);
-        Path jar = Path.of("target/safenet.jar").toAbsolutePath();
-        assertThat(jar).exists();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // The block page on a free port, so nothing else on this machine is in the way.
-        Path config = dir.resolve("safenet.yaml");
-        Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n");
-        appliance = new ProcessBuilder(
-                        java,
-                        "-jar",
-                        jar.toString(),
-                        "serve",
-                        "--config",
-                        config.toString(),
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--upstream",
-                        knot.hostPort(),
-                        "--data-dir",
-                        dir.resolve("data").toString())
-                .redirectErrorStream(true)
-                .start();
-        logReader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader r =
-                    new BufferedReader(new InputStreamReader(appliance.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    log.add(line);
-                }
-            } catch (IOException ignored) {
-                // process ended
-            }
-        });
-        Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            if (!appliance.isAlive()) {
-                throw new IllegalStateException("appliance exited: " + log);
-            }
-            synchronized (log) {
-                for (String l : log) {
-                    Matcher m = listening.matcher(l);
-                    if (m.find()) {
-                        port = Integer.parseInt(m.group(1));
-                        return true;
-                    }
-                }
-            }
-            return false;
-        });
+        appliance = RunningAppliance.start(dir.resolve("data"), knot.hostPort());
+        port = appliance.dnsPort();
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
         try {
             if (appliance != null) {
-                // SIGTERM, as systemd sends. Through the handle: Process.destroy() would also close
-                // our end of its output pipe, losing the shutdown log.
-                appliance.toHandle().destroy();
-                boolean stopped = appliance.waitFor(30, TimeUnit.SECONDS);
-                if (!stopped) {
-                    appliance.toHandle().destroyForcibly();
-                }
-                assertThat(stopped).as("stops on SIGTERM").isTrue();
-                logReader.join(Duration.ofSeconds(10));
-                assertThat(log).as("exit %d", appliance.exitValue()).anyMatch(l -> l.contains("stopping"));
+                assertThat(appliance.stop()).as("stops on SIGTERM").isTrue();
+                assertThat(appliance.log()).as("exit %d", appliance.exitValue()).anyMatch(l -> l.contains("stopping"));
             }
         } finally {
             // Whatever the assertions say, the peer this test started is stopped.

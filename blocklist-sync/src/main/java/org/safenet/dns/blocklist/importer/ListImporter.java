@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.zip.GZIPInputStream;
 import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ListParser;
@@ -77,16 +78,7 @@ public final class ListImporter {
                 ParseReport report = ListParser.parse(format, r, file.toString(), e -> {
                     if (e.name() == null) {
                         if (e.ipTrigger() != null) {
-                            StoredEntry stored = new StoredEntry(
-                                    e.ipTrigger().toString(),
-                                    e.match(),
-                                    e.action(),
-                                    category,
-                                    source,
-                                    file.getFileName().toString() + ":" + e.line(),
-                                    now,
-                                    0,
-                                    e.data());
+                            StoredEntry stored = stored(e.ipTrigger().toString(), e, category, source, file, now);
                             ips.put(key(stored), stored);
                         }
                         return;
@@ -100,16 +92,7 @@ public final class ListImporter {
                                 file + ":" + e.line() + " " + dotted(reversed) + ": " + refusal);
                         return;
                     }
-                    StoredEntry stored = new StoredEntry(
-                            reversed,
-                            e.match(),
-                            e.action(),
-                            category,
-                            source,
-                            file.getFileName().toString() + ":" + e.line(),
-                            now,
-                            0,
-                            e.data());
+                    StoredEntry stored = stored(reversed, e, category, source, file, now);
                     Map<String, StoredEntry> side = e.action() == Action.ALLOW ? allow : block;
                     StoredEntry earlier = side.get(key(stored));
                     if (earlier != null && isLocalData(earlier) && isLocalData(stored)) {
@@ -212,6 +195,12 @@ public final class ListImporter {
                 }
             }
         }
+    }
+
+    /** The entry as stored: keyed by {@code key} (a reversed name, or an rpz-ip prefix). */
+    private static StoredEntry stored(String key, ListEntry e, String category, String source, Path file, long now) {
+        return new StoredEntry(
+                key, e.match(), e.action(), category, source, file.getFileName() + ":" + e.line(), now, 0, e.data());
     }
 
     private static boolean isLocalData(StoredEntry e) {

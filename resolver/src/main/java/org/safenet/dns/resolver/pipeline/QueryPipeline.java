@@ -121,11 +121,11 @@ public final class QueryPipeline {
         // 4. Policy (blocklist), before the cache: a list change is then live at once and the
         //    cache never holds a blocked answer.
         Verdict verdict = policy.decide(q);
-        boolean overTcp = channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD;
         if (verdict != null) {
             counters.policyHit(verdict);
-            boolean resolveNormally =
-                    verdict.action() == PolicyAction.PASSTHRU || (verdict.action() == PolicyAction.TCP_ONLY && overTcp);
+            boolean resolveNormally = verdict.action() == PolicyAction.PASSTHRU
+                    || (verdict.action() == PolicyAction.TCP_ONLY
+                            && channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD); // over TCP
             if (!resolveNormally) {
                 if (!policyAnswers.write(out, q, verdict)) {
                     return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
