@@ -1,6 +1,8 @@
 package org.safenet.dns.blocklist.importer;
 
 import com.google.common.net.InternetDomainName;
+import com.google.thirdparty.publicsuffix.PublicSuffixPatterns;
+import com.google.thirdparty.publicsuffix.PublicSuffixType;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -228,13 +230,31 @@ public final class ListImporter {
         String name = dotted(reversed);
         name = name.substring(0, name.length() - 1);
         try {
-            if (InternetDomainName.from(name).isPublicSuffix()) {
+            InternetDomainName domain = InternetDomainName.from(name);
+            if (domain.isRegistrySuffix() || (domain.isPublicSuffix() && !underPrivateWildcard(name))) {
                 return "a public suffix (blocking it would block every site under it)";
+            }
+            if (PublicSuffixPatterns.UNDER.containsKey(name)) {
+                return "a hosting domain whose every subdomain is a separate site (*." + name
+                        + " in the Public Suffix List): list the sites instead";
             }
         } catch (IllegalArgumentException notAHostName) {
             // underscores and the like: not in the PSL's grammar, so not a public suffix either
         }
         return null;
+    }
+
+    /**
+     * Whether {@code name} is a public suffix only through a private-section wildcard rule such as
+     * {@code *.localto.net}: one tunnel or hosting customer's name, which phishing lists rightly
+     * list (seen in the real lists: thousands of {@code <id>.localto.net}). Blocking it blocks that
+     * customer's sites only, unlike {@code github.io} or an ICANN suffix, which stay refused.
+     */
+    private static boolean underPrivateWildcard(String name) {
+        int dot = name.indexOf('.');
+        return dot > 0
+                && !PublicSuffixPatterns.EXACT.containsKey(name)
+                && PublicSuffixPatterns.UNDER.get(name.substring(dot + 1)) == PublicSuffixType.PRIVATE;
     }
 
     private static void reject(List<String> sample, int[] count, String why) {

@@ -90,6 +90,28 @@ class ListImporterComponentTest {
     }
 
     @Test
+    void namesUnderAPrivateWildcardSuffix_areSitesAndImported() throws Exception {
+        // Real entries of the phishing lists (blocked-domains-1m): tunnel hosts under "*.localto.net".
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(
+                    s,
+                    ListFormat.DOMAINS,
+                    "feed",
+                    false,
+                    file("l.txt", "0cfijurk6.localto.net\nlocalto.net\ngithub.io\nsomeone.github.io\nco.ck\n"));
+            assertThat(r.added()).as("the tunnel host and the github.io site").isEqualTo(2);
+            assertThat(r.rejected())
+                    .anySatisfy(x -> assertThat(x).contains("github.io.:").contains("public suffix"))
+                    .anySatisfy(x -> assertThat(x).contains("co.ck").contains("public suffix"))
+                    .anySatisfy(x -> assertThat(x).contains("localto.net.:").contains("*.localto.net"))
+                    .noneSatisfy(x -> assertThat(x).contains("0cfijurk6"));
+            assertThat(Explainer.explain(s, categories, "login.0cfijurk6.localto.net")
+                            .blocked())
+                    .isTrue();
+        }
+    }
+
+    @Test
     void fileWithNothingValid_isAnErrorAndChangesNothing() throws Exception {
         try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
             Path good = file("good.txt", "ok.example\n");
