@@ -43,7 +43,7 @@ if [ "${MIX:-0}" = 1 ]; then
     echo '. SOA ns.bench. admin.bench. 1 7200 900 86400 3600'
     echo '. NS ns.bench.'
     echo 'ns.bench. A 127.0.0.1'
-    awk '{print $1}' "$work/queries.txt" | sort -u | awk '{ printf "%s. A 192.0.2.%d\n%s. AAAA 2001:db8::%x\n", $1, NR % 250 + 1, $1, NR }'
+    awk '{print $1}' "$work/queries.txt" | sort -u | awk '{ printf "%s. A 192.0.2.%d\n%s. AAAA 2001:db8::%x:%x\n", $1, NR % 250 + 1, $1, int(NR / 65536), NR % 65536 }'
   } > "$work/root.zone"
   printf 'server:\n    listen: 127.0.0.1@%s\n    rundir: %s\ndatabase:\n    storage: %s\nlog:\n  - target: stderr\n    any: warning\nzone:\n  - domain: .\n    file: %s/root.zone\n    journal-content: none\n    zonefile-sync: -1\n' \
     "$KNOT_PORT" "$work" "$work" "$work" > "$work/knot.conf"

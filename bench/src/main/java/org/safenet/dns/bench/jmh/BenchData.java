@@ -30,6 +30,33 @@ public final class BenchData {
                 + Path.of("").toAbsolutePath());
     }
 
+    /** Every name of shared/data/derived/blocked-domains-1m.txt.gz (1.46M real listed names). */
+    public static List<String> blockedList() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("shared/data"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException(
+                    "shared/data not found above " + Path.of("").toAbsolutePath());
+        }
+        List<String> out = new ArrayList<>();
+        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                new java.util.zip.GZIPInputStream(
+                        Files.newInputStream(dir.resolve("shared/data/derived/blocked-domains-1m.txt.gz"))),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    out.add(line.strip());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
     /** A wire-format query (RD set, optional EDNS OPT) for {@code name}/{@code type}, ID {@code id}. */
     public static byte[] query(int id, String name, int type, boolean edns) {
         List<Byte> out = new ArrayList<>();

@@ -211,8 +211,8 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(
             names = "--no-calibrate",
-            description = "Skip the first 5 s: warming the generator's JIT and measuring its own ceiling against a"
-                    + " built-in trivial responder (on this process's cores).")
+            description = "Do not measure the generator's own ceiling against a built-in trivial responder (3 s;"
+                    + " the 2 s JIT warm-up against it always runs).")
     boolean noCalibrate;
 
     @Option(
@@ -291,7 +291,8 @@ public final class BenchMain implements Callable<Integer> {
         }
 
         Transports transports = Transports.best();
-        Double ceiling = noCalibrate ? null : calibrate(transports, traffic, plan, err);
+        // Always warm the generator's JIT first: a cold first second would be charged to the first target.
+        Double ceiling = calibrate(transports, traffic, plan, err, !noCalibrate);
         LoadRunner runner = new LoadRunner(
                 transports, parsedTargets, traffic, check, plan, warm, rounds, stepPlan, progressSink(err));
         BenchReport report;
@@ -364,7 +365,8 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     /** Closed loop against an in-process trivial responder: what this generator can do at most here. */
-    static double calibrate(Transports transports, Traffic traffic, Plan plan, PrintStream err)
+    static @Nullable Double calibrate(
+            Transports transports, Traffic traffic, Plan plan, PrintStream err, boolean measure)
             throws IOException, InterruptedException {
         try (Responder responder = Responder.start(
                 transports,
@@ -391,6 +393,9 @@ public final class BenchMain implements Callable<Integer> {
                         AnswerCheck.none(),
                         calibration.withDuration(Duration.ofSeconds(2)),
                         LoadEngine.Progress.NONE);
+                if (!measure) {
+                    return null;
+                }
                 LoadEngine.Measured m = LoadEngine.run(
                         group,
                         transports,

@@ -134,7 +134,7 @@ public final class LoadRunner {
         return new BenchReport(
                 started.toString(),
                 new BenchReport.Machine(
-                        Runtime.getRuntime().availableProcessors(),
+                        machineCpus(),
                         System.getProperty("os.name") + " " + System.getProperty("os.version"),
                         Runtime.version().toString(),
                         transports.name()),
@@ -149,6 +149,16 @@ public final class LoadRunner {
                 generatorCeilingQps,
                 summaries,
                 runs);
+    }
+
+    /** CPUs of the machine, not of this process's affinity mask (the generator usually runs pinned to one). */
+    private static int machineCpus() {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            int n = (int) lines.filter(l -> l.startsWith("processor")).count();
+            return n > 0 ? n : Runtime.getRuntime().availableProcessors();
+        } catch (IOException | RuntimeException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
     }
 
     private String describeMode() {

@@ -2,16 +2,9 @@ package org.safenet.dns.bench.jmh.policy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPInputStream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -49,7 +42,7 @@ public class BlocklistLookupBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        List<String> real = realList();
+        List<String> real = BenchData.blockedList();
         Verdict scam = new Verdict(PolicyAction.SINKHOLE, "scam", "bench", Verdict.EDE_BLOCKED, null);
         long start = System.nanoTime();
         BlocklistIndexBuilder b = new BlocklistIndexBuilder();
@@ -91,28 +84,6 @@ public class BlocklistLookupBenchmark {
         QueryParser.parse(b, q);
         b.release();
         return q;
-    }
-
-    private static List<String> realList() throws IOException {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isDirectory(dir.resolve("shared/data"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IllegalStateException("shared/data not found");
-        }
-        List<String> out = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(dir.resolve("shared/data/derived/blocked-domains-1m.txt.gz"))),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank() && !line.startsWith("#")) {
-                    out.add(line.strip());
-                }
-            }
-        }
-        return out;
     }
 
     @Benchmark

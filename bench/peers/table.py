@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Turns one compare.sh results directory into the Markdown table docs/benchmarks.md keeps.
+
+usage: table.py RESULTS_DIR RATE
+"""
+import json
+import os
+import sys
+
+results, rate = sys.argv[1], sys.argv[2]
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def targets(report):
+    return {t["target"]: t for t in report["targets"]} if report else {}
+
+
+def num(v, fmt="{:,.0f}"):
+    return "-" if v is None else fmt.format(v)
+
+
+def kv(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                out[k] = float(v)
+    return out
+
+
+def dnsperf(path):
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            name, *fields = line.split()
+            out[name] = dict(f.split("=", 1) for f in fields)
+    return out
+
+
+versions = open(os.path.join(results, "versions.txt")).read().strip().splitlines()
+sizes = sorted((d for d in os.listdir(results) if d.isdigit()), key=int)
+first = load(os.path.join(results, sizes[0], "closed-mix", "result.json"))
+machine = first["machine"]
+print(f"Measured {first['startedAt']} on {machine['cpus']} CPUs ({machine['kernel']}), "
+      f"servers pinned to CPU 1, load generator (and Knot DNS) on CPU 0.")
+print("Versions: " + "; ".join(versions) + ".")
+if first.get("generatorCeilingQps"):
+    print(f"Load generator ceiling against a trivial responder in its own process: "
+          f"{first['generatorCeilingQps']:,.0f} q/s.")
+print()
+for size in sizes:
+    d = os.path.join(results, size)
+    mix, qmix, open_rate = (targets(load(os.path.join(d, n, "result.json")))
+                            for n in ("closed-mix", "closed-querymix", "open-rate"))
+    loads = kv(os.path.join(d, "loadtimes"))
+    perf = dnsperf(os.path.join(d, "dnsperf.txt"))
+    print(f"**{int(size):,} listed names** (sinkhole for the names and below them)\n")
+    print("| server | list load s | RSS MiB | answers/s, mix | answers per CPU-s, mix | answers per CPU-s, 200k query mix "
+          "| dnsperf answers per CPU-s, query mix | p50 ms at " + rate + "/s | p99 ms at " + rate + "/s "
+          "| loss % at " + rate + "/s | wrong % | steal % |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, t in mix.items():
+        load_s = loads.get(f"{name}_load_s")
+        load_text = num(load_s, "{:.1f}")
+        if name == "safenet" and "safenet_import_s" in loads:
+            load_text += f" (+{loads['safenet_import_s']:.1f} import)"
+        q, o = qmix.get(name), open_rate.get(name)
+        wrong = max(t["wrongPercent"], q["wrongPercent"] if q else 0, o["wrongPercent"] if o else 0)
+        p = perf.get(name, {})
+        print(f"| {name} | {load_text} | {num(t['serverRssMiB'])} | {num(t['qps'])} | {num(t['answersPerCpuSecond'])} "
+              f"| {num(q['answersPerCpuSecond']) if q else '-'} | {num(float(p['answers_per_cpu_s'])) if p else '-'} "
+              f"| {num(o['latencyMs']['p50'], '{:.2f}') if o else '-'} | {num(o['latencyMs']['p99'], '{:.2f}') if o else '-'} "
+              f"| {num(o['lossPercent'], '{:.3f}') if o else '-'} | {wrong:.3f} | {num(t['stealPercent'], '{:.1f}')} |")
+    print()
+print(f"Traffic (mix): {first['traffic']}. Check: {first['check']}. Closed loop: {first['mode']}; "
+      f"{first['order']}. Reports (JSON, HTML with charts): bench-results/ of the run.")
