@@ -37,9 +37,9 @@ import org.safenet.dns.resolver.listen.Transports;
  * in the latency instead of being hidden (coordinated omission).
  *
  * <p>Query IDs: {@code sockets} sockets (UDP) or connections (TCP) with 65,536 IDs each form
- * {@code sockets * 65536} slots; query number {@code seq} uses slot {@code seq mod slots}, so an
- * answer finds its query from (socket, ID) with no map. A query unanswered after the timeout is
- * lost; every query sent ends as answered or lost, never both.
+ * {@code sockets * 65536} slots; a query takes the next free slot round robin, so an answer finds
+ * its query from (socket, ID) with no map, and a slow query holds only its own slot. A query
+ * unanswered after the timeout is lost; every query sent ends as answered or lost, never both.
  */
 public final class LoadEngine {
     private static final int MAX_RESPONSE = 65_535;
@@ -178,7 +178,13 @@ public final class LoadEngine {
     private long sendingStoppedNanos;
     private boolean sending;
     private long nextSeq;
-    private long oldestSeq;
+    private int slotCursor;
+    /** Sent queries in send order (so in timeout order): (seq, slot) pairs, a growable ring. */
+    private long[] expirySeq = new long[1 << 16];
+
+    private int[] expirySlot = new int[1 << 16];
+    private int expiryHead;
+    private int expiryTail;
     private long scheduled;
     private int cursor;
     private long sent;
@@ -338,7 +344,7 @@ public final class LoadEngine {
                 nextIntervalNanos += INTERVAL_NANOS;
                 emitInterval(intervals.size() + 1);
             }
-            if (!sending && oldestSeq == nextSeq) {
+            if (!sending && sent == answered + lost) {
                 finish(now);
             }
         } catch (RuntimeException e) {
@@ -358,15 +364,12 @@ public final class LoadEngine {
         if (!plan.openLoop() && scheduled >= plan.maxQueries()) {
             stopSending(now);
         }
-        if (nextSeq - oldestSeq >= slots) {
-            expire(now);
-            if (nextSeq - oldestSeq >= slots) {
-                notSent++; // every ID is taken by a query still inside its timeout
-                return;
-            }
+        int slot = freeSlot();
+        if (slot < 0) {
+            notSent++; // every ID of every socket is taken by a query still inside its timeout
+            return;
         }
         long seq = nextSeq++;
-        int slot = (int) (seq % slots);
         int socket = slot % channels.length;
         int id = slot / channels.length;
         int queryIndex = cursor;
@@ -388,6 +391,7 @@ public final class LoadEngine {
             }
         }
         busy[slot] = true;
+        pushExpiry(seq, slot);
         slotSeq[slot] = seq;
         slotScheduled[slot] = at;
         slotSent[slot] = now;
@@ -408,25 +412,61 @@ public final class LoadEngine {
         return (byte) (d < 10 ? '0' + d : 'a' + d - 10);
     }
 
+    /**
+     * The next slot (socket, ID) not held by a query in flight, round robin, or -1 if all are.
+     * A slow or lost query keeps its slot until answered or timed out, and only that slot.
+     */
+    private int freeSlot() {
+        for (int tried = 0; tried < slots; tried++) {
+            int s = slotCursor;
+            slotCursor = s + 1 == slots ? 0 : s + 1;
+            if (!busy[s]) {
+                return s;
+            }
+        }
+        return -1;
+    }
+
+    private void pushExpiry(long seq, int slot) {
+        int capacity = expirySeq.length;
+        if (((expiryTail + 1) & (capacity - 1)) == expiryHead) {
+            long[] seqs = new long[capacity * 2];
+            int[] slotsOf = new int[capacity * 2];
+            int n = 0;
+            for (int i = expiryHead; i != expiryTail; i = (i + 1) & (capacity - 1), n++) {
+                seqs[n] = expirySeq[i];
+                slotsOf[n] = expirySlot[i];
+            }
+            expirySeq = seqs;
+            expirySlot = slotsOf;
+            expiryHead = 0;
+            expiryTail = n;
+        }
+        expirySeq[expiryTail] = seq;
+        expirySlot[expiryTail] = slot;
+        expiryTail = (expiryTail + 1) & (expirySeq.length - 1);
+    }
+
     /** Queries sent longer ago than the timeout are lost; in closed loop each is replaced. */
     private void expire(long now) {
         long timeout = plan.timeout().toNanos();
-        while (oldestSeq < nextSeq) {
-            int slot = (int) (oldestSeq % slots);
-            if (busy[slot] && slotSeq[slot] == oldestSeq) {
+        while (expiryHead != expiryTail) {
+            int slot = expirySlot[expiryHead];
+            long seq = expirySeq[expiryHead];
+            if (busy[slot] && slotSeq[slot] == seq) {
                 if (now - slotSent[slot] < timeout) {
-                    return;
+                    return; // the rest were sent later
                 }
                 busy[slot] = false;
                 lost++;
                 intervalLost++;
-                oldestSeq++;
+                expiryHead = (expiryHead + 1) & (expirySeq.length - 1);
                 if (sending && !plan.openLoop()) {
                     sendNext(now, now);
                 }
                 continue;
             }
-            oldestSeq++;
+            expiryHead = (expiryHead + 1) & (expirySeq.length - 1);
         }
     }
 
@@ -519,7 +559,7 @@ public final class LoadEngine {
         intervalAnswered = 0;
         intervalLost = 0;
         intervalLatency.reset();
-        progress.interval(s, nextSeq - oldestSeq);
+        progress.interval(s, sent - answered - lost);
     }
 
     static double percentileMs(Histogram h, double percentile) {

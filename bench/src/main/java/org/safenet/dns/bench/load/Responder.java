@@ -35,10 +35,20 @@ public final class Responder implements AutoCloseable {
     public static Responder start(
             Transports transports, InetSocketAddress listen, Inet4Address answer, Duration serviceTime)
             throws java.io.IOException {
+        return start(transports, listen, answer, serviceTime, 0);
+    }
+
+    /**
+     * As {@link #start(Transports, InetSocketAddress, Inet4Address, Duration)}, but the first query
+     * and then every {@code dropEvery}-th is read and never answered (0: none), like packet loss.
+     */
+    public static Responder start(
+            Transports transports, InetSocketAddress listen, Inet4Address answer, Duration serviceTime, int dropEvery)
+            throws java.io.IOException {
         MultiThreadIoEventLoopGroup group = transports.newGroup(1);
         Responder[] self = new Responder[1];
-        Handler handler =
-                new Handler(answer.getAddress(), serviceTime.toNanos(), () -> self[0].answered.incrementAndGet());
+        Handler handler = new Handler(
+                answer.getAddress(), serviceTime.toNanos(), dropEvery, () -> self[0].answered.incrementAndGet());
         try {
             Channel ch = new Bootstrap()
                     .group(group)
@@ -74,12 +84,15 @@ public final class Responder implements AutoCloseable {
     private static final class Handler extends SimpleChannelInboundHandler<DatagramPacket> {
         private final byte[] address;
         private final long serviceNanos;
+        private final int dropEvery;
         private final Runnable onAnswer;
         private long busyUntil;
+        private long received;
 
-        Handler(byte[] address, long serviceNanos, Runnable onAnswer) {
+        Handler(byte[] address, long serviceNanos, int dropEvery, Runnable onAnswer) {
             this.address = address;
             this.serviceNanos = serviceNanos;
+            this.dropEvery = dropEvery;
             this.onAnswer = onAnswer;
         }
 
@@ -89,6 +102,9 @@ public final class Responder implements AutoCloseable {
             int questionEnd = questionEnd(q);
             if (questionEnd < 0) {
                 return; // not a query we can answer: drop, as a server would
+            }
+            if (dropEvery > 0 && received++ % dropEvery == 0) {
+                return; // simulated loss
             }
             int type = q.getUnsignedShort(questionEnd - 4);
             ByteBuf r = ctx.alloc().directBuffer(questionEnd + 16);

@@ -223,6 +223,34 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void aLostQueryHoldsOnlyItsOwnIdAndTheClosedLoopKeepsItsQueriesInFlight() throws Exception {
+        // One socket = 65,536 IDs. The first query is never answered and holds its ID for the whole
+        // 5 s timeout while 70,000 more are sent: IDs are reused around it, none is skipped, and
+        // every answer is replaced, so 50 stay in flight to the end.
+        try (Responder lossy = Responder.start(
+                TRANSPORTS,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                (Inet4Address) InetAddress.getByName("192.0.2.1"),
+                Duration.ZERO,
+                1_000_000)) {
+            Plan plan = new Plan(Protocol.UDP, 1, 0, 50, Duration.ofMinutes(2), 70_000, Duration.ofSeconds(5), 1);
+            Measured m = LoadEngine.run(
+                    group,
+                    TRANSPORTS,
+                    lossy.address(),
+                    mix(10_000),
+                    AnswerCheck.none(),
+                    plan,
+                    LoadEngine.Progress.NONE);
+            assertThat(m.sent()).isEqualTo(70_000);
+            assertThat(m.notSent()).isZero();
+            assertThat(m.lost()).isEqualTo(1);
+            assertThat(m.answered()).isEqualTo(69_999);
+            assertThat(m.unmatched()).isZero();
+        }
+    }
+
+    @Test
     void theCommandWritesReportsThatParseAndFailsOnWrongAnswers() throws Exception {
         Path out = dir.resolve("report-wrong");
         try (Responder wrongServer = Responder.start(
