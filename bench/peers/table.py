@@ -52,12 +52,13 @@ machine = first["machine"]
 print(f"Measured {first['startedAt']} on {machine['cpus']} CPUs ({machine['kernel']}), "
       f"servers pinned to CPU 1, load generator (and Knot DNS) on CPU 0.")
 print("Versions: " + "; ".join(versions) + ".")
-if first.get("generatorCeilingQps"):
-    print(f"Load generator ceiling against a trivial responder in its own process: "
-          f"{first['generatorCeilingQps']:,.0f} q/s.")
+if first.get("generatorCeilingPerCpuSecond"):
+    print(f"Load generator ceiling: {first['generatorCeilingPerCpuSecond']:,.0f} answers per generator CPU-second "
+          f"(against a trivial responder).")
 print()
 for size in sizes:
     d = os.path.join(results, size)
+    mix_report = load(os.path.join(d, "closed-mix", "result.json"))
     mix, qmix, open_rate = (targets(load(os.path.join(d, n, "result.json")))
                             for n in ("closed-mix", "closed-querymix", "open-rate"))
     loads = kv(os.path.join(d, "loadtimes"))
@@ -79,6 +80,6 @@ for size in sizes:
               f"| {num(q['answersPerCpuSecond']) if q else '-'} | {num(float(p['answers_per_cpu_s'])) if p else '-'} "
               f"| {num(o['latencyMs']['p50'], '{:.2f}') if o else '-'} | {num(o['latencyMs']['p99'], '{:.2f}') if o else '-'} "
               f"| {num(o['lossPercent'], '{:.3f}') if o else '-'} | {wrong:.3f} | {num(t['stealPercent'], '{:.1f}')} |")
-    print()
-print(f"Traffic (mix): {first['traffic']}. Check: {first['check']}. Closed loop: {first['mode']}; "
-      f"{first['order']}. Reports (JSON, HTML with charts): bench-results/ of the run.")
+    print(f"\nMix: {mix_report['traffic']}.\n")
+print(f"Check: {first['check']}. Closed loop: {first['mode']}; {first['order']}. "
+      f"Reports (JSON, HTML with charts): bench-results/ of the run.")

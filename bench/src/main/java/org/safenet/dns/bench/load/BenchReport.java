@@ -15,7 +15,7 @@ public record BenchReport(
         String order,
         String traffic,
         String check,
-        @Nullable Double generatorCeilingQps,
+        @Nullable Double generatorCeilingPerCpuSecond,
         List<TargetSummary> targets,
         List<RunResult> runs) {
 

@@ -56,11 +56,11 @@ public final class HtmlReport {
         dl(
                 h,
                 "Generator ceiling",
-                report.generatorCeilingQps() == null
+                report.generatorCeilingPerCpuSecond() == null
                         ? "not measured (--no-calibrate)"
-                        : fmt0(report.generatorCeilingQps())
-                                + " q/s against a trivial responder in the generator's process: rates near it measure"
-                                + " the generator, not the target (see 'generator busy' per run)");
+                        : fmt0(report.generatorCeilingPerCpuSecond())
+                                + " answers per generator CPU-second against a trivial responder: rates near it"
+                                + " measure the generator, not the target (see 'generator busy' per run)");
         h.append("</dl>\n");
 
         h.append("<h2>Summary</h2>\n<table>\n<tr><th class=\"l\">target</th><th>runs</th><th>answers/s</th>")

@@ -87,7 +87,7 @@ public final class LoadRunner {
         this.progress = progress;
     }
 
-    public BenchReport run(String command, @Nullable Double generatorCeilingQps)
+    public BenchReport run(String command, @Nullable Double generatorCeilingPerCpuSecond)
             throws IOException, InterruptedException {
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         MultiThreadIoEventLoopGroup group = transports.newGroup(1);
@@ -146,7 +146,7 @@ public final class LoadRunner {
                         : "alternating: one target at a time, in the order given, " + rounds + " round(s)",
                 traffic.description(),
                 check.describe(),
-                generatorCeilingQps,
+                generatorCeilingPerCpuSecond,
                 summaries,
                 runs);
     }

@@ -64,10 +64,10 @@ public final class MarkdownTable {
                         s.target()));
             }
         }
-        if (r.generatorCeilingQps() != null) {
-            m.append("Load generator ceiling against a trivial responder: ")
-                    .append(num(r.generatorCeilingQps()))
-                    .append(" q/s.\n");
+        if (r.generatorCeilingPerCpuSecond() != null) {
+            m.append("Load generator ceiling: ")
+                    .append(num(r.generatorCeilingPerCpuSecond()))
+                    .append(" answers per generator CPU-second (against a trivial responder).\n");
         }
         return m.toString();
     }
