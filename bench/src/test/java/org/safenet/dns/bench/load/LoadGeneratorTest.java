@@ -325,6 +325,46 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void stepModeFindsTheKneeOfASlowServer() throws Exception {
+        // 2 ms per query, one at a time: 500 q/s at most. 100 and 400 q/s keep up; at 700 q/s the
+        // queue grows by 200 queries (400 ms) a second, so p99 passes 200 ms and the steps stop.
+        Path out = dir.resolve("report-step");
+        try (Responder slow = Responder.start(
+                TRANSPORTS,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                (Inet4Address) InetAddress.getByName("192.0.2.1"),
+                Duration.ofMillis(2))) {
+            int status = runCommand(
+                    "--target",
+                    "slow=127.0.0.1:" + slow.address().getPort(),
+                    "--query-file",
+                    writeQueryFile().toString(),
+                    "--step",
+                    "100:300:1600",
+                    "--duration",
+                    "2s",
+                    "--max-p99",
+                    "200ms",
+                    "--timeout",
+                    "10s",
+                    "--no-calibrate",
+                    "--out",
+                    out.toString());
+            assertThat(status).isZero();
+        }
+        JsonNode json = new ObjectMapper().readTree(out.resolve("result.json").toFile());
+        assertThat(json.get("targets").get(0).get("kneeRate").asLong()).isEqualTo(400);
+        assertThat(json.get("runs")).hasSize(3); // 100, 400, then 700 fails and ends the steps
+        assertThat(json.get("runs").get(2).get("latencyMs").get("p99").asDouble())
+                .isGreaterThan(200);
+        Document html = DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(out.resolve("report.html").toFile());
+        assertThat(html.getDocumentElement().getTextContent()).contains("Step run: p99 vs offered rate");
+        assertThat(Files.readString(out.resolve("summary.md"))).contains("knee q/s", "| 400 |");
+    }
+
+    @Test
     void aTargetThatNeverAnswersExitsWithTwoAndEveryQueryIsLost() throws Exception {
         int silentPort;
         try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
