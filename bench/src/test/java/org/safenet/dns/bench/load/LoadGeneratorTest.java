@@ -163,6 +163,24 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void overTcpTheCountsAddUpToo() throws Exception {
+        // Two pipelined connections to the appliance's TCP listener, 20 queries in flight.
+        Plan tcp = new Plan(Protocol.TCP, 2, 0, 20, Duration.ofMinutes(2), 2000, Duration.ofSeconds(3), 2);
+        Measured m = LoadEngine.run(
+                group,
+                TRANSPORTS,
+                applianceAddress,
+                mix(2000),
+                AnswerCheck.parse("sinkhole:" + SINKHOLE),
+                tcp,
+                LoadEngine.Progress.NONE);
+        assertThat(m.sent()).isEqualTo(2000);
+        assertThat(m.answered()).isEqualTo(2000);
+        assertThat(m.wrong()).as("wrong answers: %s", m.wrongExamples()).isZero();
+        assertThat(m.truncated()).isZero();
+    }
+
+    @Test
     void theSameCheckCatchesAServerThatDoesNotBlock() throws Exception {
         try (Responder wrongServer = Responder.start(
                 TRANSPORTS,
