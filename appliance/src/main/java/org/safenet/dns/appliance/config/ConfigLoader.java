@@ -27,6 +27,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.DurationText;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 

@@ -1,10 +1,29 @@
 package org.safenet.dns.bench.jmh;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.safenet.dns.bench.SharedData;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.pipeline.QueryPipeline;
+import org.safenet.dns.resolver.policy.Policy;
+import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.upstream.Forwarder;
+import org.safenet.dns.resolver.upstream.UpstreamRouter;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
 
 /** Real names for benchmarks, from ../shared/data (never copied into the repository). */
 public final class BenchData {
@@ -12,49 +31,52 @@ public final class BenchData {
 
     /** The first {@code n} names of shared/data/derived/top-domains.txt. */
     public static List<String> topDomains(int n) {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            Path f = dir.resolve("shared/data/derived/top-domains.txt");
-            if (Files.isRegularFile(f)) {
-                try (var lines = Files.lines(f)) {
-                    return lines.filter(l -> !l.isBlank() && !l.startsWith("#"))
-                            .limit(n)
-                            .toList();
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("shared/data/derived/top-domains.txt not found above "
-                + Path.of("").toAbsolutePath());
+        return names("derived/top-domains.txt", n);
     }
 
     /** Every name of shared/data/derived/blocked-domains-1m.txt.gz (1.46M real listed names). */
     public static List<String> blockedList() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isDirectory(dir.resolve("shared/data"))) {
-            dir = dir.getParent();
-        }
-        if (dir == null) {
-            throw new IllegalStateException(
-                    "shared/data not found above " + Path.of("").toAbsolutePath());
-        }
+        return names("derived/blocked-domains-1m.txt.gz", Integer.MAX_VALUE);
+    }
+
+    private static List<String> names(String relative, int limit) {
+        Path file = SharedData.find(relative);
         List<String> out = new ArrayList<>();
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
-                new java.util.zip.GZIPInputStream(
-                        Files.newInputStream(dir.resolve("shared/data/derived/blocked-domains-1m.txt.gz"))),
-                java.nio.charset.StandardCharsets.UTF_8))) {
+        try (InputStream raw = Files.newInputStream(file);
+                BufferedReader r = new BufferedReader(new InputStreamReader(
+                        relative.endsWith(".gz") ? new GZIPInputStream(raw) : raw, StandardCharsets.UTF_8))) {
             String line;
-            while ((line = r.readLine()) != null) {
+            while (out.size() < limit && (line = r.readLine()) != null) {
                 if (!line.isBlank() && !line.startsWith("#")) {
                     out.add(line.strip());
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * The whole query pipeline over {@code cache} and {@code policy}, ACL 127.0.0.0/8, clock fixed
+     * at {@code nowMillis}; its forwarder points at a discard port, for benchmarks whose queries
+     * are all answered from the cache or the policy.
+     */
+    public static QueryPipeline pipeline(Policy policy, PolicyAnswers answers, PacketCache cache, long nowMillis) {
+        ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
+        UpstreamSettings upstream = new UpstreamSettings(
+                List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
+        Forwarder forwarder = new Forwarder(
+                new UpstreamRouter(upstream, metrics),
+                upstream,
+                cache,
+                Transports.nio(),
+                metrics,
+                () -> nowMillis,
+                1232,
+                policy);
+        return new QueryPipeline(
+                ClientAccessList.of("127.0.0.0/8"), policy, answers, cache, forwarder, metrics, () -> nowMillis, 1232);
     }
 
     /** A wire-format query (RD set, optional EDNS OPT) for {@code name}/{@code type}, ID {@code id}. */

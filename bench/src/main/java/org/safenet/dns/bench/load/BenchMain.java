@@ -20,9 +20,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.bench.SharedData;
 import org.safenet.dns.bench.load.BenchReport.TargetSummary;
 import org.safenet.dns.bench.load.LoadEngine.Plan;
 import org.safenet.dns.bench.load.LoadEngine.Protocol;
+import org.safenet.dns.resolver.DurationText;
 import org.safenet.dns.resolver.listen.Transports;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -257,8 +259,8 @@ public final class BenchMain implements Callable<Integer> {
             }
             parsedTargets = targets.stream().map(Target::parse).toList();
             check = AnswerCheck.parse(expectBlocked);
-            Duration runFor = DurationText.parse(duration, "--duration");
-            warm = DurationText.parse(warmup, "--warmup");
+            Duration runFor = parseDuration(duration, "--duration");
+            warm = parseDuration(warmup, "--warmup");
             if (step != null) {
                 String[] parts = step.split(":");
                 if (parts.length != 3) {
@@ -269,7 +271,7 @@ public final class BenchMain implements Callable<Integer> {
                         Long.parseLong(parts[1]),
                         Long.parseLong(parts[2]),
                         maxLoss,
-                        DurationText.parse(maxP99, "--max-p99").toNanos() / 1e6);
+                        parseDuration(maxP99, "--max-p99").toNanos() / 1e6);
             }
             long openRate = stepPlan != null ? stepPlan.startRate() : rate != null ? rate : 0;
             if (rate != null && rate <= 0) {
@@ -282,7 +284,7 @@ public final class BenchMain implements Callable<Integer> {
                     outstanding,
                     runFor,
                     queries != null ? queries : Long.MAX_VALUE,
-                    DurationText.parse(timeout, "--timeout"),
+                    parseDuration(timeout, "--timeout"),
                     0);
             traffic = traffic();
         } catch (IllegalArgumentException e) {
@@ -335,6 +337,15 @@ public final class BenchMain implements Callable<Integer> {
             }
         }
         return status;
+    }
+
+    /** A duration option (500ms, 30s, 5m ...), its error naming the option. */
+    static Duration parseDuration(String text, String option) {
+        try {
+            return DurationText.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
     }
 
     private List<String> originalArgs() {
@@ -480,7 +491,7 @@ public final class BenchMain implements Callable<Integer> {
             InetSocketAddress at =
                     org.safenet.dns.resolver.HostPort.parse(listen, 53).toSocketAddress();
             try (Responder r =
-                    Responder.start(Transports.best(), at, v4, DurationText.parse(serviceTime, "--service-time"))) {
+                    Responder.start(Transports.best(), at, v4, parseDuration(serviceTime, "--service-time"))) {
                 System.out.println("responder listening on " + r.address());
                 Thread.currentThread().join();
             }

@@ -344,8 +344,8 @@ class LoadGeneratorTest {
 
     @Test
     void stepModeFindsTheKneeOfASlowServer() throws Exception {
-        // 2 ms per query, one at a time: 500 q/s at most. 100 and 400 q/s keep up; at 700 q/s the
-        // queue grows by 200 queries (400 ms) a second, so p99 passes 200 ms and the steps stop.
+        // 2 ms per query, one at a time: 500 q/s at most. At 700 q/s the queue grows by 200 queries
+        // (400 ms) a second, so p99 passes 200 ms and the steps stop (here: after 100 and 400 pass).
         Path out = dir.resolve("report-step");
         try (Responder slow = Responder.start(
                 TRANSPORTS,
@@ -371,15 +371,28 @@ class LoadGeneratorTest {
             assertThat(status).isZero();
         }
         JsonNode json = new ObjectMapper().readTree(out.resolve("result.json").toFile());
-        assertThat(json.get("targets").get(0).get("kneeRate").asLong()).isEqualTo(400);
-        assertThat(json.get("runs")).hasSize(3); // 100, 400, then 700 fails and ends the steps
-        assertThat(json.get("runs").get(2).get("latencyMs").get("p99").asDouble())
-                .isGreaterThan(200);
+        // Whatever this machine's speed, 700 q/s cannot keep up (the queue alone passes 200 ms), so
+        // the steps end there at the latest; the knee is the last step before the failing one.
+        JsonNode runs = json.get("runs");
+        assertThat(runs.size()).isBetween(1, 3);
+        JsonNode failed = runs.get(runs.size() - 1);
+        assertThat(failed.get("latencyMs").get("p99").asDouble()).isGreaterThan(200);
+        for (int k = 0; k < runs.size() - 1; k++) {
+            assertThat(runs.get(k).get("latencyMs").get("p99").asDouble()).isLessThanOrEqualTo(200);
+            assertThat(runs.get(k).get("offeredRate").asLong()).isEqualTo(100 + 300L * k);
+        }
+        JsonNode knee = json.get("targets").get(0).get("kneeRate");
+        if (runs.size() == 1) {
+            assertThat(knee.isNull()).isTrue();
+        } else {
+            assertThat(knee.asLong())
+                    .isEqualTo(runs.get(runs.size() - 2).get("offeredRate").asLong());
+        }
         Document html = DocumentBuilderFactory.newInstance()
                 .newDocumentBuilder()
                 .parse(out.resolve("report.html").toFile());
         assertThat(html.getDocumentElement().getTextContent()).contains("Step run: p99 vs offered rate");
-        assertThat(Files.readString(out.resolve("summary.md"))).contains("knee q/s", "| 400 |");
+        assertThat(Files.readString(out.resolve("summary.md"))).contains("knee q/s");
     }
 
     @Test

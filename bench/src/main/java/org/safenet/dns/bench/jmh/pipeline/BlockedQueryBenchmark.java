@@ -1,6 +1,5 @@
 package org.safenet.dns.bench.jmh.pipeline;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -23,11 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.safenet.dns.bench.jmh.BenchData;
 import org.safenet.dns.blocklist.index.BlocklistIndexBuilder;
 import org.safenet.dns.blocklist.index.BlocklistPolicy;
-import org.safenet.dns.resolver.HostPort;
-import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.cache.PacketCache;
-import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
@@ -35,10 +31,6 @@ import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.policy.Verdict;
-import org.safenet.dns.resolver.stats.ResolverMetrics;
-import org.safenet.dns.resolver.upstream.Forwarder;
-import org.safenet.dns.resolver.upstream.UpstreamRouter;
-import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
@@ -72,20 +64,7 @@ public class BlockedQueryBenchmark implements ClientChannel {
         }
         BlocklistPolicy policy = new BlocklistPolicy(b.build(1));
         PacketCache cache = new PacketCache(CacheSettings.defaults());
-        ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
-        UpstreamSettings upstream = new UpstreamSettings(
-                List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
-        Forwarder forwarder = new Forwarder(
-                new UpstreamRouter(upstream, metrics),
-                upstream,
-                cache,
-                Transports.nio(),
-                metrics,
-                () -> now,
-                1232,
-                policy);
-        pipeline = new QueryPipeline(
-                ClientAccessList.of("127.0.0.0/8"),
+        pipeline = BenchData.pipeline(
                 policy,
                 new PolicyAnswers(
                         new SinkholeSettings(
@@ -94,10 +73,7 @@ public class BlockedQueryBenchmark implements ClientChannel {
                                 Duration.ofMinutes(5)),
                         1232),
                 cache,
-                forwarder,
-                metrics,
-                () -> now,
-                1232);
+                now);
         queries = new ByteBuf[1024];
         for (int i = 0; i < queries.length; i++) {
             String name = listed.get((int) ((i * 1409L) % n));

@@ -1,11 +1,9 @@
 package org.safenet.dns.bench.jmh.pipeline;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,22 +17,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.safenet.dns.bench.jmh.BenchData;
-import org.safenet.dns.resolver.HostPort;
-import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.cache.UpstreamResponses;
-import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
-import org.safenet.dns.resolver.stats.ResolverMetrics;
-import org.safenet.dns.resolver.upstream.Forwarder;
-import org.safenet.dns.resolver.upstream.UpstreamRouter;
-import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
 
@@ -62,27 +53,7 @@ public class CacheHitBenchmark implements ClientChannel {
     public void setUp() {
         long now = System.currentTimeMillis();
         PacketCache cache = new PacketCache(CacheSettings.defaults());
-        ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
-        UpstreamSettings upstream = new UpstreamSettings(
-                List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
-        Forwarder forwarder = new Forwarder(
-                new UpstreamRouter(upstream, metrics),
-                upstream,
-                cache,
-                Transports.nio(),
-                metrics,
-                () -> now,
-                1232,
-                Policy.NONE);
-        pipeline = new QueryPipeline(
-                ClientAccessList.of("127.0.0.0/8"),
-                Policy.NONE,
-                new PolicyAnswers(SinkholeSettings.defaults(), 1232),
-                cache,
-                forwarder,
-                metrics,
-                () -> now,
-                1232);
+        pipeline = BenchData.pipeline(Policy.NONE, new PolicyAnswers(SinkholeSettings.defaults(), 1232), cache, now);
 
         List<String> list = BenchData.topDomains(names);
         int size = Integer.highestOneBit(list.size());

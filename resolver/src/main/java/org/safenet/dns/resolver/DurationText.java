@@ -1,9 +1,9 @@
-package org.safenet.dns.appliance.config;
+package org.safenet.dns.resolver;
 
 import java.time.Duration;
 import java.util.Locale;
 
-/** Durations as operators write them: {@code 1500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or bare seconds. */
+/** Durations as operators write them (config file and command lines): {@code 1500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or bare seconds. */
 public final class DurationText {
     private DurationText() {}
 

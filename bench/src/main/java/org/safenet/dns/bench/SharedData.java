@@ -1,13 +1,13 @@
-package org.safenet.dns.bench.load;
+package org.safenet.dns.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Finds {@code shared/data/<relative>} in the working directory or above it (the repository sits beside shared/). */
-final class SharedData {
+public final class SharedData {
     private SharedData() {}
 
-    static Path find(String relative) {
+    public static Path find(String relative) {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null) {
             Path f = dir.resolve("shared/data").resolve(relative);
