@@ -14,10 +14,8 @@ import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.blocklist.Categories;
-import org.safenet.dns.blocklist.importer.ListImporter;
-import org.safenet.dns.blocklist.index.BlocklistPolicy;
 import org.safenet.dns.blocklist.index.IndexLoader;
-import org.safenet.dns.blocklist.index.LiveEdits;
+import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
@@ -40,11 +38,9 @@ public final class Appliance implements AutoCloseable {
     private final ApplianceConfig config;
     private final List<BlockPageServer> blockPages = new ArrayList<>();
     private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
-    private @Nullable BlocklistPolicy blocklistPolicy;
-    /** The last full index build; live edits are overlaid on it until the next rebuild. */
-    private BlocklistPolicy.@Nullable Snapshot baseSnapshot;
+    /** The list the resolver enforces, and the one way to change it while running. */
+    private @Nullable LiveList liveList;
 
-    private LiveEdits liveEdits = new LiveEdits();
     private @Nullable ControlChannel control;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
@@ -73,13 +69,15 @@ public final class Appliance implements AutoCloseable {
             try {
                 opened = BlocklistStore.open(dir);
                 long start = System.nanoTime();
-                IndexLoader.LoadResult loaded = new IndexLoader(
-                                config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
-                        .load(opened);
-                BlocklistPolicy blocklist = new BlocklistPolicy(loaded.snapshot());
-                baseSnapshot = loaded.snapshot();
-                blocklistPolicy = blocklist;
-                policy = blocklist;
+                LiveList live = new LiveList(
+                        opened,
+                        config.blocklist().categoryActions()::actionFor,
+                        source -> 0,
+                        System::currentTimeMillis,
+                        1000);
+                IndexLoader.LoadResult loaded = live.lastLoad();
+                liveList = live;
+                policy = live.policy();
                 summary = String.format(
                         "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",
                         dir,
@@ -104,19 +102,6 @@ public final class Appliance implements AutoCloseable {
                 Transports.best(),
                 policy,
                 config.blocklist().sinkhole());
-    }
-
-    /** Overlays {@code changes}; false if the overlay cannot take them (then the caller rebuilds). */
-    private boolean overlay(
-            BlocklistPolicy p, BlocklistPolicy.Snapshot base, BlocklistStore.Changes changes, long version) {
-        LiveEdits next = liveEdits;
-        next.record(changes);
-        try {
-            p.swap(next.apply(base, config.blocklist().categoryActions()::actionFor, version));
-            return true;
-        } catch (IllegalStateException tooManyVerdicts) {
-            return false;
-        }
     }
 
     /** Where the blocklist store lives inside the data dir. */
@@ -160,39 +145,18 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
-    /** An import handed over by `safenet import`: apply it to our store, then rebuild and swap the index. */
+    /** An import handed over by `safenet import`: staged and diffed here, made live through the live list. */
     private synchronized int handleControl(String request, java.io.PrintWriter out) {
-        BlocklistStore s = store;
-        BlocklistPolicy p = blocklistPolicy;
-        if (s == null || p == null) {
+        LiveList live = liveList;
+        if (live == null) {
             out.println("this appliance runs without a blocklist");
             return 1;
         }
         try {
             ImportCommand command = ImportCommand.decode(request);
-            ListImporter.Result result = command.run(s, config.blocklist().protectedDomains(), out);
-            BlocklistStore.Changes changes = result.changes();
-            BlocklistPolicy.Snapshot base = baseSnapshot;
-            long start = System.nanoTime();
-            String line;
-            if (changes.size() == 0) {
-                line = "live: nothing changed";
-            } else if (base != null && liveEdits.canTake(changes) && overlay(p, base, changes, result.version())) {
-                // Small change: overlaid on the base index, live in milliseconds.
-                line = String.format(
-                        "live: %d changes overlaid (%d pending since the last full build), list version %d, in %d ms",
-                        changes.size(), liveEdits.size(), result.version(), (System.nanoTime() - start) / 1_000_000);
-            } else {
-                IndexLoader.LoadResult loaded = new IndexLoader(
-                                config.blocklist().categoryActions()::actionFor, System::currentTimeMillis)
-                        .load(s);
-                p.swap(loaded.snapshot());
-                baseSnapshot = loaded.snapshot();
-                liveEdits = new LiveEdits();
-                line = String.format(
-                        "live: %d entries enforced, list version %d, index rebuilt in %d ms",
-                        loaded.blocked(), loaded.snapshot().version(), (System.nanoTime() - start) / 1_000_000);
-            }
+            LiveList.Applied applied =
+                    command.run(live.store(), live::apply, config.blocklist().protectedDomains(), out);
+            String line = "live: " + applied.how() + ", list version " + applied.version();
             out.println(line);
             log.info("import of {} by the control channel; {}", command.source(), line);
             return 0;

@@ -7,6 +7,8 @@ import java.util.List;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ParseReport;
 import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.live.ListWriter;
+import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 
 /**
@@ -21,23 +23,43 @@ import org.safenet.dns.blocklist.store.BlocklistStore;
  */
 record ImportCommand(ListFormat format, String category, String source, boolean replace, List<Path> files) {
 
-    /** Imports into {@code store} and prints the report to {@code out}; returns the result. */
-    ListImporter.Result run(BlocklistStore store, List<String> protectedDomains, PrintWriter out)
+    /** How the import's changes are written: to a stopped appliance's store, or live. */
+    interface Applier {
+        LiveList.Applied apply(BlocklistStore.Changes changes) throws BlocklistStore.StoreException;
+    }
+
+    /** Into a store no appliance holds: written with its journal record, made live at the next start. */
+    static Applier offline(BlocklistStore store) {
+        ListWriter writer = new ListWriter(store, source -> 0, System::currentTimeMillis, 1000);
+        return changes -> new LiveList.Applied(writer.write(changes).version(), changes.size(), "written");
+    }
+
+    /** Imports through {@code applier} and prints the report to {@code out}; returns what was applied. */
+    LiveList.Applied run(BlocklistStore store, Applier applier, List<String> protectedDomains, PrintWriter out)
             throws IOException, BlocklistStore.StoreException {
-        ListImporter.Result r = new ListImporter(store, protectedDomains, System::currentTimeMillis)
-                .importFiles(format, category, source, replace, files);
-        for (ParseReport report : r.reports()) {
+        ListImporter importer = new ListImporter(store, protectedDomains, System::currentTimeMillis);
+        ListImporter.Staged staged = importer.stage(format, category, source, ListImporter.SourceAction.LIST, files);
+        ListImporter.Diff d = importer.diff(staged, source, replace);
+        LiveList.Applied applied = applier.apply(d.changes());
+        for (ParseReport report : staged.reports()) {
             out.println(report);
             report.errors().stream().limit(5).forEach(e -> out.println("  " + e));
         }
-        if (r.rejectedCount() > 0) {
-            out.println("refused " + r.rejectedCount() + " entries:");
-            r.rejected().forEach(x -> out.println("  " + x));
+        if (staged.rejectedCount() > 0) {
+            out.println("refused " + staged.rejectedCount() + " entries:");
+            staged.rejected().forEach(x -> out.println("  " + x));
         }
         out.printf(
                 "source %s (%s): %d added, %d updated, %d unchanged, %d removed, %d invalid lines; list version %d%n",
-                source, category, r.added(), r.updated(), r.unchanged(), r.removed(), r.invalid(), r.version());
-        return r;
+                source,
+                category,
+                d.added(),
+                d.updated(),
+                d.unchanged(),
+                d.removed(),
+                staged.invalid(),
+                applied.version());
+        return applied;
     }
 
     /** The request line sent over the control channel: tab-separated, one file per field. */

@@ -234,7 +234,8 @@ public final class Main implements Callable<Integer> {
                     replace,
                     files.stream().map(Path::toAbsolutePath).toList());
             try (BlocklistStore store = BlocklistStore.open(dir)) {
-                command.run(store, config.blocklist().protectedDomains(), out);
+                command.run(
+                        store, ImportCommand.offline(store), config.blocklist().protectedDomains(), out);
                 out.println("imported into " + dir + " (the appliance applies it when it starts)");
                 out.flush();
                 return 0;

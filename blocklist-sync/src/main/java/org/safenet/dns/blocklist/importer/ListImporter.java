@@ -66,6 +66,74 @@ public final class ListImporter {
 
     public Result importFiles(ListFormat format, String category, String source, boolean replace, List<Path> files)
             throws IOException, BlocklistStore.StoreException {
+        Staged staged = stage(format, category, source, SourceAction.LIST, files);
+        Diff diff = diff(staged, source, replace);
+        long version = diff.changes().size() == 0 ? store.listVersion() : store.apply(diff.changes());
+        return new Result(
+                diff.added(),
+                diff.updated(),
+                diff.unchanged(),
+                diff.removed(),
+                staged.invalid(),
+                staged.rejected(),
+                staged.rejectedCount(),
+                version,
+                staged.reports(),
+                diff.changes());
+    }
+
+    /**
+     * What a source's entries become, whatever the list said: {@code LIST} keeps the list's own
+     * meaning (plain lines take the category's action, RPZ records their policy); {@code BLOCK}
+     * makes every trigger but a passthru take the category's action (a downstream appliance
+     * reading another's RPZ export); the others give every entry that one action.
+     */
+    public enum SourceAction {
+        LIST,
+        BLOCK,
+        NXDOMAIN,
+        NODATA,
+        DROP,
+        PASSTHRU;
+
+        Action apply(Action listed) {
+            return switch (this) {
+                case LIST -> listed;
+                case BLOCK -> listed == Action.ALLOW || listed == Action.PASSTHRU ? listed : Action.BLOCK;
+                case NXDOMAIN -> Action.NXDOMAIN;
+                case NODATA -> Action.NODATA;
+                case DROP -> Action.DROP;
+                case PASSTHRU -> Action.PASSTHRU;
+            };
+        }
+    }
+
+    /**
+     * A list parsed and checked, not yet compared with the store. Keys are {@code reversed/MATCH}
+     * (for ips, {@code prefix/EXACT}).
+     */
+    public record Staged(
+            Map<String, StoredEntry> block,
+            Map<String, StoredEntry> allow,
+            Map<String, StoredEntry> ips,
+            List<ParseReport> reports,
+            List<String> rejected,
+            int rejectedCount,
+            int invalid) {
+        public int size() {
+            return block.size() + allow.size() + ips.size();
+        }
+    }
+
+    /** The changes that make a source's entries equal to (or, without replace, include) a staged list. */
+    public record Diff(int added, int updated, int unchanged, int removed, BlocklistStore.Changes changes) {}
+
+    /**
+     * Parses {@code files} (bad lines counted, never fatal; a file with no valid entry is an
+     * error), refusing entries for protected domains and public suffixes.
+     */
+    public Staged stage(ListFormat format, String category, String source, SourceAction sourceAction, List<Path> files)
+            throws IOException {
         Categories.requireKnown(category);
         long now = clockMillis.getAsLong();
         Map<String, StoredEntry> block = new LinkedHashMap<>();
@@ -77,7 +145,8 @@ public final class ListImporter {
         int invalid = 0;
         for (Path file : files) {
             try (BufferedReader r = open(file)) {
-                ParseReport report = ListParser.parse(format, r, file.toString(), e -> {
+                ParseReport report = ListParser.parse(format, r, file.toString(), parsed -> {
+                    ListEntry e = withAction(parsed, sourceAction.apply(parsed.action()));
                     if (e.name() == null) {
                         if (e.ipTrigger() != null) {
                             StoredEntry stored = stored(e.ipTrigger().toString(), e, category, source, file, now);
@@ -91,7 +160,7 @@ public final class ListImporter {
                         reject(
                                 rejected,
                                 rejectedCount,
-                                file + ":" + e.line() + " " + dotted(reversed) + ": " + refusal);
+                                file.getFileName() + ":" + e.line() + " " + dotted(reversed) + ": " + refusal);
                         return;
                     }
                     StoredEntry stored = stored(reversed, e, category, source, file, now);
@@ -113,48 +182,82 @@ public final class ListImporter {
                     side.put(key(stored), stored);
                 });
                 if (report.entries() == 0) {
-                    throw new IOException(file + ": no valid entry in " + report.lines() + " lines (" + report.invalid()
-                            + " invalid " + report.invalidByReason() + "); nothing was imported");
+                    throw new IOException(file.getFileName() + ": no valid entry in " + report.lines() + " lines ("
+                            + report.invalid() + " invalid " + report.invalidByReason() + "); nothing was imported");
                 }
                 invalid += report.invalid();
                 reports.add(report);
             }
         }
-        Map<String, StoredEntry> oldBlock = new HashMap<>();
-        Map<String, StoredEntry> oldAllow = new HashMap<>();
-        store.forEachBlock(e -> {
-            if (e.source().equals(source)) {
-                oldBlock.put(key(e), e);
+        mergeSubtrees(block);
+        mergeSubtrees(allow);
+        return new Staged(block, allow, ips, reports, List.copyOf(rejected), rejectedCount[0], invalid);
+    }
+
+    /**
+     * RPZ says "a name and everything below it" with two records, {@code name} and {@code *.name};
+     * when both carry the same policy they are one subtree entry, as a domain list would give (so
+     * a list exported as RPZ and read back is the same list).
+     */
+    private static void mergeSubtrees(Map<String, StoredEntry> side) {
+        List<StoredEntry> merged = new ArrayList<>();
+        for (StoredEntry d : side.values()) {
+            if (d.match() != ListEntry.Match.DESCENDANTS) {
+                continue;
             }
-        });
-        store.forEachAllow(e -> {
-            if (e.source().equals(source)) {
-                oldAllow.put(key(e), e);
+            StoredEntry exact = side.get(d.reversedName() + "/" + ListEntry.Match.EXACT);
+            if (exact != null
+                    && sameMeaning(exact, d)
+                    && !side.containsKey(d.reversedName() + "/" + ListEntry.Match.SUBTREE)) {
+                merged.add(d);
             }
-        });
-        Map<String, StoredEntry> oldIps = new HashMap<>();
-        store.forEachIp(e -> {
-            if (e.source().equals(source)) {
-                oldIps.put(key(e), e);
-            }
-        });
+        }
+        for (StoredEntry d : merged) {
+            side.remove(d.reversedName() + "/" + ListEntry.Match.DESCENDANTS);
+            side.remove(d.reversedName() + "/" + ListEntry.Match.EXACT);
+            StoredEntry subtree = new StoredEntry(
+                    d.reversedName(),
+                    ListEntry.Match.SUBTREE,
+                    d.action(),
+                    d.category(),
+                    d.source(),
+                    d.reason(),
+                    d.addedMillis(),
+                    d.expiresMillis(),
+                    d.data());
+            side.put(key(subtree), subtree);
+        }
+    }
+
+    private static ListEntry withAction(ListEntry e, Action action) {
+        if (action == e.action()) {
+            return e;
+        }
+        boolean keepsData = action == Action.LOCAL_A || action == Action.LOCAL_AAAA || action == Action.CNAME;
+        return new ListEntry(e.name(), e.ipTrigger(), e.match(), action, keepsData ? e.data() : null, e.line());
+    }
+
+    /** The entries of {@code source} now in the store, by side, keyed as in {@link Staged}. */
+    public List<Map<String, StoredEntry>> current(String source) {
+        List<Map<String, StoredEntry>> out = new ArrayList<>();
+        for (int side = 0; side < 3; side++) {
+            Map<String, StoredEntry> m = new HashMap<>();
+            store.forEachOfSource(source, side, e -> m.put(key(e), e));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Compares {@code staged} with the source's entries in the store; nothing is written. */
+    public Diff diff(Staged staged, String source, boolean replace) {
+        List<Map<String, StoredEntry>> old = current(source);
         BlocklistStore.Changes changes = new BlocklistStore.Changes();
         int[] counts = new int[4]; // added, updated, unchanged, removed
-        diff(block, oldBlock, replace, changes, counts, Side.BLOCK);
-        diff(allow, oldAllow, replace, changes, counts, Side.ALLOW);
-        diff(ips, oldIps, replace, changes, counts, Side.IP);
-        long version = changes.size() == 0 ? store.listVersion() : store.apply(changes);
-        return new Result(
-                counts[0],
-                counts[1],
-                counts[2],
-                counts[3],
-                invalid,
-                List.copyOf(rejected),
-                rejectedCount[0],
-                version,
-                reports,
-                changes);
+        diff(staged.block(), old.get(0), replace, changes, counts, Side.BLOCK);
+        diff(staged.allow(), old.get(1), replace, changes, counts, Side.ALLOW);
+        diff(staged.ips(), old.get(2), replace, changes, counts, Side.IP);
+        changes.counted(source, (long) counts[0] - counts[3]);
+        return new Diff(counts[0], counts[1], counts[2], counts[3], changes);
     }
 
     private enum Side {
@@ -190,9 +293,9 @@ public final class ListImporter {
                     counts[3]++;
                     StoredEntry gone = e.getValue();
                     switch (side) {
-                        case BLOCK -> changes.removeBlock(gone.reversedName(), gone.match());
-                        case ALLOW -> changes.removeAllow(gone.reversedName(), gone.match());
-                        case IP -> changes.removeIp(gone.reversedName());
+                        case BLOCK -> changes.removeBlock(gone.reversedName(), gone.match(), gone.source());
+                        case ALLOW -> changes.removeAllow(gone.reversedName(), gone.match(), gone.source());
+                        case IP -> changes.removeIp(gone.reversedName(), gone.source());
                     }
                 }
             }
@@ -209,19 +312,21 @@ public final class ListImporter {
         return e.action() == Action.LOCAL_A || e.action() == Action.LOCAL_AAAA;
     }
 
-    private static boolean sameMeaning(StoredEntry a, StoredEntry b) {
+    /** Same effect on answers (the reason and time it was added do not count). */
+    public static boolean sameMeaning(StoredEntry a, StoredEntry b) {
         return a.action() == b.action()
                 && a.category().equals(b.category())
                 && Objects.equals(a.data(), b.data())
                 && a.expiresMillis() == b.expiresMillis();
     }
 
-    private static String key(StoredEntry e) {
+    /** The key of an entry in {@link Staged}'s maps. */
+    public static String key(StoredEntry e) {
         return e.reversedName() + "/" + e.match();
     }
 
     /** Why an entry for {@code reversed} may not be stored, or null if it may. */
-    private @org.jspecify.annotations.Nullable String refusal(String reversed) {
+    public @org.jspecify.annotations.Nullable String refusal(String reversed) {
         for (String p : protectedReversed) {
             if (reversed.equals(p) || reversed.startsWith(p + ".")) {
                 return "protected domain " + dotted(p);
@@ -264,13 +369,13 @@ public final class ListImporter {
         }
     }
 
-    private static String dotted(String reversed) {
+    public static String dotted(String reversed) {
         return org.safenet.dns.resolver.wire.DnsNames.toText(
                 ReversedName.toWire(reversed), 0, ReversedName.toWire(reversed).length);
     }
 
     /** Opens a list file, gunzipping {@code .gz} and unpacking {@code .xz} by their magic bytes. */
-    static BufferedReader open(Path file) throws IOException {
+    public static BufferedReader open(Path file) throws IOException {
         InputStream in = new BufferedInputStream(Files.newInputStream(file));
         in.mark(6);
         byte[] magic = in.readNBytes(6);

@@ -1,9 +1,13 @@
 package org.safenet.dns.blocklist.index;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -20,14 +24,28 @@ import org.safenet.dns.resolver.policy.Verdict;
 public final class IndexLoader {
     private final Function<String, @Nullable PolicyAction> categoryAction;
     private final LongSupplier clockMillis;
+    private final ToIntFunction<String> precedence;
 
     /**
      * @param categoryAction the action for BLOCK entries of a category, or null if the category
      *     is not enforced (its entries are skipped)
      */
     public IndexLoader(Function<String, @Nullable PolicyAction> categoryAction, LongSupplier clockMillis) {
+        this(categoryAction, clockMillis, source -> 0);
+    }
+
+    /**
+     * @param precedence of a source: when sources list the same name (and match kind), the entry
+     *     of the higher one decides, as RPZ orders policy zones; an allow entry loses to a block
+     *     entry of a strictly higher source
+     */
+    public IndexLoader(
+            Function<String, @Nullable PolicyAction> categoryAction,
+            LongSupplier clockMillis,
+            ToIntFunction<String> precedence) {
         this.categoryAction = categoryAction;
         this.clockMillis = clockMillis;
+        this.precedence = precedence;
     }
 
     /** Counts from one load, for the start-up log and the explain API. */
@@ -39,36 +57,63 @@ public final class IndexLoader {
         BlocklistIndexBuilder builder = new BlocklistIndexBuilder();
         Map<String, Verdict> verdicts = new HashMap<>();
         int[] counts = new int[3];
-        store.forEachBlock(e -> {
-            if (e.expiresMillis() != 0 && e.expiresMillis() <= now) {
+        Map<String, StoredEntry> allows = new HashMap<>();
+        List<StoredEntry> group = new ArrayList<>();
+        store.forEachAllow(e -> {
+            if (!applies(e, now)) {
                 counts[2]++;
                 return;
             }
-            Verdict v = verdictFor(e, verdicts, categoryAction, version);
-            if (v == null) {
-                counts[2]++;
+            allows.merge(
+                    groupKey(e),
+                    e,
+                    (a, b) -> precedence.applyAsInt(b.source()) > precedence.applyAsInt(a.source()) ? b : a);
+        });
+        Consumer<List<StoredEntry>> emitBlock = entries -> {
+            StoredEntry winner =
+                    winner(entries, precedence, e -> verdictFor(e, verdicts, categoryAction, version) != null);
+            counts[2] += entries.size() - (winner == null ? 0 : 1);
+            if (winner == null) {
                 return;
             }
-            byte[] wire = ReversedName.toWire(e.reversedName());
-            switch (e.match()) {
+            StoredEntry allowed = allows.get(groupKey(winner));
+            if (allowed != null && precedence.applyAsInt(allowed.source()) < precedence.applyAsInt(winner.source())) {
+                allows.remove(groupKey(winner)); // a higher-precedence source blocks what a lower one passes
+                counts[2]++;
+            } else if (allowed != null) {
+                return; // the allow entry wins; no need to index the block
+            }
+            Verdict v = verdictFor(winner, verdicts, categoryAction, version);
+            byte[] wire = ReversedName.toWire(winner.reversedName());
+            switch (winner.match()) {
                 case EXACT -> builder.blockWire(wire, false, v);
                 case SUBTREE -> builder.blockWire(wire, true, v);
                 case DESCENDANTS -> builder.blockDescendants(wire, v);
             }
             counts[0]++;
-        });
-        store.forEachAllow(e -> {
-            if (e.expiresMillis() != 0 && e.expiresMillis() <= now) {
-                counts[2]++;
-                return;
+        };
+        store.forEachBlock(e -> {
+            if (!group.isEmpty() && !sameGroup(group.get(0), e)) {
+                emitBlock.accept(group);
+                group.clear();
             }
+            if (applies(e, now)) {
+                group.add(e);
+            } else {
+                counts[2]++;
+            }
+        });
+        if (!group.isEmpty()) {
+            emitBlock.accept(group);
+        }
+        for (StoredEntry e : allows.values()) {
             // An allow entry for "*.name" also lets the name through: allowing more is the safe side.
             builder.allow(dotted(e.reversedName()), e.match() != Match.EXACT);
             counts[1]++;
-        });
+        }
         store.forEachIp(e -> {
             Verdict v = verdictFor(e, verdicts, categoryAction, version);
-            if (v == null || (e.expiresMillis() != 0 && e.expiresMillis() <= now)) {
+            if (v == null || !applies(e, now)) {
                 counts[2]++;
                 return;
             }
@@ -76,6 +121,38 @@ public final class IndexLoader {
             counts[0]++;
         });
         return new LoadResult(builder.build(version), counts[0], counts[1], counts[2]);
+    }
+
+    private static boolean applies(StoredEntry e, long now) {
+        return e.expiresMillis() == 0 || e.expiresMillis() > now;
+    }
+
+    private static String groupKey(StoredEntry e) {
+        return e.reversedName() + "/" + e.match();
+    }
+
+    private static boolean sameGroup(StoredEntry a, StoredEntry b) {
+        return a.match() == b.match() && a.reversedName().equals(b.reversedName());
+    }
+
+    /**
+     * Of several sources' entries for one name and match kind, the one that decides: the highest
+     * precedence among those {@code usable}; on a tie, the first (stable: key order).
+     */
+    public static @Nullable StoredEntry winner(
+            List<StoredEntry> entries,
+            ToIntFunction<String> precedence,
+            java.util.function.Predicate<StoredEntry> usable) {
+        StoredEntry best = null;
+        int bestRank = Integer.MIN_VALUE;
+        for (StoredEntry e : entries) {
+            int rank = precedence.applyAsInt(e.source());
+            if (rank > bestRank && usable.test(e)) {
+                best = e;
+                bestRank = rank;
+            }
+        }
+        return best;
     }
 
     private static String dotted(String reversed) {

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -16,22 +18,35 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
+import org.safenet.dns.blocklist.format.ListEntry.Match;
 
 /**
  * The blocklist's source of truth: RocksDB in the data dir, one column family per kind of
  * record. Every change is one {@link WriteBatch} that also bumps the list version, written with
  * sync, so a crash leaves either the whole change or none of it.
  *
- * <p>Column families: {@code entries} and {@code allow} (key: reversed name + match kind, value:
- * {@link StoredEntry}), {@code meta} (format and list version), and {@code sources}, {@code stats},
- * {@code audit}, {@code appeals}, created now so later milestones find them.
+ * <p>Column families: {@code entries}, {@code allow} and {@code ip} (key: reversed name + match
+ * kind + source, value: {@link StoredEntry}; one record per source, so a name two feeds list stays
+ * until both drop it), {@code bysource} (the same entries keyed source first, for sync diffs),
+ * {@code sources} (feed state, entry counts, sync history, held updates), {@code journal} (per
+ * list version, what it changed, for IXFR), {@code meta} (format and list version), {@code
+ * appeals}, and {@code stats} and {@code audit} for later milestones.
  */
 public final class BlocklistStore implements AutoCloseable {
     /** The on-disk layout this code writes; bump with a migration when it changes. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     static final List<String> FAMILIES =
-            List.of("entries", "allow", "meta", "sources", "stats", "audit", "appeals", "ip");
+            List.of("entries", "allow", "meta", "sources", "stats", "audit", "appeals", "ip", "bysource", "journal");
+
+    /** Sides of the by-source family, in the order of the entries, allow and ip families. */
+    public static final int SIDE_BLOCK = 0;
+
+    public static final int SIDE_ALLOW = 1;
+    public static final int SIDE_IP = 2;
+
+    /** How many records of sync history {@link #addHistory} keeps per source. */
+    public static final int HISTORY_PER_SOURCE = 100;
 
     private static final byte[] FORMAT_KEY = "format".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] VERSION_KEY = "list-version".getBytes(StandardCharsets.US_ASCII);
@@ -50,6 +65,12 @@ public final class BlocklistStore implements AutoCloseable {
     private final ColumnFamilyHandle appeals;
     /** RPZ-IP triggers: key is the prefix text ("192.0.2.0/24") where the other families have a name. */
     private final ColumnFamilyHandle ip;
+    /** Every entry again, keyed source first: one source's entries are one range scan (sync diffs). */
+    private final ColumnFamilyHandle bySource;
+    /** Per source: feed state, entry count, sync history, a held update. */
+    private final ColumnFamilyHandle sources;
+    /** Per list version: what it changed in the merged list, for IXFR. */
+    private final ColumnFamilyHandle journal;
 
     private BlocklistStore(DBOptions options, RocksDB db, List<ColumnFamilyHandle> handles, boolean readOnly) {
         this.readOnly = readOnly;
@@ -59,8 +80,11 @@ public final class BlocklistStore implements AutoCloseable {
         this.entries = handles.get(1);
         this.allow = handles.get(2);
         this.meta = handles.get(3);
+        this.sources = handles.get(4);
         this.appeals = handles.get(7);
         this.ip = handles.get(8);
+        this.bySource = handles.get(9);
+        this.journal = handles.get(10);
     }
 
     /**
@@ -124,6 +148,13 @@ public final class BlocklistStore implements AutoCloseable {
             byte[] format = db.get(meta, FORMAT_KEY);
             if (format == null && !readOnly) {
                 db.put(meta, FORMAT_KEY, intBytes(FORMAT_VERSION));
+            } else if (format != null && ByteBuffer.wrap(format).getInt() < FORMAT_VERSION) {
+                if (readOnly) {
+                    throw new StoreException("the blocklist store in " + dir + " has format "
+                            + ByteBuffer.wrap(format).getInt() + "; start the appliance once to upgrade it");
+                }
+                StoreMigration.toVersion2(db, entries, allow, ip, bySource, sources);
+                db.put(meta, FORMAT_KEY, intBytes(FORMAT_VERSION));
             } else if (format != null && ByteBuffer.wrap(format).getInt() > FORMAT_VERSION) {
                 throw new StoreException("the blocklist store in " + dir + " has format "
                         + ByteBuffer.wrap(format).getInt() + ", written by a newer SafeNet DNS than this one (format "
@@ -144,10 +175,10 @@ public final class BlocklistStore implements AutoCloseable {
         }
     }
 
-    /** A set of puts and deletes to apply together. */
+    /** A set of puts and deletes to apply together, with the bookkeeping that goes with them. */
     public static final class Changes {
-        /** A deleted entry: its name (reversed; for the ip family, the prefix text) and match kind. */
-        public record Removal(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {}
+        /** A deleted entry: its name (reversed; for the ip family, the prefix text), match kind and source. */
+        public record Removal(String reversedName, Match match, String source) {}
 
         final List<StoredEntry> putBlock = new ArrayList<>();
         final List<StoredEntry> putAllow = new ArrayList<>();
@@ -155,6 +186,9 @@ public final class BlocklistStore implements AutoCloseable {
         final List<Removal> deleteBlock = new ArrayList<>();
         final List<Removal> deleteAllow = new ArrayList<>();
         final List<Removal> deleteIp = new ArrayList<>();
+        final Map<String, Long> countDelta = new LinkedHashMap<>();
+        final Map<String, byte @Nullable []> sourceRecords = new LinkedHashMap<>();
+        byte @Nullable [] journalRecord;
 
         public Changes block(StoredEntry e) {
             putBlock.add(e);
@@ -172,18 +206,39 @@ public final class BlocklistStore implements AutoCloseable {
             return this;
         }
 
-        public Changes removeBlock(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
-            deleteBlock.add(new Removal(reversedName, match));
+        public Changes removeBlock(String reversedName, Match match, String source) {
+            deleteBlock.add(new Removal(reversedName, match, source));
             return this;
         }
 
-        public Changes removeAllow(String reversedName, org.safenet.dns.blocklist.format.ListEntry.Match match) {
-            deleteAllow.add(new Removal(reversedName, match));
+        public Changes removeAllow(String reversedName, Match match, String source) {
+            deleteAllow.add(new Removal(reversedName, match, source));
             return this;
         }
 
-        public Changes removeIp(String prefix) {
-            deleteIp.add(new Removal(prefix, org.safenet.dns.blocklist.format.ListEntry.Match.EXACT));
+        public Changes removeIp(String prefix, String source) {
+            deleteIp.add(new Removal(prefix, Match.EXACT, source));
+            return this;
+        }
+
+        /**
+         * How many entries {@code source} gains (or, negative, loses) with these changes: callers
+         * know which puts are new, the store does not look.
+         */
+        public Changes counted(String source, long delta) {
+            countDelta.merge(source, delta, Long::sum);
+            return this;
+        }
+
+        /** Writes a per-source record (feed state, a held update) in the same batch; null deletes it. */
+        public Changes sourceRecord(String key, byte @Nullable [] value) {
+            sourceRecords.put(key, value);
+            return this;
+        }
+
+        /** What this version changed in the merged list (for IXFR), stored under the new version. */
+        public Changes journal(byte[] record) {
+            journalRecord = record;
             return this;
         }
 
@@ -195,6 +250,10 @@ public final class BlocklistStore implements AutoCloseable {
             return List.copyOf(putAllow);
         }
 
+        public List<StoredEntry> ipPuts() {
+            return List.copyOf(putIp);
+        }
+
         public List<Removal> blockRemovals() {
             return List.copyOf(deleteBlock);
         }
@@ -203,11 +262,20 @@ public final class BlocklistStore implements AutoCloseable {
             return List.copyOf(deleteAllow);
         }
 
+        public List<Removal> ipRemovals() {
+            return List.copyOf(deleteIp);
+        }
+
+        public boolean hasSourceRecords() {
+            return !sourceRecords.isEmpty() || !countDelta.isEmpty();
+        }
+
         /** True if RPZ-IP triggers change (the live overlay covers names only). */
         public boolean touchesIps() {
             return !putIp.isEmpty() || !deleteIp.isEmpty();
         }
 
+        /** Entry puts and deletes (bookkeeping records not counted). */
         public int size() {
             return putBlock.size()
                     + putAllow.size()
@@ -218,34 +286,167 @@ public final class BlocklistStore implements AutoCloseable {
         }
     }
 
-    /** Applies {@code changes} and bumps the list version, atomically and durably; returns the new version. */
+    /**
+     * Applies {@code changes} and bumps the list version, atomically and durably; returns the new
+     * version. Older journal records beyond {@code keepJournal} versions are dropped in the same batch.
+     */
     public synchronized long apply(Changes changes) throws StoreException {
+        return apply(changes, 1000);
+    }
+
+    public synchronized long apply(Changes changes, int keepJournal) throws StoreException {
         long next = listVersion() + 1;
         try (WriteBatch batch = new WriteBatch();
                 WriteOptions sync = new WriteOptions().setSync(true)) {
             for (StoredEntry e : changes.putBlock) {
-                batch.put(entries, e.key(), e.value());
+                put(batch, entries, SIDE_BLOCK, e);
             }
             for (StoredEntry e : changes.putAllow) {
-                batch.put(allow, e.key(), e.value());
-            }
-            for (Changes.Removal r : changes.deleteBlock) {
-                batch.delete(entries, StoredEntry.key(r.reversedName(), r.match()));
-            }
-            for (Changes.Removal r : changes.deleteAllow) {
-                batch.delete(allow, StoredEntry.key(r.reversedName(), r.match()));
+                put(batch, allow, SIDE_ALLOW, e);
             }
             for (StoredEntry e : changes.putIp) {
-                batch.put(ip, e.key(), e.value());
+                put(batch, ip, SIDE_IP, e);
+            }
+            for (Changes.Removal r : changes.deleteBlock) {
+                delete(batch, entries, SIDE_BLOCK, r);
+            }
+            for (Changes.Removal r : changes.deleteAllow) {
+                delete(batch, allow, SIDE_ALLOW, r);
             }
             for (Changes.Removal r : changes.deleteIp) {
-                batch.delete(ip, StoredEntry.key(r.reversedName(), r.match()));
+                delete(batch, ip, SIDE_IP, r);
+            }
+            for (Map.Entry<String, Long> c : changes.countDelta.entrySet()) {
+                long now = Math.max(0, sourceSize(c.getKey()) + c.getValue());
+                batch.put(sources, countKey(c.getKey()), longBytes(now));
+            }
+            for (Map.Entry<String, byte @Nullable []> r : changes.sourceRecords.entrySet()) {
+                byte[] key = r.getKey().getBytes(StandardCharsets.UTF_8);
+                byte[] value = r.getValue();
+                if (value == null) {
+                    batch.delete(sources, key);
+                } else {
+                    batch.put(sources, key, value);
+                }
+            }
+            if (changes.journalRecord != null) {
+                batch.put(journal, longBytes(next), changes.journalRecord);
+            }
+            if (next > keepJournal) {
+                batch.deleteRange(journal, longBytes(0), longBytes(next - keepJournal + 1));
             }
             batch.put(meta, VERSION_KEY, longBytes(next));
             db.write(sync, batch);
             return next;
         } catch (RocksDBException e) {
             throw new StoreException("the change was not applied (nothing changed): " + e.getMessage(), e);
+        }
+    }
+
+    private void put(WriteBatch batch, ColumnFamilyHandle cf, int side, StoredEntry e) throws RocksDBException {
+        byte[] value = e.value();
+        batch.put(cf, e.key(), value);
+        batch.put(bySource, StoredEntry.sourceKey(e.source(), side, e.reversedName(), e.match()), value);
+    }
+
+    private void delete(WriteBatch batch, ColumnFamilyHandle cf, int side, Changes.Removal r) throws RocksDBException {
+        batch.delete(cf, StoredEntry.key(r.reversedName(), r.match(), r.source()));
+        batch.delete(bySource, StoredEntry.sourceKey(r.source(), side, r.reversedName(), r.match()));
+    }
+
+    private static byte[] countKey(String source) {
+        return ("count\0" + source).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes only the per-source records of {@code changes} (no entry changed: no new version). */
+    public synchronized void writeSourceRecords(Changes changes) throws StoreException {
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions sync = new WriteOptions().setSync(true)) {
+            for (Map.Entry<String, byte @Nullable []> r : changes.sourceRecords.entrySet()) {
+                byte[] key = r.getKey().getBytes(StandardCharsets.UTF_8);
+                byte[] value = r.getValue();
+                if (value == null) {
+                    batch.delete(sources, key);
+                } else {
+                    batch.put(sources, key, value);
+                }
+            }
+            db.write(sync, batch);
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot write the source records: " + e.getMessage(), e);
+        }
+    }
+
+    /** How many entries (block, allow and ip) {@code source} has in the store. */
+    public long sourceSize(String source) throws StoreException {
+        try {
+            byte[] v = db.get(sources, countKey(source));
+            return v == null ? 0 : ByteBuffer.wrap(v).getLong();
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the entry count of " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A per-source record written with {@link Changes#sourceRecord}, or null. */
+    public byte @Nullable [] sourceRecord(String key) throws StoreException {
+        try {
+            return db.get(sources, key.getBytes(StandardCharsets.UTF_8));
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes one per-source record on its own (durably), outside any entry change. */
+    public void putSourceRecord(String key, byte[] value) throws StoreException {
+        try (WriteOptions sync = new WriteOptions().setSync(true)) {
+            db.put(sources, sync, key.getBytes(StandardCharsets.UTF_8), value);
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot write " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends one sync-history record for {@code source} (key: time order) and drops the oldest
+     * beyond {@link #HISTORY_PER_SOURCE}.
+     */
+    public synchronized void addHistory(String source, long startMillis, byte[] record) throws StoreException {
+        byte[] prefix = historyPrefix(source);
+        byte[] key = ByteBuffer.allocate(prefix.length + 16)
+                .put(prefix)
+                .putLong(startMillis)
+                .putLong(System.nanoTime())
+                .array();
+        List<byte[]> keys = new ArrayList<>();
+        try (WriteBatch batch = new WriteBatch();
+                WriteOptions sync = new WriteOptions().setSync(true)) {
+            batch.put(sources, key, record);
+            scanPrefix(sources, prefix, (k, v) -> keys.add(k));
+            for (int i = 0; i < keys.size() + 1 - HISTORY_PER_SOURCE; i++) {
+                batch.delete(sources, keys.get(i));
+            }
+            db.write(sync, batch);
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot record the sync of " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The stored sync history of {@code source}, oldest first. */
+    public List<byte[]> history(String source) {
+        List<byte[]> out = new ArrayList<>();
+        scanPrefix(sources, historyPrefix(source), (k, v) -> out.add(v));
+        return out;
+    }
+
+    private static byte[] historyPrefix(String source) {
+        return ("hist\0" + source + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The journal record of {@code version} (what it changed), or null if not kept. */
+    public byte @Nullable [] journal(long version) throws StoreException {
+        try {
+            return db.get(journal, longBytes(version));
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the journal: " + e.getMessage(), e);
         }
     }
 
@@ -314,6 +515,46 @@ public final class BlocklistStore implements AutoCloseable {
         scan(ip, consumer);
     }
 
+    /** Every block (side 0), allow (1) or ip (2) entry of {@code source}, in name order. */
+    public void forEachOfSource(String source, int side, Consumer<StoredEntry> consumer) {
+        byte[] src = source.getBytes(StandardCharsets.UTF_8);
+        byte[] prefix = new byte[src.length + 2];
+        System.arraycopy(src, 0, prefix, 0, src.length);
+        prefix[src.length + 1] = (byte) side;
+        scanPrefix(bySource, prefix, (k, v) -> consumer.accept(StoredEntry.decodeSourceKey(k, v)));
+    }
+
+    /** Every source that has entries, from the by-source family's keys. */
+    public List<String> sourcesWithEntries() {
+        List<String> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(bySource)) {
+            it.seekToFirst();
+            while (it.isValid()) {
+                byte[] k = it.key();
+                int end = StoredEntry.nameEnd(k);
+                byte[] name = java.util.Arrays.copyOf(k, end);
+                out.add(new String(name, StandardCharsets.UTF_8));
+                byte[] next = java.util.Arrays.copyOf(name, end + 1);
+                next[end] = 1; // just past "source\0...": the next source
+                it.seek(next);
+            }
+        }
+        return out;
+    }
+
+    private void scanPrefix(ColumnFamilyHandle cf, byte[] prefix, java.util.function.BiConsumer<byte[], byte[]> each) {
+        try (RocksIterator it = db.newIterator(cf)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                if (k.length < prefix.length
+                        || !java.util.Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
+                    break;
+                }
+                each.accept(k, it.value());
+            }
+        }
+    }
+
     /** The block entries for {@code reversedName} (all match kinds). */
     public List<StoredEntry> blockEntriesFor(String reversedName) {
         return entriesFor(entries, reversedName);
@@ -327,18 +568,9 @@ public final class BlocklistStore implements AutoCloseable {
     private List<StoredEntry> entriesFor(ColumnFamilyHandle cf, String reversedName) {
         List<StoredEntry> out = new ArrayList<>();
         byte[] prefix = ReversedName.bytes(reversedName);
-        try (RocksIterator it = db.newIterator(cf)) {
-            byte[] seek = new byte[prefix.length + 1];
-            System.arraycopy(prefix, 0, seek, 0, prefix.length);
-            for (it.seek(seek); it.isValid(); it.next()) {
-                byte[] k = it.key();
-                if (k.length != prefix.length + 2
-                        || !java.util.Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
-                    break;
-                }
-                out.add(StoredEntry.decode(k, it.value()));
-            }
-        }
+        byte[] seek = new byte[prefix.length + 1];
+        System.arraycopy(prefix, 0, seek, 0, prefix.length);
+        scanPrefix(cf, seek, (k, v) -> out.add(StoredEntry.decode(k, v)));
         return out;
     }
 
@@ -354,7 +586,7 @@ public final class BlocklistStore implements AutoCloseable {
         return ByteBuffer.allocate(4).putInt(v).array();
     }
 
-    private static byte[] longBytes(long v) {
+    static byte[] longBytes(long v) {
         return ByteBuffer.allocate(8).putLong(v).array();
     }
 

@@ -37,18 +37,50 @@ public record StoredEntry(
     /** Value encoding version, first byte of every value; readers accept this and older. */
     static final int VALUE_VERSION = 1;
 
-    /** The key: reversed name, a 0 separator, the match kind, so one name can hold all three kinds. */
+    /**
+     * The key: reversed name, a 0 separator, the match kind, then the source, so one name can hold
+     * all three kinds from every source, and a name's entries are one contiguous range.
+     */
     byte[] key() {
-        return key(reversedName, match);
+        return key(reversedName, match, source);
     }
 
-    static byte[] key(String reversedName, Match match) {
+    static byte[] key(String reversedName, Match match, String source) {
         byte[] name = ReversedName.bytes(reversedName);
-        byte[] key = new byte[name.length + 2];
+        byte[] src = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] key = new byte[name.length + 2 + src.length];
         System.arraycopy(name, 0, key, 0, name.length);
         key[name.length] = 0;
         key[name.length + 1] = (byte) match.ordinal();
+        System.arraycopy(src, 0, key, name.length + 2, src.length);
         return key;
+    }
+
+    /**
+     * The key in the by-source family: source, 0, side (0 block, 1 allow, 2 ip), reversed name, 0,
+     * match; so one source's entries are one contiguous range.
+     */
+    static byte[] sourceKey(String source, int side, String reversedName, Match match) {
+        byte[] src = source.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] name = ReversedName.bytes(reversedName);
+        byte[] key = new byte[src.length + 2 + name.length + 2];
+        System.arraycopy(src, 0, key, 0, src.length);
+        key[src.length] = 0;
+        key[src.length + 1] = (byte) side;
+        System.arraycopy(name, 0, key, src.length + 2, name.length);
+        key[src.length + 2 + name.length] = 0;
+        key[key.length - 1] = (byte) match.ordinal();
+        return key;
+    }
+
+    /** Where the name ends in an entries key: its first 0 byte (names are ASCII without 0). */
+    static int nameEnd(byte[] key) {
+        for (int i = 0; i < key.length; i++) {
+            if (key[i] == 0) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("a store key without separator");
     }
 
     byte[] value() {
@@ -68,8 +100,16 @@ public record StoredEntry(
         return bytes.toByteArray();
     }
 
+    /** Decodes a by-source key and its value (see {@link #sourceKey}). */
+    static StoredEntry decodeSourceKey(byte[] key, byte[] value) {
+        int src = nameEnd(key);
+        byte[] entryKey = new byte[key.length - src - 2];
+        System.arraycopy(key, src + 2, entryKey, 0, entryKey.length);
+        return decode(entryKey, value);
+    }
+
     static StoredEntry decode(byte[] key, byte[] value) {
-        int sep = key.length - 2;
+        int sep = nameEnd(key);
         String name = new String(key, 0, sep, java.nio.charset.StandardCharsets.US_ASCII);
         Match match = Match.values()[key[sep + 1]];
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {

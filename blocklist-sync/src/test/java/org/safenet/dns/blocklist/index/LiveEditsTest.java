@@ -38,7 +38,7 @@ class LiveEditsTest {
         BlocklistStore.Changes changes = new BlocklistStore.Changes()
                 .block(entry("example.new-scam", Match.SUBTREE, "scam"))
                 .block(entry("example.keep", Match.SUBTREE, "malware"))
-                .removeBlock("example.old-scam", Match.SUBTREE)
+                .removeBlock("example.old-scam", Match.SUBTREE, "test")
                 .allow(new StoredEntry(
                         "example.new-scam.ok", Match.EXACT, Action.ALLOW, "custom", "operator", "", 1, 0, null));
         assertThat(edits.canTake(changes)).isTrue();

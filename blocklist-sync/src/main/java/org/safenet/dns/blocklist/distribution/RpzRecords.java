@@ -1,0 +1,66 @@
+package org.safenet.dns.blocklist.distribution;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry.Action;
+import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.store.StoredEntry;
+
+/**
+ * The RPZ records (draft-vixie-dnsop-dns-rpz) that say what one list entry says, as zone-file
+ * text relative to the zone's origin: {@code www.example.com CNAME .}. A subtree entry is two
+ * records ({@code name} and {@code *.name}), which the importer reads back as one subtree entry.
+ * BLOCK entries are exported as NXDOMAIN ({@code CNAME .}), RPZ's plain "blocked": a downstream
+ * SafeNet DNS reads them with its source's {@code action: block} and answers with its own
+ * category's action.
+ */
+public final class RpzRecords {
+    private RpzRecords() {}
+
+    /** Records of an enforced entry ({@code allowSide}: from the allow family, exported as passthru). */
+    public static List<String> of(StoredEntry e, boolean allowSide) {
+        String name = ListImporter.dotted(e.reversedName());
+        name = name.substring(0, name.length() - 1);
+        List<String> owners = switch (e.match()) {
+            case EXACT -> List.of(name);
+            case SUBTREE -> List.of(name, "*." + name);
+            case DESCENDANTS -> List.of("*." + name);
+        };
+        List<String> rdata = allowSide ? List.of("CNAME rpz-passthru.") : rdata(e.action(), e.data());
+        List<String> out = new ArrayList<>(owners.size() * rdata.size());
+        for (String owner : owners) {
+            for (String r : rdata) {
+                out.add(owner + " " + r);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> rdata(Action action, @Nullable String data) {
+        return switch (action) {
+            case BLOCK, NXDOMAIN -> List.of("CNAME .");
+            case NODATA -> List.of("CNAME *.");
+            case ALLOW, PASSTHRU -> List.of("CNAME rpz-passthru.");
+            case DROP -> List.of("CNAME rpz-drop.");
+            case TCP_ONLY -> List.of("CNAME rpz-tcp-only.");
+            case CNAME -> List.of("CNAME " + dotted(String.valueOf(data)));
+            case LOCAL_A, LOCAL_AAAA -> addresses(String.valueOf(data));
+        };
+    }
+
+    private static String dotted(String name) {
+        return name.endsWith(".") ? name : name + ".";
+    }
+
+    private static List<String> addresses(String data) {
+        List<String> out = new ArrayList<>();
+        for (String a : data.split(",")) {
+            String t = a.trim();
+            if (!t.isEmpty()) {
+                out.add((t.indexOf(':') >= 0 ? "AAAA " : "A ") + t);
+            }
+        }
+        return out;
+    }
+}

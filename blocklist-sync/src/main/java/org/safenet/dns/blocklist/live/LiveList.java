@@ -1,0 +1,145 @@
+package org.safenet.dns.blocklist.live;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.index.BlocklistPolicy;
+import org.safenet.dns.blocklist.index.IndexLoader;
+import org.safenet.dns.blocklist.index.LiveEdits;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.resolver.policy.PolicyAction;
+
+/**
+ * The one way a running appliance changes its list: writes a change to the store (with the
+ * journal record IXFR serves), then makes it live, by overlaying the names it changed on the
+ * last full index build (milliseconds) or, for big changes, by rebuilding the index off the
+ * event loops and swapping it in. Imports, syncs and (later) the admin API all come through here,
+ * one at a time.
+ *
+ * <p>Several sources may list one name. What answers see is, per name and match kind, the entry
+ * of the highest-precedence source ({@link IndexLoader#winner}); the overlay and the journal are
+ * computed from those winners before and after the change, so dropping a name from one feed
+ * changes nothing while another feed still lists it.
+ */
+public final class LiveList {
+    private final BlocklistStore store;
+    private final LongSupplier clockMillis;
+    private final int keepJournal;
+    private volatile Function<String, @Nullable PolicyAction> categoryAction;
+    private volatile ToIntFunction<String> precedence;
+    private final BlocklistPolicy policy;
+    private BlocklistPolicy.Snapshot base;
+    private LiveEdits edits = new LiveEdits();
+    private final List<LongConsumer> versionListeners = new CopyOnWriteArrayList<>();
+    private IndexLoader.LoadResult lastLoad;
+
+    public LiveList(
+            BlocklistStore store,
+            Function<String, @Nullable PolicyAction> categoryAction,
+            ToIntFunction<String> precedence,
+            LongSupplier clockMillis,
+            int keepJournal)
+            throws BlocklistStore.StoreException {
+        this.store = store;
+        this.categoryAction = categoryAction;
+        this.precedence = precedence;
+        this.clockMillis = clockMillis;
+        this.keepJournal = keepJournal;
+        this.lastLoad = loader().load(store);
+        this.base = lastLoad.snapshot();
+        this.policy = new BlocklistPolicy(base);
+    }
+
+    /** What {@link #apply} did. */
+    public record Applied(long version, int changes, String how) {}
+
+    public BlocklistPolicy policy() {
+        return policy;
+    }
+
+    public BlocklistStore store() {
+        return store;
+    }
+
+    /** Counts of the last full build. */
+    public synchronized IndexLoader.LoadResult lastLoad() {
+        return lastLoad;
+    }
+
+    public ToIntFunction<String> precedence() {
+        return precedence;
+    }
+
+    /** Called with the new list version after every change that made one (e.g. to send NOTIFY). */
+    public void onNewVersion(LongConsumer listener) {
+        versionListeners.add(listener);
+    }
+
+    /** New category actions or source precedences: the next answers follow them (a full rebuild). */
+    public synchronized void reconfigure(
+            Function<String, @Nullable PolicyAction> categoryAction, ToIntFunction<String> precedence)
+            throws BlocklistStore.StoreException {
+        this.categoryAction = categoryAction;
+        this.precedence = precedence;
+        rebuild();
+    }
+
+    /** Rebuilds the index from the store and swaps it in. */
+    public synchronized IndexLoader.LoadResult rebuild() throws BlocklistStore.StoreException {
+        lastLoad = loader().load(store);
+        base = lastLoad.snapshot();
+        edits = new LiveEdits();
+        policy.swap(base);
+        return lastLoad;
+    }
+
+    private ListWriter writer() {
+        return new ListWriter(store, precedence, clockMillis, keepJournal);
+    }
+
+    private IndexLoader loader() {
+        return new IndexLoader(categoryAction, clockMillis, precedence);
+    }
+
+    /** Applies {@code changes} to the store, atomically, and makes them live. */
+    public synchronized Applied apply(BlocklistStore.Changes changes) throws BlocklistStore.StoreException {
+        long start = System.nanoTime();
+        if (changes.size() == 0) {
+            writer().write(changes);
+            return new Applied(store.listVersion(), 0, "nothing changed");
+        }
+        ListWriter.Written written = writer().write(changes);
+        long version = written.version();
+        BlocklistStore.Changes effective = written.effective();
+        String how;
+        if (effective != null && !changes.touchesIps() && edits.canTake(effective) && overlay(effective, version)) {
+            how = String.format(
+                    "%d changes overlaid (%d pending since the last full build) in %d ms",
+                    changes.size(), edits.size(), (System.nanoTime() - start) / 1_000_000);
+        } else {
+            IndexLoader.LoadResult loaded = rebuild();
+            how = String.format(
+                    "%d entries enforced, index rebuilt in %d ms",
+                    loaded.blocked(), (System.nanoTime() - start) / 1_000_000);
+        }
+        for (LongConsumer l : versionListeners) {
+            l.accept(version);
+        }
+        return new Applied(version, changes.size(), how);
+    }
+
+    private boolean overlay(BlocklistStore.Changes effective, long version) {
+        LiveEdits next = edits;
+        next.record(effective);
+        try {
+            policy.swap(next.apply(base, categoryAction, version));
+            return true;
+        } catch (IllegalStateException tooManyVerdicts) {
+            return false;
+        }
+    }
+}
