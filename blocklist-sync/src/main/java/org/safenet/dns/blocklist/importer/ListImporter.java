@@ -134,6 +134,18 @@ public final class ListImporter {
      */
     public Staged stage(ListFormat format, String category, String source, SourceAction sourceAction, List<Path> files)
             throws IOException {
+        return stage(format, category, source, sourceAction, files, false);
+    }
+
+    /** As {@link #stage(ListFormat, String, String, SourceAction, List)}; {@code allowEmpty}: a file without entries is fine (a diff's half). */
+    public Staged stage(
+            ListFormat format,
+            String category,
+            String source,
+            SourceAction sourceAction,
+            List<Path> files,
+            boolean allowEmpty)
+            throws IOException {
         Categories.requireKnown(category);
         long now = clockMillis.getAsLong();
         Map<String, StoredEntry> block = new LinkedHashMap<>();
@@ -160,7 +172,7 @@ public final class ListImporter {
                         reject(
                                 rejected,
                                 rejectedCount,
-                                file.getFileName() + ":" + e.line() + " " + dotted(reversed) + ": " + refusal);
+                                where(file, e.line()) + " " + dotted(reversed) + ": " + refusal);
                         return;
                     }
                     StoredEntry stored = stored(reversed, e, category, source, file, now);
@@ -181,7 +193,7 @@ public final class ListImporter {
                     }
                     side.put(key(stored), stored);
                 });
-                if (report.entries() == 0) {
+                if (report.entries() == 0 && !allowEmpty) {
                     throw new IOException(file.getFileName() + ": no valid entry in " + report.lines() + " lines ("
                             + report.invalid() + " invalid " + report.invalidByReason() + "); nothing was imported");
                 }
@@ -300,6 +312,15 @@ public final class ListImporter {
                 }
             }
         }
+    }
+
+    /** A line's place for reports: "file:N", or "line N" for the sync's staging copies (their names mean nothing). */
+    private static String where(Path file, int line) {
+        return file.getParent() != null
+                        && file.getParent().getFileName() != null
+                        && file.getParent().getFileName().toString().equals("staging")
+                ? "line " + line
+                : file.getFileName() + ":" + line;
     }
 
     /** The entry as stored: keyed by {@code key} (a reversed name, or an rpz-ip prefix). */

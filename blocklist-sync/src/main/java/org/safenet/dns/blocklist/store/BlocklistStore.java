@@ -524,6 +524,19 @@ public final class BlocklistStore implements AutoCloseable {
         scanPrefix(bySource, prefix, (k, v) -> consumer.accept(StoredEntry.decodeSourceKey(k, v)));
     }
 
+    /** The entry of {@code source} for one name and match kind on one side (0 block, 1 allow, 2 ip), or null. */
+    public @Nullable StoredEntry entryOf(int side, String reversedName, Match match, String source)
+            throws StoreException {
+        ColumnFamilyHandle cf = side == SIDE_BLOCK ? entries : side == SIDE_ALLOW ? allow : ip;
+        try {
+            byte[] key = StoredEntry.key(reversedName, match, source);
+            byte[] v = db.get(cf, key);
+            return v == null ? null : StoredEntry.decode(key, v);
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read an entry: " + e.getMessage(), e);
+        }
+    }
+
     /** Every source that has entries, from the by-source family's keys. */
     public List<String> sourcesWithEntries() {
         List<String> out = new ArrayList<>();

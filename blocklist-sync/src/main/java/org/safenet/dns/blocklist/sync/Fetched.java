@@ -1,0 +1,24 @@
+package org.safenet.dns.blocklist.sync;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListFormat;
+
+/** What fetching a source produced, before parsing. */
+sealed interface Fetched {
+    /** Nothing new: 304, the same serial, the same file. */
+    record NotModified(String detail) implements Fetched {}
+
+    /**
+     * The source's whole new content.
+     *
+     * @param zoneCopy rpz: the zone's records as text, kept so the next IXFR can be applied to it
+     */
+    record Full(List<Path> files, ListFormat format, SourceState next, String detail, byte @Nullable [] zoneCopy)
+            implements Fetched {}
+
+    /** Changes against the content at the stored serial (national feed diffs). */
+    record Delta(Path adds, Path removes, ListFormat format, SourceState next, String detail, long expectedSize)
+            implements Fetched {}
+}

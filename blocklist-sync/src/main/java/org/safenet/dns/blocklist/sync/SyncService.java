@@ -1,0 +1,1013 @@
+package org.safenet.dns.blocklist.sync;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.store.ChangesCodec;
+import org.safenet.dns.blocklist.store.StoredEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the store in sync with the configured sources. One attempt: fetch (conditional,
+ * verified) → parse into staging → refuse public suffixes and protected domains → diff against
+ * what the source contributed before → check the ratio rails → apply in one atomic batch with the
+ * source's new state (ETag, serial) → the index follows ({@link Applier}). A failure at any step
+ * changes nothing: the last good list stays live and the attempt is recorded with its reason.
+ *
+ * <p>Attempts run one at a time on one scheduler thread (and on the caller's thread for {@link
+ * #syncNow}, under the same lock). A source that keeps failing is retried with exponential
+ * back-off. Every attempt is stored ({@link BlocklistStore#addHistory}) and counted in metrics.
+ */
+public final class SyncService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SyncService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration MAX_BACKOFF = Duration.ofHours(6);
+
+    /** Writes a change to the store and makes it live; returns the new list version. */
+    public interface Applier {
+        long apply(BlocklistStore.Changes changes) throws BlocklistStore.StoreException;
+    }
+
+    /** An update kept aside by a ratio rail. */
+    public record Held(
+            long heldAtMillis,
+            String reason,
+            int added,
+            int updated,
+            int removed,
+            int rejected,
+            int invalid,
+            SourceState stateBefore,
+            SourceState stateAfter) {}
+
+    private final BlocklistStore store;
+    private final Applier applier;
+    private final ListImporter importer;
+    private final Fetchers fetchers;
+    private final Path staging;
+    private final LongSupplier clockMillis;
+    private final Duration initialBackoff;
+    private final MeterRegistry registry;
+    private final ReentrantLock syncLock = new ReentrantLock();
+    private final Map<String, SourceSpec> specs = new ConcurrentHashMap<>();
+    private final Map<String, SourceState> states = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
+    private final Map<String, Duration> soaRefresh = new ConcurrentHashMap<>();
+    private @Nullable ScheduledExecutorService scheduler;
+    private @Nullable WatchService watcher;
+    private final Map<WatchKey, Path> watchedDirs = new ConcurrentHashMap<>();
+
+    /**
+     * @param workDir where downloads are staged (cleared after each attempt)
+     * @param initialBackoff the wait after a first failure; doubled per further failure, at most 6 h
+     */
+    public SyncService(
+            BlocklistStore store,
+            Applier applier,
+            List<String> protectedDomains,
+            Path workDir,
+            Map<String, TsigKey> tsigKeys,
+            MeterRegistry registry,
+            LongSupplier clockMillis,
+            Duration initialBackoff) {
+        this.store = store;
+        this.applier = applier;
+        this.importer = new ListImporter(store, protectedDomains, clockMillis);
+        this.staging = workDir.resolve("staging");
+        this.fetchers = new Fetchers(staging, Map.copyOf(tsigKeys));
+        this.clockMillis = clockMillis;
+        this.initialBackoff = initialBackoff;
+        this.registry = registry;
+    }
+
+    // --- configuration ------------------------------------------------------------------------
+
+    /** Replaces the configured sources (at start and on reload); returns what changed, one line each. */
+    public List<String> setSources(List<SourceSpec> list) {
+        Map<String, SourceSpec> next = new LinkedHashMap<>();
+        for (SourceSpec s : list) {
+            if (next.put(s.name(), s) != null) {
+                throw new IllegalArgumentException("two sources are named " + s.name());
+            }
+        }
+        List<String> changes = new ArrayList<>();
+        for (String gone : new ArrayList<>(specs.keySet())) {
+            if (!next.containsKey(gone)) {
+                specs.remove(gone);
+                cancel(gone);
+                changes.add("source " + gone + " removed (its entries stay until removed by hand)");
+            }
+        }
+        for (SourceSpec s : next.values()) {
+            SourceSpec before = specs.put(s.name(), s);
+            if (!s.equals(before)) {
+                changes.add("source " + s.name() + (before == null ? " added" : " changed"));
+                registerMeters(s.name());
+                if (scheduler != null) {
+                    schedule(s.name(), 0);
+                }
+            }
+        }
+        refreshWatches();
+        return changes;
+    }
+
+    /** Adds or replaces one source at run time. */
+    public void putSource(SourceSpec spec) {
+        List<SourceSpec> all = new ArrayList<>(specs.values());
+        all.removeIf(s -> s.name().equals(spec.name()));
+        all.add(spec);
+        setSources(all);
+    }
+
+    /** Enables or disables one source at run time; false if there is no such source. */
+    public boolean setEnabled(String name, boolean enabled) {
+        SourceSpec s = specs.get(name);
+        if (s == null) {
+            return false;
+        }
+        putSource(new SourceSpec(
+                s.name(),
+                s.type(),
+                s.category(),
+                s.action(),
+                enabled,
+                s.precedence(),
+                s.format(),
+                s.url(),
+                s.path(),
+                s.primary(),
+                s.zone(),
+                s.tsigKey(),
+                s.refresh(),
+                s.bearerToken(),
+                s.clientCertificate(),
+                s.clientCertificatePassword(),
+                s.sha256(),
+                s.signatureUrl(),
+                s.publicKey(),
+                s.rails()));
+        return true;
+    }
+
+    public List<SourceSpec> sources() {
+        return List.copyOf(specs.values());
+    }
+
+    public Optional<SourceSpec> source(String name) {
+        return Optional.ofNullable(specs.get(name));
+    }
+
+    /** The precedence of a source's entries: configured sources' own; 1000 for anything else (an operator's imports and edits). */
+    public int precedence(String source) {
+        SourceSpec s = specs.get(source);
+        return s == null ? 1000 : s.precedence();
+    }
+
+    // --- scheduling ---------------------------------------------------------------------------
+
+    /** Starts the scheduler (each enabled source at its stored next-attempt time) and the file watcher. */
+    public synchronized void start() {
+        if (scheduler != null) {
+            return;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "safenet-sync");
+            t.setDaemon(true);
+            return t;
+        });
+        for (String name : specs.keySet()) {
+            long due = state(name).nextAttemptMillis() - clockMillis.getAsLong();
+            schedule(name, Math.max(0, due));
+        }
+        refreshWatches();
+    }
+
+    private void schedule(String name, long delayMillis) {
+        ScheduledExecutorService s = scheduler;
+        SourceSpec spec = specs.get(name);
+        if (s == null || spec == null || !spec.enabled()) {
+            return;
+        }
+        cancel(name);
+        scheduled.put(name, s.schedule(() -> runScheduled(name), delayMillis, TimeUnit.MILLISECONDS));
+    }
+
+    private void runScheduled(String name) {
+        try {
+            syncNow(name, "schedule");
+        } catch (RuntimeException e) {
+            log.warn("sync of {} failed unexpectedly", name, e);
+        }
+    }
+
+    private void cancel(String name) {
+        ScheduledFuture<?> f = scheduled.remove(name);
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    /**
+     * A NOTIFY (RFC 1996) for {@code zone} from {@code from}: syncs at once every rpz source of
+     * that zone whose primary is that address. False if no source matches (the caller answers
+     * REFUSED).
+     */
+    public boolean notifyReceived(String zone, InetAddress from) {
+        String z = zone.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+        boolean matched = false;
+        for (SourceSpec s : specs.values()) {
+            if (s.type() == SourceSpec.Type.RPZ
+                    && s.enabled()
+                    && s.zone() != null
+                    && s.zone()
+                            .toLowerCase(java.util.Locale.ROOT)
+                            .replaceAll("\\.$", "")
+                            .equals(z)
+                    && s.primary() != null
+                    && s.primary().address().equals(from)) {
+                matched = true;
+                ScheduledExecutorService ex = scheduler;
+                if (ex != null) {
+                    ex.execute(() -> {
+                        try {
+                            syncNow(s.name(), "notify");
+                        } catch (RuntimeException e) {
+                            log.warn("sync of {} after NOTIFY failed unexpectedly", s.name(), e);
+                        }
+                    });
+                }
+            }
+        }
+        return matched;
+    }
+
+    // --- one attempt --------------------------------------------------------------------------
+
+    /** Syncs one source now (whatever its schedule), waits for the result, and reschedules it. */
+    public SyncResult syncNow(String name, String trigger) {
+        SourceSpec spec = specs.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no source named " + name + " (configured: " + specs.keySet() + ")");
+        }
+        syncLock.lock();
+        try {
+            SyncResult r = attempt(spec, trigger);
+            finish(spec, r);
+            return r;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private SyncResult attempt(SourceSpec spec, String trigger) {
+        long start = clockMillis.getAsLong();
+        long versionBefore = currentVersion();
+        SourceState state = state(spec.name());
+        try {
+            byte[] zoneCopy = store.sourceRecord(zoneKey(spec.name()));
+            Fetched fetched = fetchers.fetch(spec, state, zoneCopy);
+            Planned plan = plan(spec, state, fetched);
+            if (plan == null) {
+                return result(
+                        spec,
+                        trigger,
+                        start,
+                        SyncResult.Outcome.UNCHANGED,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        versionBefore,
+                        ((Fetched.NotModified) fetched).detail(),
+                        List.of());
+            }
+            BlocklistStore.Changes changes = plan.diff().changes();
+            String hold = railReason(spec, plan.diff());
+            if (hold != null) {
+                holdUpdate(spec, plan, hold, state, start);
+                return result(
+                        spec,
+                        trigger,
+                        start,
+                        SyncResult.Outcome.HELD,
+                        plan,
+                        versionBefore,
+                        hold + "; approve with `safenet sync --approve " + spec.name() + "` or the admin API");
+            }
+            changes.sourceRecord(stateKey(spec.name()), json(plan.next()));
+            if (plan.zoneCopy() != null) {
+                changes.sourceRecord(zoneKey(spec.name()), plan.zoneCopy());
+            }
+            boolean anyChange = changes.size() > 0;
+            long after = applier.apply(changes);
+            states.put(spec.name(), plan.next());
+            return result(
+                    spec,
+                    trigger,
+                    start,
+                    anyChange ? SyncResult.Outcome.APPLIED : SyncResult.Outcome.UNCHANGED,
+                    plan,
+                    anyChange ? after : versionBefore,
+                    plan.detail() + (anyChange ? "" : "; no entry changed"));
+        } catch (IOException | BlocklistStore.StoreException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (e instanceof RuntimeException && !(e instanceof IllegalArgumentException)) {
+                log.warn("sync of {} failed", spec.name(), e);
+            }
+            return result(
+                    spec,
+                    trigger,
+                    start,
+                    SyncResult.Outcome.FAILED,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    versionBefore,
+                    why + "; the last good list stays live",
+                    List.of());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return result(
+                    spec,
+                    trigger,
+                    start,
+                    SyncResult.Outcome.FAILED,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    versionBefore,
+                    "interrupted (shutting down)",
+                    List.of());
+        } finally {
+            clearStaging(spec.name());
+        }
+    }
+
+    /** A fetched update, parsed and compared with the store. */
+    private record Planned(
+            ListImporter.Diff diff,
+            int rejected,
+            List<String> rejectedSample,
+            int invalid,
+            SourceState next,
+            String detail,
+            byte @Nullable [] zoneCopy) {}
+
+    private @Nullable Planned plan(SourceSpec spec, SourceState state, Fetched fetched)
+            throws IOException, InterruptedException, BlocklistStore.StoreException {
+        return switch (fetched) {
+            case Fetched.NotModified n -> null;
+            case Fetched.Full f -> {
+                ListImporter.Staged staged =
+                        importer.stage(f.format(), spec.category(), spec.name(), spec.action(), f.files());
+                ListImporter.Diff diff = importer.diff(staged, spec.name(), true);
+                yield new Planned(
+                        diff,
+                        staged.rejectedCount(),
+                        staged.rejected(),
+                        staged.invalid(),
+                        f.next(),
+                        f.detail(),
+                        f.zoneCopy());
+            }
+            case Fetched.Delta d -> {
+                ListImporter.Staged adds = importer.stage(
+                        d.format(), spec.category(), spec.name(), spec.action(), List.of(d.adds()), true);
+                ListImporter.Staged removes = importer.stage(
+                        d.format(), spec.category(), spec.name(), spec.action(), List.of(d.removes()), true);
+                ListImporter.Diff diff = incremental(spec.name(), adds, removes);
+                long expected = store.sourceSize(spec.name()) + diff.added() - diff.removed();
+                if (d.expectedSize() >= 0 && expected != d.expectedSize()) {
+                    // The diff does not lead to the published list (we missed something): take the whole list.
+                    log.warn(
+                            "source {}: the diff would give {} entries, the manifest says {}; fetching the full list",
+                            spec.name(),
+                            expected,
+                            d.expectedSize());
+                    clearStaging(spec.name());
+                    Fetched full = fetchers.fetch(spec, SourceState.initial(), null);
+                    Planned p = plan(spec, state, full);
+                    yield p == null
+                            ? null
+                            : new Planned(
+                                    p.diff(),
+                                    p.rejected(),
+                                    p.rejectedSample(),
+                                    p.invalid(),
+                                    p.next(),
+                                    p.detail() + " (the diff did not add up)",
+                                    null);
+                }
+                yield new Planned(
+                        diff,
+                        adds.rejectedCount() + removes.rejectedCount(),
+                        adds.rejected(),
+                        adds.invalid() + removes.invalid(),
+                        d.next(),
+                        d.detail(),
+                        null);
+            }
+        };
+    }
+
+    /** Changes from a diff: adds and removes of this source's entries, looked up one by one (no scan). */
+    private ListImporter.Diff incremental(String source, ListImporter.Staged adds, ListImporter.Staged removes)
+            throws BlocklistStore.StoreException {
+        BlocklistStore.Changes changes = new BlocklistStore.Changes();
+        int added = 0;
+        int updated = 0;
+        int unchanged = 0;
+        int removed = 0;
+        List<Map<String, StoredEntry>> addSides = List.of(adds.block(), adds.allow(), adds.ips());
+        List<Map<String, StoredEntry>> removeSides = List.of(removes.block(), removes.allow(), removes.ips());
+        for (int side = 0; side < 3; side++) {
+            for (StoredEntry e : addSides.get(side).values()) {
+                StoredEntry before = store.entryOf(side, e.reversedName(), e.match(), source);
+                if (before != null && ListImporter.sameMeaning(before, e)) {
+                    unchanged++;
+                    continue;
+                }
+                if (before == null) {
+                    added++;
+                } else {
+                    updated++;
+                }
+                switch (side) {
+                    case 0 -> changes.block(e);
+                    case 1 -> changes.allow(e);
+                    default -> changes.ip(e);
+                }
+            }
+            for (StoredEntry e : removeSides.get(side).values()) {
+                if (store.entryOf(side, e.reversedName(), e.match(), source) == null) {
+                    continue;
+                }
+                removed++;
+                switch (side) {
+                    case 0 -> changes.removeBlock(e.reversedName(), e.match(), source);
+                    case 1 -> changes.removeAllow(e.reversedName(), e.match(), source);
+                    default -> changes.removeIp(e.reversedName(), source);
+                }
+            }
+        }
+        changes.counted(source, (long) added - removed);
+        return new ListImporter.Diff(added, updated, unchanged, removed, changes);
+    }
+
+    /** Why an update must wait for an operator, or null if it may be applied. */
+    private @Nullable String railReason(SourceSpec spec, ListImporter.Diff diff) throws BlocklistStore.StoreException {
+        long old = store.sourceSize(spec.name());
+        SourceSpec.Rails rails = spec.rails();
+        if (old < rails.minEntriesForRatios() || old == 0) {
+            return null;
+        }
+        if (diff.removed() * 100L > rails.maxRemovePercent() * old) {
+            return String.format(
+                    "held: it removes %d of %d entries (%d%%), more than rails.maxRemovePercent %d%%",
+                    diff.removed(), old, diff.removed() * 100L / old, rails.maxRemovePercent());
+        }
+        if (diff.added() * 100L > rails.maxAddPercent() * old) {
+            return String.format(
+                    "held: it adds %d entries to %d (%d%%), more than rails.maxAddPercent %d%%",
+                    diff.added(), old, diff.added() * 100L / old, rails.maxAddPercent());
+        }
+        return null;
+    }
+
+    // --- held updates -------------------------------------------------------------------------
+
+    private void holdUpdate(SourceSpec spec, Planned plan, String reason, SourceState before, long now)
+            throws BlocklistStore.StoreException {
+        ListImporter.Diff d = plan.diff();
+        Held held = new Held(
+                now, reason, d.added(), d.updated(), d.removed(), plan.rejected(), plan.invalid(), before, plan.next());
+        BlocklistStore.Changes record = new BlocklistStore.Changes()
+                .sourceRecord(heldKey(spec.name()), json(held))
+                .sourceRecord("heldchanges\0" + spec.name(), ChangesCodec.encode(d.changes()))
+                .sourceRecord("heldzone\0" + spec.name(), plan.zoneCopy());
+        store.writeSourceRecords(record);
+    }
+
+    /** The update held for {@code name}, if any. */
+    public Optional<Held> held(String name) {
+        try {
+            byte[] b = store.sourceRecord(heldKey(name));
+            return b == null ? Optional.empty() : Optional.of(JSON.readValue(b, Held.class));
+        } catch (IOException | BlocklistStore.StoreException e) {
+            throw new IllegalStateException("cannot read the held update of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies the update held for {@code name}, if the source has not moved on since (a newer sync
+     * would make it stale: then sync again).
+     */
+    public SyncResult approve(String name) {
+        SourceSpec spec = specs.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no source named " + name);
+        }
+        syncLock.lock();
+        try {
+            long start = clockMillis.getAsLong();
+            long versionBefore = currentVersion();
+            Held held = held(name)
+                    .orElseThrow(() -> new IllegalArgumentException("source " + name + " has no held update"));
+            SyncResult r;
+            try {
+                if (!sameContent(held.stateBefore(), state(name))) {
+                    r = result(
+                            spec,
+                            "approve",
+                            start,
+                            SyncResult.Outcome.FAILED,
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            versionBefore,
+                            "the source changed since the update was held; it was discarded, sync again",
+                            List.of());
+                    dropHeld(name);
+                } else {
+                    BlocklistStore.Changes changes = ChangesCodec.decode(store.sourceRecord("heldchanges\0" + name));
+                    changes.sourceRecord(stateKey(name), json(held.stateAfter()));
+                    byte[] zone = store.sourceRecord("heldzone\0" + name);
+                    if (zone != null) {
+                        changes.sourceRecord(zoneKey(name), zone);
+                    }
+                    dropHeldInto(changes, name);
+                    long after = applier.apply(changes);
+                    states.put(name, held.stateAfter());
+                    r = new SyncResult(
+                            name,
+                            "approve",
+                            start,
+                            clockMillis.getAsLong(),
+                            SyncResult.Outcome.APPLIED,
+                            held.added(),
+                            held.updated(),
+                            held.removed(),
+                            held.rejected(),
+                            held.invalid(),
+                            versionBefore,
+                            after,
+                            "held update approved (" + held.reason() + ")",
+                            List.of());
+                }
+            } catch (IOException | BlocklistStore.StoreException e) {
+                r = result(
+                        spec,
+                        "approve",
+                        start,
+                        SyncResult.Outcome.FAILED,
+                        0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        versionBefore,
+                        String.valueOf(e.getMessage()),
+                        List.of());
+            }
+            finish(spec, r);
+            return r;
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    /** Discards the update held for {@code name}; the list stays as it is. */
+    public SyncResult discard(String name) {
+        SourceSpec spec = specs.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no source named " + name);
+        }
+        syncLock.lock();
+        try {
+            long start = clockMillis.getAsLong();
+            Held held = held(name)
+                    .orElseThrow(() -> new IllegalArgumentException("source " + name + " has no held update"));
+            dropHeld(name);
+            SyncResult r = new SyncResult(
+                    name,
+                    "discard",
+                    start,
+                    clockMillis.getAsLong(),
+                    SyncResult.Outcome.DISCARDED,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    currentVersion(),
+                    currentVersion(),
+                    "held update discarded (" + held.reason() + ")",
+                    List.of());
+            finish(spec, r);
+            return r;
+        } catch (BlocklistStore.StoreException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        } finally {
+            syncLock.unlock();
+        }
+    }
+
+    private void dropHeld(String name) throws BlocklistStore.StoreException {
+        BlocklistStore.Changes c = new BlocklistStore.Changes();
+        dropHeldInto(c, name);
+        store.writeSourceRecords(c);
+    }
+
+    private static void dropHeldInto(BlocklistStore.Changes c, String name) {
+        c.sourceRecord(heldKey(name), null)
+                .sourceRecord("heldchanges\0" + name, null)
+                .sourceRecord("heldzone\0" + name, null);
+    }
+
+    private static boolean sameContent(SourceState a, SourceState b) {
+        return java.util.Objects.equals(a.etag(), b.etag())
+                && java.util.Objects.equals(a.lastModified(), b.lastModified())
+                && a.serial() == b.serial()
+                && java.util.Objects.equals(a.contentSha256(), b.contentSha256());
+    }
+
+    // --- bookkeeping --------------------------------------------------------------------------
+
+    private void finish(SourceSpec spec, SyncResult r) {
+        SourceState s = state(spec.name());
+        long next = clockMillis.getAsLong() + nextDelay(spec, r, s).toMillis();
+        SourceState updated = s.afterAttempt(r, next);
+        if (r.outcome() == SyncResult.Outcome.APPLIED || r.outcome() == SyncResult.Outcome.UNCHANGED) {
+            updated = new SourceState(
+                    states.getOrDefault(spec.name(), s).etag(),
+                    states.getOrDefault(spec.name(), s).lastModified(),
+                    states.getOrDefault(spec.name(), s).serial(),
+                    states.getOrDefault(spec.name(), s).contentSha256(),
+                    0,
+                    r.startMillis(),
+                    r.endMillis(),
+                    r.outcome().name(),
+                    r.detail(),
+                    next);
+        }
+        states.put(spec.name(), updated);
+        try {
+            store.putSourceRecord(stateKey(spec.name()), json(updated));
+            store.addHistory(spec.name(), r.startMillis(), json(r));
+        } catch (BlocklistStore.StoreException e) {
+            log.warn("cannot record the sync of {}: {}", spec.name(), e.getMessage());
+        }
+        Counter.builder("safenet.sync.attempts")
+                .description("Sync attempts by source and outcome")
+                .tag("source", spec.name())
+                .tag("outcome", r.outcome().name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry)
+                .increment();
+        switch (r.outcome()) {
+            case FAILED, HELD -> log.warn("sync {}", r.summary());
+            default -> log.info("sync {}", r.summary());
+        }
+        schedule(spec.name(), Math.max(0, next - clockMillis.getAsLong()));
+    }
+
+    /** After a success the refresh interval (rpz: or the SOA refresh, if sooner); after failures, back-off. */
+    Duration nextDelay(SourceSpec spec, SyncResult r, SourceState before) {
+        if (r.outcome() == SyncResult.Outcome.FAILED) {
+            int failures = before.consecutiveFailures() + 1;
+            Duration d = initialBackoff.multipliedBy(1L << Math.min(20, failures - 1));
+            return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
+        }
+        Duration soa = soaRefresh.get(spec.name());
+        return soa != null && soa.compareTo(spec.refresh()) < 0 ? soa : spec.refresh();
+    }
+
+    /** The stored state of a source (initial if it never synced). */
+    public SourceState state(String name) {
+        return states.computeIfAbsent(name, n -> {
+            try {
+                byte[] b = store.sourceRecord(stateKey(n));
+                return b == null ? SourceState.initial() : JSON.readValue(b, SourceState.class);
+            } catch (IOException | BlocklistStore.StoreException e) {
+                log.warn("the stored state of source {} is unreadable ({}); starting afresh", n, e.getMessage());
+                return SourceState.initial();
+            }
+        });
+    }
+
+    /** The last attempts of a source, oldest first. */
+    public List<SyncResult> history(String name) {
+        List<SyncResult> out = new ArrayList<>();
+        for (byte[] b : store.history(name)) {
+            try {
+                out.add(JSON.readValue(b, SyncResult.class));
+            } catch (IOException e) {
+                log.debug("skipping an unreadable history record of {}", name, e);
+            }
+        }
+        return out;
+    }
+
+    private void registerMeters(String name) {
+        Gauge.builder("safenet.sync.entries", () -> sizeOf(name))
+                .description("Entries a source contributes to the store")
+                .tag("source", name)
+                .register(registry);
+        Gauge.builder("safenet.sync.consecutive.failures", () -> state(name).consecutiveFailures())
+                .tag("source", name)
+                .register(registry);
+        Gauge.builder("safenet.sync.last.success", () -> state(name).lastSuccessMillis() / 1000.0)
+                .description("When the source last synced successfully (Unix seconds; 0: never)")
+                .baseUnit("seconds")
+                .tag("source", name)
+                .register(registry);
+        Gauge.builder("safenet.sync.held", () -> held(name).isPresent() ? 1 : 0)
+                .description("1 while an update of the source waits for an operator")
+                .tag("source", name)
+                .register(registry);
+    }
+
+    private double sizeOf(String name) {
+        try {
+            return store.sourceSize(name);
+        } catch (BlocklistStore.StoreException e) {
+            return Double.NaN;
+        }
+    }
+
+    private long currentVersion() {
+        try {
+            return store.listVersion();
+        } catch (BlocklistStore.StoreException e) {
+            return -1;
+        }
+    }
+
+    private SyncResult result(
+            SourceSpec spec,
+            String trigger,
+            long start,
+            SyncResult.Outcome outcome,
+            Planned p,
+            long versionAfter,
+            String detail) {
+        ListImporter.Diff d = p.diff();
+        return result(
+                spec,
+                trigger,
+                start,
+                outcome,
+                d.added(),
+                d.updated(),
+                d.removed(),
+                p.rejected(),
+                p.invalid(),
+                currentVersionBefore(versionAfter, outcome),
+                detail,
+                p.rejectedSample(),
+                versionAfter);
+    }
+
+    private long currentVersionBefore(long versionAfter, SyncResult.Outcome outcome) {
+        return outcome == SyncResult.Outcome.APPLIED ? versionAfter - 1 : versionAfter;
+    }
+
+    private SyncResult result(
+            SourceSpec spec,
+            String trigger,
+            long start,
+            SyncResult.Outcome outcome,
+            int added,
+            int updated,
+            int removed,
+            int rejected,
+            int invalid,
+            long version,
+            String detail,
+            List<String> sample) {
+        return result(
+                spec, trigger, start, outcome, added, updated, removed, rejected, invalid, version, detail, sample,
+                version);
+    }
+
+    private SyncResult result(
+            SourceSpec spec,
+            String trigger,
+            long start,
+            SyncResult.Outcome outcome,
+            int added,
+            int updated,
+            int removed,
+            int rejected,
+            int invalid,
+            long before,
+            String detail,
+            List<String> sample,
+            long after) {
+        return new SyncResult(
+                spec.name(),
+                trigger,
+                start,
+                clockMillis.getAsLong(),
+                outcome,
+                added,
+                updated,
+                removed,
+                rejected,
+                invalid,
+                before,
+                after,
+                detail,
+                sample);
+    }
+
+    private static byte[] json(Object o) {
+        try {
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String stateKey(String name) {
+        return "state\0" + name;
+    }
+
+    private static String heldKey(String name) {
+        return "held\0" + name;
+    }
+
+    private static String zoneKey(String name) {
+        return "zone\0" + name;
+    }
+
+    private void clearStaging(String name) {
+        if (!Files.isDirectory(staging)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(staging)) {
+            files.filter(f -> f.getFileName().toString().startsWith(name + "-")).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    log.debug("cannot delete {}", f, e);
+                }
+            });
+        } catch (IOException e) {
+            log.debug("cannot list {}", staging, e);
+        }
+    }
+
+    // --- file sources: re-read when they change -------------------------------------------------
+
+    private synchronized void refreshWatches() {
+        if (scheduler == null) {
+            return;
+        }
+        try {
+            if (watcher == null) {
+                watcher = FileSystems.getDefault().newWatchService();
+                Thread.ofVirtual().name("safenet-sync-watch").start(this::watchLoop);
+            }
+            for (SourceSpec s : specs.values()) {
+                if (s.type() == SourceSpec.Type.FILE && s.enabled() && s.path() != null) {
+                    Path dir = s.path().toAbsolutePath().getParent();
+                    if (dir != null && Files.isDirectory(dir) && !watchedDirs.containsValue(dir)) {
+                        watchedDirs.put(
+                                dir.register(
+                                        watcher,
+                                        StandardWatchEventKinds.ENTRY_CREATE,
+                                        StandardWatchEventKinds.ENTRY_MODIFY,
+                                        StandardWatchEventKinds.ENTRY_DELETE),
+                                dir);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot watch list files ({}); they are re-read on their refresh interval", e.getMessage());
+        }
+    }
+
+    private void watchLoop() {
+        WatchService w = watcher;
+        while (w != null) {
+            WatchKey key;
+            try {
+                key = w.take();
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
+                return;
+            }
+            Path dir = watchedDirs.get(key);
+            Map<String, Boolean> due = new HashMap<>();
+            for (WatchEvent<?> ev : key.pollEvents()) {
+                if (dir != null && ev.context() instanceof Path p) {
+                    Path changed = dir.resolve(p);
+                    for (SourceSpec s : specs.values()) {
+                        if (s.type() == SourceSpec.Type.FILE
+                                && s.path() != null
+                                && s.path().toAbsolutePath().equals(changed)) {
+                            due.put(s.name(), true);
+                        }
+                    }
+                }
+            }
+            key.reset();
+            // A short pause lets a writer finish (editors write, rename, then touch).
+            due.keySet().forEach(name -> scheduleTrigger(name, 500));
+        }
+    }
+
+    private void scheduleTrigger(String name, long delayMillis) {
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            return;
+        }
+        cancel(name);
+        scheduled.put(
+                name,
+                s.schedule(
+                        () -> {
+                            try {
+                                syncNow(name, "file-change");
+                            } catch (RuntimeException e) {
+                                log.warn("sync of {} after a file change failed unexpectedly", name, e);
+                            }
+                        },
+                        delayMillis,
+                        TimeUnit.MILLISECONDS));
+    }
+
+    /** The sources, most recently synced first; for status listings. */
+    public List<SourceSpec> sourcesByName() {
+        return specs.values().stream()
+                .sorted(Comparator.comparing(SourceSpec::name))
+                .toList();
+    }
+
+    /** The by-source entry of {@code source} for a name: for tests and the explain API. */
+    public @Nullable StoredEntry entryOf(String source, String reversedName, Match match)
+            throws BlocklistStore.StoreException {
+        return store.entryOf(BlocklistStore.SIDE_BLOCK, reversedName, match, source);
+    }
+
+    @Override
+    public synchronized void close() {
+        ScheduledExecutorService s = scheduler;
+        scheduler = null;
+        if (s != null) {
+            s.shutdownNow();
+            try {
+                s.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        WatchService w = watcher;
+        watcher = null;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (IOException e) {
+                log.debug("closing the watcher", e);
+            }
+        }
+    }
+}
