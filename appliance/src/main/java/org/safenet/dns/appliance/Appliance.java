@@ -13,10 +13,13 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
+import org.safenet.dns.appliance.config.SyncConfig;
 import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.distribution.RpzPrimary;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.sync.SyncService;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
 import org.safenet.dns.resolver.ResolverSettings;
@@ -42,6 +45,10 @@ public final class Appliance implements AutoCloseable {
     private @Nullable LiveList liveList;
 
     private @Nullable ControlChannel control;
+    /** Keeps the list in sync with the configured sources (null without a blocklist). */
+    private @Nullable SyncService sync;
+    /** Zone transfers of the merged list, and NOTIFY for rpz sources (null without a blocklist). */
+    private @Nullable RpzPrimary rpz;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
         this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
@@ -69,15 +76,28 @@ public final class Appliance implements AutoCloseable {
             try {
                 opened = BlocklistStore.open(dir);
                 long start = System.nanoTime();
+                java.util.Map<String, Integer> precedences = new java.util.HashMap<>();
+                config.sync().specs().forEach(sp -> precedences.put(sp.name(), sp.precedence()));
                 LiveList live = new LiveList(
                         opened,
                         config.blocklist().categoryActions()::actionFor,
-                        source -> 0,
+                        source -> precedences.getOrDefault(source, SyncService.OPERATOR_PRECEDENCE),
                         System::currentTimeMillis,
-                        1000);
+                        config.distribution().journalVersions());
                 IndexLoader.LoadResult loaded = live.lastLoad();
                 liveList = live;
                 policy = live.policy();
+                SyncService service = new SyncService(
+                        opened,
+                        changes -> live.apply(changes).version(),
+                        config.blocklist().protectedDomains(),
+                        config.dataDir().resolve("sync"),
+                        config.sync().keys(),
+                        registry,
+                        System::currentTimeMillis,
+                        config.sync().initialBackoff());
+                service.setSources(config.sync().specs());
+                sync = service;
                 summary = String.format(
                         "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",
                         dir,
@@ -102,6 +122,26 @@ public final class Appliance implements AutoCloseable {
                 Transports.best(),
                 policy,
                 config.blocklist().sinkhole());
+        LiveList live = liveList;
+        SyncService service = sync;
+        if (live != null && service != null) {
+            SyncConfig.Distribution d = config.distribution();
+            RpzPrimary primary = new RpzPrimary(
+                    live.store(),
+                    live.precedence(),
+                    System::currentTimeMillis,
+                    new RpzPrimary.Settings(
+                            d.enabled(),
+                            d.zone(),
+                            d.allowTransfer(),
+                            d.tsigKey().isEmpty() ? null : config.sync().keys().get(d.tsigKey()),
+                            d.notifyTargets()),
+                    service,
+                    registry);
+            live.onNewVersion(primary::versionChanged);
+            resolver.zoneService(primary);
+            rpz = primary;
+        }
     }
 
     /** Where the blocklist store lives inside the data dir. */
@@ -128,6 +168,29 @@ public final class Appliance implements AutoCloseable {
         log.info("{}", blocklistSummary);
         startBlockPages();
         startControlChannel();
+        SyncService service = sync;
+        if (service != null) {
+            service.start();
+            if (!service.sources().isEmpty()) {
+                log.info(
+                        "syncing {} list sources: {}",
+                        service.sources().size(),
+                        service.sources().stream()
+                                .map(sp -> sp.name() + " (" + sp.type().name().toLowerCase(java.util.Locale.ROOT)
+                                        + (sp.enabled() ? "" : ", disabled") + ")")
+                                .collect(Collectors.joining(", ")));
+            }
+        }
+        RpzPrimary primary = rpz;
+        if (primary != null && config.distribution().enabled()) {
+            log.info(
+                    "serving the list as RPZ zone {} to {} (notify: {})",
+                    primary.origin(),
+                    config.distribution().allowTransfer().isEmpty()
+                            ? "TSIG-signed transfers"
+                            : config.distribution().allowTransfer(),
+                    config.distribution().notifyTargets());
+        }
         return bound;
     }
 
@@ -151,6 +214,9 @@ public final class Appliance implements AutoCloseable {
         if (live == null) {
             out.println("this appliance runs without a blocklist");
             return 1;
+        }
+        if (request.startsWith("sync\t")) {
+            return SyncCommand.handle(request, sync, out);
         }
         try {
             ImportCommand command = ImportCommand.decode(request);
@@ -195,6 +261,16 @@ public final class Appliance implements AutoCloseable {
         return resolver;
     }
 
+    /** The sync service, or null when the blocklist is disabled. */
+    public @Nullable SyncService sync() {
+        return sync;
+    }
+
+    /** The live list, or null when the blocklist is disabled. */
+    public @Nullable LiveList liveList() {
+        return liveList;
+    }
+
     public MeterRegistry registry() {
         return registry;
     }
@@ -210,6 +286,14 @@ public final class Appliance implements AutoCloseable {
         ControlChannel c = control;
         if (c != null) {
             c.close();
+        }
+        SyncService service = sync;
+        if (service != null) {
+            service.close();
+        }
+        RpzPrimary primary = rpz;
+        if (primary != null) {
+            primary.close();
         }
         blockPages.forEach(BlockPageServer::close);
         MultiThreadIoEventLoopGroup g = blockPageGroup;

@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             Main.Serve.class,
             Main.CheckConfig.class,
             Main.Import.class,
+            Main.Sync.class,
             Main.Lookup.class,
             Main.PrintVersion.class
         })
@@ -265,6 +266,94 @@ public final class Main implements Callable<Integer> {
                 err.flush();
                 return 1;
             }
+        }
+    }
+
+    @Command(
+            name = "sync",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Sync the configured list sources now (all enabled ones, or --source), approve or discard "
+                            + "a held update, or show the sources' status. Works on a running appliance (through its control "
+                            + "channel) and on a stopped one. Exit status: 0 applied or unchanged, 1 failed, 3 held for approval.")
+    static final class Sync implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
+
+        @Option(names = "--source", paramLabel = "NAME", description = "Sync only this source.")
+        @Nullable
+        String source;
+
+        @Option(names = "--approve", paramLabel = "NAME", description = "Apply the update held for this source.")
+        @Nullable
+        String approve;
+
+        @Option(names = "--discard", paramLabel = "NAME", description = "Drop the update held for this source.")
+        @Nullable
+        String discard;
+
+        @Option(names = "--status", description = "Show each source's last sync, next sync and any held update.")
+        boolean status;
+
+        @CommandLine.Spec
+        CommandLine.Model.@Nullable CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = out(spec);
+            PrintWriter err = err(spec);
+            ApplianceConfig config;
+            try {
+                config = options.load();
+            } catch (ConfigException e) {
+                return reportBadConfig(err, e);
+            }
+            String action = status ? "status" : approve != null ? "approve" : discard != null ? "discard" : "run";
+            String name = approve != null ? approve : discard != null ? discard : source;
+            try {
+                Integer status = ControlChannel.send(config.dataDir(), SyncCommand.encode(action, name), out);
+                if (status != null) {
+                    out.flush();
+                    return status;
+                }
+            } catch (IOException e) {
+                err.println("safenet sync: the running appliance did not answer: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+            // No appliance running: open the store ourselves; the next start loads the result.
+            try (BlocklistStore store = BlocklistStore.open(Appliance.storeDir(config.dataDir()));
+                    org.safenet.dns.blocklist.sync.SyncService sync = offlineSync(config, store)) {
+                int s = SyncCommand.run(sync, action, name, out);
+                out.flush();
+                return s;
+            } catch (BlocklistStore.StoreException e) {
+                err.println("safenet sync: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        }
+
+        private static org.safenet.dns.blocklist.sync.SyncService offlineSync(
+                ApplianceConfig config, BlocklistStore store) {
+            java.util.Map<String, Integer> precedences = new java.util.HashMap<>();
+            config.sync().specs().forEach(sp -> precedences.put(sp.name(), sp.precedence()));
+            org.safenet.dns.blocklist.live.ListWriter writer = new org.safenet.dns.blocklist.live.ListWriter(
+                    store,
+                    s -> precedences.getOrDefault(s, org.safenet.dns.blocklist.sync.SyncService.OPERATOR_PRECEDENCE),
+                    System::currentTimeMillis,
+                    config.distribution().journalVersions());
+            org.safenet.dns.blocklist.sync.SyncService sync = new org.safenet.dns.blocklist.sync.SyncService(
+                    store,
+                    changes -> writer.write(changes).version(),
+                    config.blocklist().protectedDomains(),
+                    config.dataDir().resolve("sync"),
+                    config.sync().keys(),
+                    new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                    System::currentTimeMillis,
+                    config.sync().initialBackoff());
+            sync.setSources(config.sync().specs());
+            return sync;
         }
     }
 

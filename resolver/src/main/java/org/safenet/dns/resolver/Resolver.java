@@ -29,6 +29,7 @@ public final class Resolver implements AutoCloseable {
     private final PacketCache cache;
     private final ResolverMetrics metrics;
     private final DnsListeners listeners;
+    private final QueryPipeline pipeline;
     private List<InetSocketAddress> bound = List.of();
 
     public Resolver(ResolverSettings settings, MeterRegistry registry, LongSupplier clockMillis) {
@@ -61,7 +62,7 @@ public final class Resolver implements AutoCloseable {
         Forwarder forwarder =
                 new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns, policy);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
-        QueryPipeline pipeline = new QueryPipeline(
+        this.pipeline = new QueryPipeline(
                 acl, policy, new PolicyAnswers(sinkhole, edns), cache, forwarder, metrics, clockMillis, edns);
         this.group = transports.newGroup(settings.server().effectiveThreads());
         this.listeners = new DnsListeners(transports, group, pipeline, settings.server(), metrics);
@@ -84,6 +85,11 @@ public final class Resolver implements AutoCloseable {
 
     public PacketCache cache() {
         return cache;
+    }
+
+    /** Hands zone transfers and NOTIFY messages to {@code service} (the appliance's RPZ primary and secondaries). */
+    public void zoneService(org.safenet.dns.resolver.pipeline.ZoneService service) {
+        pipeline.zoneService(service);
     }
 
     public ResolverMetrics metrics() {

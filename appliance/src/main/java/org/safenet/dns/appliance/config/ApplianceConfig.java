@@ -25,6 +25,8 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param access which clients may query
  * @param cache cache size and TTL policy
  * @param blocklist which categories are enforced and how blocked names are answered
+ * @param sync list sources kept in sync automatically
+ * @param distribution this appliance as an RPZ primary for others
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
 public record ApplianceConfig(
@@ -33,7 +35,17 @@ public record ApplianceConfig(
         AccessSettings access,
         CacheSettings cache,
         Blocklist blocklist,
+        SyncConfig sync,
+        SyncConfig.Distribution distribution,
         Path dataDir) {
+
+    public ApplianceConfig {
+        if (!distribution.tsigKey().isEmpty() && !sync.keys().containsKey(distribution.tsigKey())) {
+            throw new IllegalArgumentException(
+                    "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");
+        }
+        sync.specs(); // every source valid
+    }
 
     /**
      * The {@code blocklist} section.

@@ -96,6 +96,12 @@ class ConfigLoaderTest {
             tiny edns size       | 'server:\\n  ednsUdpSize: 100\\n'                  | ednsUdpSize 100 is outside 512..65535
             bad zone name        | 'upstream:\\n  forwardZones:\\n    - zone: a..b\\n      servers: [10.0.0.1]\\n' | empty label in name 'a..b'
             list not a mapping   | '- a\\n- b\\n'                                     | the top level must be a mapping
+            source without url   | 'sync:\\n  sources:\\n    - {name: vn, type: http, category: scam}\\n' | source vn: needs url (http:// or https://)
+            source bad type      | 'sync:\\n  sources:\\n    - {name: vn, type: ftp, category: scam}\\n' | source vn: type 'ftp' (one of http, national, file, rpz)
+            source bad category  | 'sync:\\n  sources:\\n    - {name: vn, type: file, path: /x, category: fun}\\n' | unknown category 'fun'
+            national unsigned    | 'sync:\\n  sources:\\n    - {name: n, type: national, url: \"https://x/m.json\", category: scam}\\n' | source n: needs publicKey
+            unknown tsig key     | 'sync:\\n  sources:\\n    - {name: r, type: rpz, primary: \"10.0.0.1\", zone: rpz.x, tsigKey: k, category: scam}\\n' | tsigKey k is not among sync.tsigKeys
+            distribution open    | 'distribution:\\n  enabled: true\\n'              | neither allowTransfer nor tsigKey says who may transfer
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {
         Path f = file(yaml.replace("\\n", "\n"));

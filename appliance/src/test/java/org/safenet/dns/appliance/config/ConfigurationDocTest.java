@@ -28,13 +28,23 @@ class ConfigurationDocTest {
 
         String doc = Files.readString(Path.of("../docs/configuration.md"));
         Set<String> documented = new TreeSet<>();
-        Matcher m = Pattern.compile("(?m)^\\| `([a-zA-Z.\\[\\]]+)` \\|").matcher(doc);
+        Matcher m = Pattern.compile("(?m)^\\| `([a-zA-Z0-9.\\[\\]]+)` \\|").matcher(doc);
         while (m.find()) {
             documented.add(m.group(1));
         }
         // Keys of list items (forwardZones[].zone) are documented, but not present in an empty default list.
+        Set<String> sourceKeys = new TreeSet<>();
+        documented.stream()
+                .filter(k -> k.startsWith("sync.sources[]."))
+                .forEach(k -> sourceKeys.add(k.substring("sync.sources[].".length())));
         documented.removeIf(k -> k.contains("[]"));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(keys);
+        // ...and a source's keys are exactly the config record's components.
+        Set<String> components = new TreeSet<>();
+        for (var c : SyncConfig.Source.class.getRecordComponents()) {
+            components.add(c.getName());
+        }
+        assertThat(sourceKeys).containsExactlyInAnyOrderElementsOf(components);
     }
 
     /** Keys whose value is a free-form map, documented as one row. */

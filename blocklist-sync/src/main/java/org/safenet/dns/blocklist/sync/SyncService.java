@@ -54,6 +54,9 @@ public final class SyncService implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration MAX_BACKOFF = Duration.ofHours(6);
 
+    /** Precedence of entries from no configured source (an operator's imports and edits): above every feed by default. */
+    public static final int OPERATOR_PRECEDENCE = 1000;
+
     /** Writes a change to the store and makes it live; returns the new list version. */
     public interface Applier {
         long apply(BlocklistStore.Changes changes) throws BlocklistStore.StoreException;
@@ -192,7 +195,7 @@ public final class SyncService implements AutoCloseable {
     /** The precedence of a source's entries: configured sources' own; 1000 for anything else (an operator's imports and edits). */
     public int precedence(String source) {
         SourceSpec s = specs.get(source);
-        return s == null ? 1000 : s.precedence();
+        return s == null ? OPERATOR_PRECEDENCE : s.precedence();
     }
 
     // --- scheduling ---------------------------------------------------------------------------

@@ -106,6 +106,16 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
         return channel.eventLoop();
     }
 
+    @Override
+    public boolean writable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public boolean open() {
+        return channel.isActive();
+    }
+
     private static void frameLength(ByteBuf answer) {
         answer.setShort(answer.readerIndex(), answer.readableBytes() - 2);
     }

@@ -53,6 +53,8 @@ public final class QueryPipeline {
     private final ResolverMetrics metrics;
     private final LongSupplier clockMillis;
     private final int ednsUdpSize;
+    /** Transfers and NOTIFY go here; read only for those (rare) messages. */
+    private volatile ZoneService zoneService = ZoneService.NONE;
 
     public QueryPipeline(
             ClientAccessList acl,
@@ -71,6 +73,11 @@ public final class QueryPipeline {
         this.metrics = metrics;
         this.clockMillis = clockMillis;
         this.ednsUdpSize = ednsUdpSize;
+    }
+
+    /** Where zone transfers and NOTIFY messages go from now on. */
+    public void zoneService(ZoneService service) {
+        this.zoneService = service;
     }
 
     /**
@@ -93,12 +100,20 @@ public final class QueryPipeline {
                 return rcode(out, q, RCODE_FORMERR, counters);
             }
             case NOTIMP -> {
+                if (q.opcode() == OPCODE_NOTIFY && handOver(in, client, channel)) {
+                    return Outcome.FORWARDED;
+                }
                 return rcode(out, q, RCODE_NOTIMP, counters);
             }
             case BADVERS -> {
                 return rcode(out, q, RCODE_BADVERS, counters);
             }
             case OK -> {}
+        }
+
+        // Zone transfers of a zone we serve have their own access rules (secondaries, TSIG).
+        if ((q.type() == TYPE_AXFR || q.type() == TYPE_IXFR) && handOver(in, client, channel)) {
+            return Outcome.FORWARDED;
         }
 
         // 2. Access, before anything that costs: a refused client gets no cache and no upstream.
@@ -163,6 +178,13 @@ public final class QueryPipeline {
         }
         forwarder.forward(detached, sink.eventLoop(), waiter);
         return Outcome.FORWARDED;
+    }
+
+    private boolean handOver(ByteBuf in, InetSocketAddress client, ClientChannel channel) {
+        ZoneService service = zoneService;
+        byte[] message = io.netty.buffer.ByteBufUtil.getBytes(in, in.readerIndex(), in.readableBytes());
+        boolean tcp = channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD;
+        return service.take(message, client, tcp, channel.sinkFor(client));
     }
 
     /** RFC 6891 §6.2.3-6.2.5: at most what the client advertised and what we advertise; 512 without EDNS. */

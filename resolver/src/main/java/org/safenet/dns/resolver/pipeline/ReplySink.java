@@ -16,4 +16,17 @@ public interface ReplySink {
 
     /** The event loop the client's channel runs on; upstream work for it runs there too. */
     EventLoop eventLoop();
+
+    /**
+     * False while the client's connection has more queued than it reads (TCP): a sender of many
+     * messages (a zone transfer) waits instead of queueing without bound.
+     */
+    default boolean writable() {
+        return true;
+    }
+
+    /** False once the client's connection is closed (TCP). */
+    default boolean open() {
+        return true;
+    }
 }

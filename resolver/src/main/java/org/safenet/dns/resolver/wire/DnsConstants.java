@@ -22,6 +22,7 @@ public final class DnsConstants {
     public static final int RCODE_MASK = 0x000F;
 
     public static final int OPCODE_QUERY = 0;
+    public static final int OPCODE_NOTIFY = 4;
 
     // RCODEs (RFC 1035, RFC 6891 for BADVERS which needs the OPT extended bits).
     public static final int RCODE_NOERROR = 0;
