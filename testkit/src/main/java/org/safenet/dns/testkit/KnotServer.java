@@ -89,6 +89,69 @@ public final class KnotServer implements AutoCloseable {
         return k;
     }
 
+    /**
+     * Starts knotd on {@code port} with the {@code key:}, {@code remote:}, {@code acl:} and {@code
+     * zone:} sections the test writes ({@code extraConfig}); the server, database and log sections
+     * are added here. Waits until it answers (any answer) a SOA query for {@code zone}.
+     */
+    public static KnotServer startWithConfig(Path dir, int port, String zone, String extraConfig) throws IOException {
+        Path knotd = Peers.require("knotd", "knot");
+        Path conf = dir.resolve("knot.conf");
+        Files.writeString(conf, """
+                server:
+                    listen: 127.0.0.1@%d
+                    rundir: %s
+                database:
+                    storage: %s
+                log:
+                  - target: stderr
+                    any: info
+                %s
+                """.formatted(port, dir, dir, extraConfig), StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder(knotd.toString(), "-c", conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("knotd.log").toFile())
+                .start();
+        KnotServer k = new KnotServer(p, port, dir);
+        DnsProbe probe = new DnsProbe(k.address());
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("knotd exited: " + Files.readString(dir.resolve("knotd.log")));
+                }
+                try {
+                    probe.udp(zone, Type.SOA);
+                    return true;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+        } catch (RuntimeException e) {
+            k.close();
+            throw new IOException("knotd did not start; log: " + Files.readString(dir.resolve("knotd.log")), e);
+        }
+        return k;
+    }
+
+    /** Runs {@code knotc} against this server (e.g. {@code zone-reload example.}); returns its output. */
+    public String control(String... args) throws IOException, InterruptedException {
+        Path knotc = Peers.require("knotc", "knot");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                knotc.toString(), "-c", dir.resolve("knot.conf").toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("knotc " + String.join(" ", args) + " failed: " + out);
+        }
+        return out;
+    }
+
+    /** knotd's log so far. */
+    public String log() throws IOException {
+        return Files.readString(dir.resolve("knotd.log"));
+    }
+
     /** A port free for both UDP and TCP on 127.0.0.1 at the time of asking. */
     public static int freePort() throws IOException {
         for (int i = 0; i < 50; i++) {

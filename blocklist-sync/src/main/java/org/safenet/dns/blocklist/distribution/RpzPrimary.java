@@ -127,10 +127,19 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
             return false;
         }
         if (query.getHeader().getOpcode() == Opcode.NOTIFY) {
-            boolean ours =
-                    sync != null && sync.notifyReceived(question.getName().toString(), client.getAddress());
+            String zone = question.getName().toString();
+            TsigKey key = sync == null ? null : sync.notifyKey(zone, client.getAddress());
+            TSIG notifyTsig = key == null ? null : key.tsig();
+            if (notifyTsig != null
+                    && (query.getTSIG() == null || notifyTsig.verify(query, bytes, null) != Rcode.NOERROR)) {
+                // RFC 8945 §5.2: a message that fails TSIG is answered NOTAUTH, unsigned.
+                count("notify-received", "bad-tsig");
+                send(sink, reply(query, Rcode.NOTAUTH), null, null, true);
+                return true;
+            }
+            boolean ours = sync != null && sync.notifyReceived(zone, client.getAddress());
             count("notify-received", ours ? "accepted" : "refused");
-            send(sink, reply(query, ours ? Rcode.NOERROR : Rcode.REFUSED), null, null, true);
+            send(sink, reply(query, ours ? Rcode.NOERROR : Rcode.REFUSED), notifyTsig, query.getTSIG(), true);
             return true;
         }
         if (!settings.enabled() || !question.getName().equals(origin)) {
@@ -146,6 +155,18 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
                     origin,
                     client.getAddress().getHostAddress());
             send(sink, reply(query, Rcode.REFUSED), null, null, true);
+            return true;
+        }
+        if (question.getType() == Type.SOA) {
+            // A secondary checks the serial before it transfers (RFC 1996 §3.11, RFC 1995 §2).
+            Message m;
+            try {
+                m = reply(query, Rcode.NOERROR);
+                m.addRecord(soa(currentSerial()), Section.ANSWER);
+            } catch (BlocklistStore.StoreException e) {
+                m = reply(query, Rcode.SERVFAIL);
+            }
+            send(sink, m, tsig, queryTsig, true);
             return true;
         }
         if (!tcp) {
@@ -306,7 +327,7 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
         if (tsig != null && previous != null) {
             tsig.apply(m, previous, first);
         }
-        byte[] wire = m.toWire(65535);
+        byte[] wire = m.toWire(); // the same rendering apply() signed (toWire(max) may re-render)
         ByteBuf out = sink.newAnswerBuffer();
         out.writeBytes(wire);
         sink.send(out);

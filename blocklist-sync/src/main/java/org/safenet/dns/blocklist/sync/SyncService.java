@@ -84,6 +84,7 @@ public final class SyncService implements AutoCloseable {
     private final MeterRegistry registry;
     private final ReentrantLock syncLock = new ReentrantLock();
     private final Map<String, SourceSpec> specs = new ConcurrentHashMap<>();
+    private final Map<String, TsigKey> tsigKeys;
     private final Map<String, SourceState> states = new ConcurrentHashMap<>();
     private final Map<String, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
     private final Map<String, Duration> soaRefresh = new ConcurrentHashMap<>();
@@ -108,7 +109,8 @@ public final class SyncService implements AutoCloseable {
         this.applier = applier;
         this.importer = new ListImporter(store, protectedDomains, clockMillis);
         this.staging = workDir.resolve("staging");
-        this.fetchers = new Fetchers(staging, Map.copyOf(tsigKeys));
+        this.tsigKeys = Map.copyOf(tsigKeys);
+        this.fetchers = new Fetchers(staging, this.tsigKeys);
         this.clockMillis = clockMillis;
         this.initialBackoff = initialBackoff;
         this.registry = registry;
@@ -274,6 +276,28 @@ public final class SyncService implements AutoCloseable {
             }
         }
         return matched;
+    }
+
+    /**
+     * The TSIG key of the rpz source a NOTIFY for {@code zone} from {@code from} is for, or null
+     * if that source uses none (or there is no such source).
+     */
+    public @Nullable TsigKey notifyKey(String zone, InetAddress from) {
+        String z = zone.toLowerCase(java.util.Locale.ROOT).replaceAll("\\.$", "");
+        for (SourceSpec s : specs.values()) {
+            if (s.type() == SourceSpec.Type.RPZ
+                    && s.zone() != null
+                    && s.zone()
+                            .toLowerCase(java.util.Locale.ROOT)
+                            .replaceAll("\\.$", "")
+                            .equals(z)
+                    && s.primary() != null
+                    && s.primary().address().equals(from)
+                    && s.tsigKey() != null) {
+                return tsigKeys.get(s.tsigKey());
+            }
+        }
+        return null;
     }
 
     // --- one attempt --------------------------------------------------------------------------

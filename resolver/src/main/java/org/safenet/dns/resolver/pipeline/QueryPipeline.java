@@ -97,6 +97,9 @@ public final class QueryPipeline {
                 return Outcome.DROPPED;
             }
             case FORMERR -> {
+                if (q.questionRead() && q.type() == TYPE_IXFR && handOver(in, client, channel)) {
+                    return Outcome.FORWARDED; // IXFR has the secondary's SOA in the authority section
+                }
                 return rcode(out, q, RCODE_FORMERR, counters);
             }
             case NOTIMP -> {
@@ -111,8 +114,9 @@ public final class QueryPipeline {
             case OK -> {}
         }
 
-        // Zone transfers of a zone we serve have their own access rules (secondaries, TSIG).
-        if ((q.type() == TYPE_AXFR || q.type() == TYPE_IXFR) && handOver(in, client, channel)) {
+        // Zone transfers of a zone we serve (and the SOA queries secondaries send before them)
+        // have their own access rules (secondaries, TSIG).
+        if ((q.type() == TYPE_AXFR || q.type() == TYPE_IXFR || q.type() == TYPE_SOA) && handOver(in, client, channel)) {
             return Outcome.FORWARDED;
         }
 

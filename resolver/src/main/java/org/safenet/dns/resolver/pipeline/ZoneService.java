@@ -3,8 +3,8 @@ package org.safenet.dns.resolver.pipeline;
 import java.net.InetSocketAddress;
 
 /**
- * What the resolver hands over instead of resolving: zone transfers (AXFR, IXFR) of a zone the
- * appliance serves, and NOTIFY messages (RFC 1996) from a primary it transfers from. Both are
+ * What the resolver hands over instead of resolving: zone transfers (AXFR, IXFR) and SOA queries
+ * of a zone the appliance serves, and NOTIFY messages (RFC 1996) from a primary it transfers from. Both are
  * rare, so the service gets a copy of the message and works off the event loops; it answers
  * through the sink (several messages for a transfer over TCP). It has its own access rules (the
  * secondaries, the primaries, TSIG), checked instead of the resolver's client ACL.

@@ -14,7 +14,7 @@ import io.netty.buffer.ByteBuf;
  * <pre>
  *   shorter than a header, or QR set          DROP     (never answer a response: loops, reflection)
  *   opcode other than QUERY                   NOTIMP
- *   TC set, QDCOUNT != 1, ANCOUNT or NSCOUNT  FORMERR
+ *   TC set, QDCOUNT != 1, ANCOUNT or NSCOUNT  FORMERR  (the last two after the question is read)
  *   bad name, truncated question, bad OPT     FORMERR
  *   EDNS version above 0                      BADVERS  (RFC 6891 §6.1.3)
  * </pre>
@@ -47,7 +47,7 @@ public final class QueryParser {
         int ancount = packet.getUnsignedShort(base + 6);
         int nscount = packet.getUnsignedShort(base + 8);
         int arcount = packet.getUnsignedShort(base + 10);
-        if ((q.flags & FLAG_TC) != 0 || qdcount != 1 || ancount != 0 || nscount != 0) {
+        if ((q.flags & FLAG_TC) != 0 || qdcount != 1) {
             return ParseResult.FORMERR;
         }
         int end = base + length;
@@ -59,6 +59,11 @@ public final class QueryParser {
         q.qclass = packet.getUnsignedShort(pos + 2);
         pos += 4;
         q.questionRead = true;
+        if (ancount != 0 || nscount != 0) {
+            // Not a query we resolve; but an IXFR carries the secondary's SOA here (RFC 1995 §3),
+            // so the question is read first and the caller may hand it over.
+            return ParseResult.FORMERR;
+        }
         for (int i = 0; i < arcount; i++) {
             pos = readAdditional(packet, pos, end, q);
             if (pos < 0) {
