@@ -73,7 +73,7 @@ class RpzTransferInteropTest {
         Set<String> out = new LinkedHashSet<>();
         for (String l : Files.readAllLines(SharedData.path("vn/chongluadao-vn-badsite-filter-domains.txt"))) {
             String t = l.trim().toLowerCase(Locale.ROOT);
-            if (!t.isEmpty() && !t.startsWith("#") && t.matches("[a-z0-9-]+(\\.[a-z0-9-]+)+")) {
+            if (!t.isEmpty() && !t.startsWith("#") && t.matches("[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z][a-z0-9-]*")) {
                 out.add(t);
             }
         }
@@ -101,6 +101,10 @@ class RpzTransferInteropTest {
     }
 
     private Appliance startAppliance(int port, String extraYaml) throws Exception {
+        return startAppliance(port, dir, extraYaml);
+    }
+
+    private Appliance startAppliance(int port, Path dir, String extraYaml) throws Exception {
         Path config = dir.resolve("safenet.yaml");
         Files.writeString(config, """
                 server:
@@ -281,6 +285,74 @@ class RpzTransferInteropTest {
         assertThat(appliance.registry().find("safenet.rpz.messages").counters())
                 .as(knot.log())
                 .anyMatch(c -> "ixfr".equals(c.getId().getTag("kind")) && c.count() >= 1);
+    }
+
+    @Test
+    void secondAppliance_followsTheFirst_andConvergesToTheSameList() throws Exception {
+        int portA = KnotServer.freePort();
+        int portB = KnotServer.freePort();
+        Path dirA = Files.createDirectories(dir.resolve("a"));
+        Path dirB = Files.createDirectories(dir.resolve("b"));
+        Appliance a = startAppliance(portA, dirA, """
+                sync:
+                  tsigKeys:
+                    - {name: %s, algorithm: hmac-sha256, secret: "%s"}
+                distribution:
+                  enabled: true
+                  zone: rpz.fleet.test
+                  tsigKey: %s
+                  notify: ["127.0.0.1:%d"]
+                """.formatted(KEY_NAME, secret, KEY_NAME, portB));
+        LiveList listA = a.liveList();
+        BlocklistStore.Changes initial = new BlocklistStore.Changes();
+        // Only names an import would take (a few real ones are public suffixes, which B would refuse).
+        org.safenet.dns.blocklist.importer.ListImporter rules =
+                new org.safenet.dns.blocklist.importer.ListImporter(listA.store(), List.of("gov.vn"), () -> 0);
+        int count = 0;
+        for (String n : vnNames(0, 2000)) {
+            if (rules.refusal(entry(n, "vn").reversedName()) == null) {
+                initial.block(entry(n, "vn"));
+                count++;
+            }
+        }
+        listA.apply(initial.counted("vn", count));
+
+        Appliance b = startAppliance(portB, dirB, """
+                sync:
+                  tsigKeys:
+                    - {name: %s, algorithm: hmac-sha256, secret: "%s"}
+                  sources:
+                    - name: upstream-appliance
+                      type: rpz
+                      primary: "127.0.0.1:%d"
+                      zone: rpz.fleet.test
+                      tsigKey: %s
+                      category: scam
+                      action: block
+                """.formatted(KEY_NAME, secret, portA, KEY_NAME));
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> names(b).equals(names(a)));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("B did not converge: " + b.sync().history("upstream-appliance"), e);
+        }
+
+        // A change on the first: NOTIFY, IXFR, and the second has it too.
+        String added = vnNames(3000, 1).getFirst();
+        listA.apply(new BlocklistStore.Changes()
+                .block(entry(added, "operator"))
+                .removeBlock(entry(vnNames(0, 1).getFirst(), "vn").reversedName(), Match.SUBTREE, "vn")
+                .counted("operator", 1)
+                .counted("vn", -1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> names(b).equals(names(a)));
+        assertThat(names(b)).hasSize(count).contains(entry(added, "x").reversedName() + "/SUBTREE");
+        assertThat(b.sync().history("upstream-appliance").getLast().detail()).startsWith("IXFR");
+    }
+
+    /** Every block entry's name and match kind, whatever its source. */
+    private static Set<String> names(Appliance appliance) {
+        Set<String> out = new TreeSet<>();
+        appliance.liveList().store().forEachBlock(e -> out.add(e.reversedName() + "/" + e.match()));
+        return out;
     }
 
     private static StoredEntry entry(String name, String source) {

@@ -431,7 +431,7 @@ public final class SyncService implements AutoCloseable {
                         staged.rejected(),
                         staged.invalid(),
                         f.next(),
-                        f.detail(),
+                        f.detail() + invalidExamples(staged),
                         f.zoneCopy());
             }
             case Fetched.Delta d -> {
@@ -472,6 +472,19 @@ public final class SyncService implements AutoCloseable {
                         null);
             }
         };
+    }
+
+    /** "; N invalid lines, e.g. line 7 (reason)", so an operator sees what the parser refused. */
+    private static String invalidExamples(ListImporter.Staged staged) {
+        if (staged.invalid() == 0) {
+            return "";
+        }
+        return "; " + staged.invalid() + " invalid lines, e.g. "
+                + staged.reports().stream()
+                        .flatMap(r -> r.errors().stream())
+                        .limit(3)
+                        .map(Object::toString)
+                        .collect(java.util.stream.Collectors.joining("; "));
     }
 
     /** Changes from a diff: adds and removes of this source's entries, looked up one by one (no scan). */
