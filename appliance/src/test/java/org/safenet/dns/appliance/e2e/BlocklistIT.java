@@ -229,6 +229,63 @@ class BlocklistIT {
                 .isTrue();
     }
 
+    @Test
+    void syncKilledMidway_leavesOldOrNewListNeverAMixture() throws Exception {
+        Path feed = dir.resolve("feed.txt");
+        java.nio.file.Files.copy(SharedData.path("vn/hostsvn-threat.domains.txt"), feed);
+        Path config = dir.resolve("sync.yaml");
+        java.nio.file.Files.writeString(config, """
+                dataDir: %s
+                sync:
+                  sources:
+                    - name: feed
+                      type: file
+                      path: %s
+                      category: scam
+                      rails: {maxAddPercent: 1000000}
+                """.formatted(dir, feed));
+        Run first = safenet("sync", "--config", config.toString());
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).contains("feed manual: APPLIED");
+        long[] before = count();
+        long sourceBefore = sourceSize("feed");
+
+        // The feed becomes the 1.46M-name list; the sync is killed with SIGKILL while it writes.
+        java.nio.file.Files.copy(
+                SharedData.path("derived/blocked-domains-1m.txt.gz"),
+                feed,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Process p = new ProcessBuilder(JAVA, "-jar", JAR, "sync", "--config", config.toString())
+                .redirectErrorStream(true)
+                .start();
+        Path store = dir.resolve("blocklist");
+        await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> !p.isAlive() || walBytes(store) > (1 << 20));
+        p.toHandle().destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+
+        long[] after = count();
+        long sourceAfter = sourceSize("feed");
+        boolean old = after[0] == before[0] && after[1] == before[1] && sourceAfter == sourceBefore;
+        boolean complete = after[0] == before[0] + 1 && after[1] > 1_000_000 && sourceAfter == after[1];
+        assertThat(old || complete)
+                .as(
+                        "version/entries/source count before %d/%d/%d, after %d/%d/%d",
+                        before[0], before[1], sourceBefore, after[0], after[1], sourceAfter)
+                .isTrue();
+        // Whichever it is, the next sync finishes the job: the list is the new one.
+        Run again = safenet("sync", "--config", config.toString());
+        assertThat(again.exit()).as(again.output()).isZero();
+        assertThat(count()[1]).isGreaterThan(1_000_000);
+    }
+
+    private long sourceSize(String source) throws BlocklistStore.StoreException {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("blocklist"))) {
+            return s.sourceSize(source);
+        }
+    }
+
     private static long walBytes(Path store) throws IOException {
         try (var files = java.nio.file.Files.list(store)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".log"))

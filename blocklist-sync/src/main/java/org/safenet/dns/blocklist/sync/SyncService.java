@@ -907,7 +907,8 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private static String stateKey(String name) {
+    /** The store key of a source's {@link SourceState} (for tools that seed a store, e.g. the benchmarks). */
+    public static String stateKey(String name) {
         return "state\0" + name;
     }
 
