@@ -67,13 +67,31 @@ public final class SyncBench {
 
     private static void full(Path work) throws Exception {
         Path list = work.resolve("list.txt.gz");
-        Files.copy(SharedData.path("derived/blocked-domains-1m.txt.gz"), list);
+        Files.copy(SharedData.find("derived/blocked-domains-1m.txt.gz"), list);
         try (BlocklistStore store = BlocklistStore.open(work.resolve("store"))) {
             LiveList live = new LiveList(store, c -> PolicyAction.SINKHOLE, s -> 100, System::currentTimeMillis, 1000);
             SyncService sync = service(store, live, work);
-            sync.setSources(List.of(new SourceSpec("feed", SourceSpec.Type.FILE, "scam", SourceAction.LIST, true, 100,
-                    ListFormat.DOMAINS, null, list, null, null, null, Duration.ofHours(1), null, null, null, null, null,
-                    null, SourceSpec.Rails.defaults())));
+            sync.setSources(List.of(new SourceSpec(
+                    "feed",
+                    SourceSpec.Type.FILE,
+                    "scam",
+                    SourceAction.LIST,
+                    true,
+                    100,
+                    ListFormat.DOMAINS,
+                    null,
+                    list,
+                    null,
+                    null,
+                    null,
+                    Duration.ofHours(1),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    SourceSpec.Rails.defaults())));
             resetPeaks();
             long start = System.nanoTime();
             SyncResult r = sync.syncNow("feed", "bench");
@@ -84,7 +102,7 @@ public final class SyncBench {
 
     private static void incremental(Path work, int entries) throws Exception {
         List<String> real = new ArrayList<>();
-        try (var in = ListImporter.open(SharedData.path("derived/blocked-domains-1m.txt.gz"))) {
+        try (var in = ListImporter.open(SharedData.find("derived/blocked-domains-1m.txt.gz"))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (!line.isBlank() && !line.startsWith("#")) {
@@ -99,7 +117,11 @@ public final class SyncBench {
             BlocklistStore.Changes batch = new BlocklistStore.Changes();
             int n = 0;
             for (int i = 0; n < entries; i++) {
-                String name = i < real.size() ? real.get(i) : Integer.toHexString(i) + real.get(i % real.size()).substring(real.get(i % real.size()).indexOf('.'));
+                String name = i < real.size()
+                        ? real.get(i)
+                        : Integer.toHexString(i)
+                                + real.get(i % real.size())
+                                        .substring(real.get(i % real.size()).indexOf('.'));
                 batch.block(entry(name));
                 n++;
                 if (n % 100_000 == 0 || n == entries) {
@@ -107,19 +129,27 @@ public final class SyncBench {
                     batch = new BlocklistStore.Changes();
                 }
             }
-            store.putSourceRecord(SyncService.stateKey("national"), new ObjectMapper().writeValueAsBytes(
-                    new SourceState(null, null, 1, null, 0, 0, 0, null, null, 0)));
+            store.putSourceRecord(
+                    SyncService.stateKey("national"),
+                    new ObjectMapper().writeValueAsBytes(new SourceState(null, null, 1, null, 0, 0, 0, null, null, 0)));
             System.err.printf("seeded %d entries in %d s%n", entries, (System.nanoTime() - seedStart) / 1_000_000_000L);
 
             long loadStart = System.nanoTime();
             LiveList live = new LiveList(store, c -> PolicyAction.SINKHOLE, s -> 100, System::currentTimeMillis, 1000);
-            System.err.printf("index of %d entries built in %d ms%n", live.lastLoad().blocked(), (System.nanoTime() - loadStart) / 1_000_000);
+            System.err.printf(
+                    "index of %d entries built in %d ms%n",
+                    live.lastLoad().blocked(), (System.nanoTime() - loadStart) / 1_000_000);
 
             // The feed: serial 2 = 500 names removed, 500 added, as a signed manifest with a diff.
             StringBuilder diff = new StringBuilder();
             for (int i = 0; i < 500; i++) {
                 diff.append('-').append(real.get(i * 7)).append('\n');
-                diff.append('+').append("new-").append(i).append('.').append(real.get(i * 11)).append('\n');
+                diff.append('+')
+                        .append("new-")
+                        .append(i)
+                        .append('.')
+                        .append(real.get(i * 11))
+                        .append('\n');
             }
             KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
             Map<String, byte[]> files = new ConcurrentHashMap<>();
@@ -127,8 +157,10 @@ public final class SyncBench {
             files.put("/diff-1.txt", diffBytes);
             files.put("/list-2.txt", "unused.example\n".getBytes(StandardCharsets.UTF_8));
             byte[] manifest = ("{\"format\":\"safenet-national-feed/1\",\"serial\":2,"
-                            + "\"list\":{\"url\":\"list-2.txt\",\"sha256\":\"" + sha(files.get("/list-2.txt")) + "\",\"format\":\"domains\"},"
-                            + "\"diffs\":[{\"fromSerial\":1,\"url\":\"diff-1.txt\",\"sha256\":\"" + sha(diffBytes) + "\"}]}")
+                            + "\"list\":{\"url\":\"list-2.txt\",\"sha256\":\"" + sha(files.get("/list-2.txt"))
+                            + "\",\"format\":\"domains\"},"
+                            + "\"diffs\":[{\"fromSerial\":1,\"url\":\"diff-1.txt\",\"sha256\":\"" + sha(diffBytes)
+                            + "\"}]}")
                     .getBytes(StandardCharsets.UTF_8);
             Signature s = Signature.getInstance("Ed25519");
             s.initSign(key.getPrivate());
@@ -150,14 +182,35 @@ public final class SyncBench {
             http.start();
             try {
                 SyncService sync = service(store, live, work);
-                sync.setSources(List.of(new SourceSpec("national", SourceSpec.Type.NATIONAL, "scam", SourceAction.LIST, true,
-                        100, ListFormat.DOMAINS, URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/manifest.json"),
-                        null, null, null, null, Duration.ofHours(1), null, null, null, null, null,
-                        Base64.getEncoder().encodeToString(key.getPublic().getEncoded()), SourceSpec.Rails.defaults())));
+                sync.setSources(List.of(new SourceSpec(
+                        "national",
+                        SourceSpec.Type.NATIONAL,
+                        "scam",
+                        SourceAction.LIST,
+                        true,
+                        100,
+                        ListFormat.DOMAINS,
+                        URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/manifest.json"),
+                        null,
+                        null,
+                        null,
+                        null,
+                        Duration.ofHours(1),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        Base64.getEncoder().encodeToString(key.getPublic().getEncoded()),
+                        SourceSpec.Rails.defaults())));
                 resetPeaks();
                 long start = System.nanoTime();
                 SyncResult r = sync.syncNow("national", "bench");
-                report("incremental: national diff of 1,000 changes into " + entries + " entries", r, start, store.sourceSize("national"));
+                report(
+                        "incremental: national diff of 1,000 changes into " + entries + " entries",
+                        r,
+                        start,
+                        store.sourceSize("national"));
                 sync.close();
             } finally {
                 http.stop(0);
@@ -166,8 +219,15 @@ public final class SyncBench {
     }
 
     private static SyncService service(BlocklistStore store, LiveList live, Path work) {
-        return new SyncService(store, c -> live.apply(c).version(), List.of("gov.vn"), work, Map.of(),
-                new SimpleMeterRegistry(), System::currentTimeMillis, Duration.ofSeconds(30));
+        return new SyncService(
+                store,
+                c -> live.apply(c).version(),
+                List.of("gov.vn"),
+                work,
+                Map.of(),
+                new SimpleMeterRegistry(),
+                System::currentTimeMillis,
+                Duration.ofSeconds(30));
     }
 
     private static StoredEntry entry(String name) {
@@ -176,7 +236,8 @@ public final class SyncBench {
         for (int i = labels.length - 1; i >= 0; i--) {
             reversed.append(labels[i]).append(i > 0 ? "." : "");
         }
-        return new StoredEntry(reversed.toString(), Match.SUBTREE, Action.BLOCK, "scam", "national", "seed", 1, 0, null);
+        return new StoredEntry(
+                reversed.toString(), Match.SUBTREE, Action.BLOCK, "scam", "national", "seed", 1, 0, null);
     }
 
     private static String sha(byte[] b) throws Exception {
@@ -201,14 +262,23 @@ public final class SyncBench {
                 .findFirst()
                 .orElse("VmHWM: ?")
                 .replaceAll("\\s+", " ");
-        System.out.printf("| %s | %s: +%d -%d, %d entries after | %,d ms | %,d MiB | %s |%n",
-                what, r.outcome(), r.added(), r.removed(), size, millis, peakHeap >> 20, hwm.substring(6).trim());
+        System.out.printf(
+                "| %s | %s: +%d -%d, %d entries after | %,d ms | %,d MiB | %s |%n",
+                what,
+                r.outcome(),
+                r.added(),
+                r.removed(),
+                size,
+                millis,
+                peakHeap >> 20,
+                hwm.substring(6).trim());
         System.out.println("  " + r.summary());
     }
 
     private static void deleteTree(Path p) throws IOException {
         try (var files = Files.walk(p)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(f -> f.toFile().delete());
         }
     }
 }
