@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Query latency of the appliance at a fixed rate, first without a sync and then while a full sync
+# of the real 1.46M-name list runs (a file source whose file is replaced mid-run; the watcher
+# starts the sync). Answers whether the appliance keeps answering at full speed while it syncs.
+#
+#   bench/scripts/sync-under-load.sh            # RATE=20000 DURATION=40s
+#
+# The appliance runs pinned to CPU 1, the generator and the upstream responder to CPU 0.
+# Results: bench-results/sync-under-load-<time>/{baseline,during-sync}/summary.md and the sync's
+# log line. Loopback only; every process started here is stopped by its PID.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+data=$(cd "$repo/../shared/data" && pwd)
+RATE=${RATE:-20000}
+DURATION=${DURATION:-40s}
+out="$repo/bench-results/sync-under-load-$(date +%Y%m%d-%H%M%S)"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$out"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+dns_port=$(free_port)
+up_port=$(free_port)
+
+# The upstream: the trivial responder (misses in the mix are answered there, not on the Internet).
+taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
+pids+=($!)
+
+grep -v '^#' "$data/vn/hostsvn-threat.domains.txt" >"$work/feed.txt"
+cat >"$work/safenet.yaml" <<YAML
+server:
+  listen: ["127.0.0.1:$dns_port"]
+  threads: 1
+upstream:
+  servers: ["127.0.0.1:$up_port"]
+blocklist:
+  blockPageListen: []
+sync:
+  sources:
+    - name: feed
+      type: file
+      path: $work/feed.txt
+      category: scam
+      rails: {maxAddPercent: 100000}
+dataDir: $work/data
+YAML
+taskset -c 1 "$repo/safenet" serve --config "$work/safenet.yaml" >"$work/safenet.log" 2>&1 &
+app=$!
+pids+=($app)
+for _ in $(seq 1 120); do
+  grep -q "feed file-change\|feed schedule" "$work/safenet.log" 2>/dev/null && break
+  sleep 1
+done
+sleep 2
+jvm=$(pgrep -P "$app" java || echo "$app")
+
+run() { # name
+  taskset -c 0 "$repo/safenet" bench --target "safenet=127.0.0.1:$dns_port,pid=$jvm" --rate "$RATE" \
+    --duration "$DURATION" --blocked "$data/vn/hostsvn-threat.domains.txt" --out "$out/$1" >"$out/$1.txt" 2>&1
+}
+
+run baseline
+# During: replace the feed 5 s into the run; the watcher starts a full sync of 1.46M names.
+( sleep 5; zcat "$data/derived/blocked-domains-1m.txt.gz" >"$work/feed.new" && mv "$work/feed.new" "$work/feed.txt" ) &
+run during-sync
+grep "sync feed" "$work/safenet.log" | tail -2 >"$out/sync.log"
+echo "== baseline";    grep -A4 "^| target" "$out/baseline/summary.md" || cat "$out/baseline.txt"
+echo "== during sync"; grep -A4 "^| target" "$out/during-sync/summary.md" || cat "$out/during-sync.txt"
+echo "== the sync";    cat "$out/sync.log"
+echo "results in $out"
