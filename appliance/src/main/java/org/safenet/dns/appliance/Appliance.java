@@ -76,12 +76,21 @@ public final class Appliance implements AutoCloseable {
             try {
                 opened = BlocklistStore.open(dir);
                 long start = System.nanoTime();
-                java.util.Map<String, Integer> precedences = new java.util.HashMap<>();
-                config.sync().specs().forEach(sp -> precedences.put(sp.name(), sp.precedence()));
+                // Sources' precedences come from the sync service once it exists (they can change at run time).
+                java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                java.util.Map<String, Integer> configured = new java.util.HashMap<>();
+                config.sync().specs().forEach(sp -> configured.put(sp.name(), sp.precedence()));
+                java.util.function.ToIntFunction<String> precedence = source -> {
+                    SyncService s = syncRef.get();
+                    return s != null
+                            ? s.precedence(source)
+                            : configured.getOrDefault(source, SyncService.OPERATOR_PRECEDENCE);
+                };
                 LiveList live = new LiveList(
                         opened,
                         config.blocklist().categoryActions()::actionFor,
-                        source -> precedences.getOrDefault(source, SyncService.OPERATOR_PRECEDENCE),
+                        precedence,
                         System::currentTimeMillis,
                         config.distribution().journalVersions());
                 IndexLoader.LoadResult loaded = live.lastLoad();
@@ -97,6 +106,14 @@ public final class Appliance implements AutoCloseable {
                         System::currentTimeMillis,
                         config.sync().initialBackoff());
                 service.setSources(config.sync().specs());
+                syncRef.set(service);
+                service.onSourcesChanged(() -> {
+                    try {
+                        live.rebuild(); // precedences may have changed
+                    } catch (BlocklistStore.StoreException e) {
+                        log.warn("index rebuild after a source change failed: {}", e.getMessage());
+                    }
+                });
                 sync = service;
                 summary = String.format(
                         "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",

@@ -194,7 +194,7 @@ public final class ListImporter {
                     side.put(key(stored), stored);
                 });
                 if (report.entries() == 0 && !allowEmpty) {
-                    throw new IOException(file.getFileName() + ": no valid entry in " + report.lines() + " lines ("
+                    throw new IOException(displayName(file) + ": no valid entry in " + report.lines() + " lines ("
                             + report.invalid() + " invalid " + report.invalidByReason() + "); nothing was imported");
                 }
                 invalid += report.invalid();
@@ -312,6 +312,13 @@ public final class ListImporter {
                 }
             }
         }
+    }
+
+    /** A file's name for reports; the sync's staging copies are "the list" (their names mean nothing). */
+    private static String displayName(Path file) {
+        return where(file, 0).startsWith("line ")
+                ? "the list"
+                : file.getFileName().toString();
     }
 
     /** A line's place for reports: "file:N", or "line N" for the sync's staging copies (their names mean nothing). */

@@ -14,8 +14,15 @@ sealed interface Fetched {
      * The source's whole new content.
      *
      * @param zoneCopy rpz: the zone's records as text, kept so the next IXFR can be applied to it
+     * @param soaRefresh rpz: the zone's SOA refresh interval (the next check is due then at the latest)
      */
-    record Full(List<Path> files, ListFormat format, SourceState next, String detail, byte @Nullable [] zoneCopy)
+    record Full(
+            List<Path> files,
+            ListFormat format,
+            SourceState next,
+            String detail,
+            byte @Nullable [] zoneCopy,
+            java.time.@Nullable Duration soaRefresh)
             implements Fetched {}
 
     /** Changes against the content at the stored serial (national feed diffs). */

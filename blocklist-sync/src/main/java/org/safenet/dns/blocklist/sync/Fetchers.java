@@ -89,6 +89,7 @@ final class Fetchers {
                 spec.format(),
                 state.withContent(r.etag(), r.lastModified(), -1, sha),
                 "downloaded " + Files.size(file) + " bytes",
+                null,
                 null);
     }
 
@@ -143,6 +144,7 @@ final class Fetchers {
                 manifest.format(),
                 next,
                 "serial " + (state.serial() < 0 ? "none" : state.serial()) + " -> " + manifest.serial() + ", full list",
+                null,
                 null);
     }
 
@@ -195,7 +197,7 @@ final class Fetchers {
             return new Fetched.NotModified("file unchanged");
         }
         return new Fetched.Full(
-                List.of(copy), spec.format(), state.withContent(null, null, -1, sha), "read " + path, null);
+                List.of(copy), spec.format(), state.withContent(null, null, -1, sha), "read " + path, null, null);
     }
 
     // --- rpz ----------------------------------------------------------------------------------
@@ -229,12 +231,14 @@ final class Fetchers {
         Set<String> records;
         long serial;
         String how;
+        java.time.Duration refresh = null;
         if (xfr.isAXFR()) {
             records = new LinkedHashSet<>();
             serial = -1;
             for (Record r : xfr.getAXFR()) {
                 if (r instanceof SOARecord soa) {
                     serial = soa.getSerial();
+                    refresh = java.time.Duration.ofSeconds(soa.getRefresh());
                 } else {
                     addRecord(records, r, zone);
                 }
@@ -254,7 +258,9 @@ final class Fetchers {
                     changed++;
                 }
                 for (Record r : d.adds) {
-                    if (!(r instanceof SOARecord)) {
+                    if (r instanceof SOARecord soa) {
+                        refresh = java.time.Duration.ofSeconds(soa.getRefresh());
+                    } else {
                         addRecord(records, r, zone);
                         changed++;
                     }
@@ -268,7 +274,8 @@ final class Fetchers {
         }
         Path file = stagingFile(spec, "zone");
         byte[] copy = writeZone(records, file);
-        return new Fetched.Full(List.of(file), ListFormat.RPZ, state.withContent(null, null, serial, null), how, copy);
+        return new Fetched.Full(
+                List.of(file), ListFormat.RPZ, state.withContent(null, null, serial, null), how, copy, refresh);
     }
 
     private static void addRecord(Set<String> records, Record r, Name zone) {

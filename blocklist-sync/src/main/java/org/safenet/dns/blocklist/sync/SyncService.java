@@ -88,6 +88,7 @@ public final class SyncService implements AutoCloseable {
     private final Map<String, SourceState> states = new ConcurrentHashMap<>();
     private final Map<String, ScheduledFuture<?>> scheduled = new ConcurrentHashMap<>();
     private final Map<String, Duration> soaRefresh = new ConcurrentHashMap<>();
+    private final List<Runnable> sourcesChanged = new java.util.concurrent.CopyOnWriteArrayList<>();
     private @Nullable ScheduledExecutorService scheduler;
     private @Nullable WatchService watcher;
     private final Map<WatchKey, Path> watchedDirs = new ConcurrentHashMap<>();
@@ -145,7 +146,15 @@ public final class SyncService implements AutoCloseable {
             }
         }
         refreshWatches();
+        if (!changes.isEmpty()) {
+            sourcesChanged.forEach(Runnable::run);
+        }
         return changes;
+    }
+
+    /** Called after the configured sources changed (the index must follow new precedences). */
+    public void onSourcesChanged(Runnable listener) {
+        sourcesChanged.add(listener);
     }
 
     /** Adds or replaces one source at run time. */
@@ -422,6 +431,9 @@ public final class SyncService implements AutoCloseable {
         return switch (fetched) {
             case Fetched.NotModified n -> null;
             case Fetched.Full f -> {
+                if (f.soaRefresh() != null && !f.soaRefresh().isZero()) {
+                    soaRefresh.put(spec.name(), f.soaRefresh());
+                }
                 ListImporter.Staged staged =
                         importer.stage(f.format(), spec.category(), spec.name(), spec.action(), f.files());
                 ListImporter.Diff diff = importer.diff(staged, spec.name(), true);

@@ -171,6 +171,31 @@ class RpzPrimaryTest {
     }
 
     @Test
+    void ixfr_beyondTheJournal_fallsBackToAFullZone() throws Exception {
+        LiveList shortMemory = new LiveList(store, c -> PolicyAction.SINKHOLE, s -> 0, clock, 1);
+        shortMemory.apply(new BlocklistStore.Changes().block(entry("vn.scam-a")).counted("vn", 1));
+        shortMemory.apply(new BlocklistStore.Changes().block(entry("vn.scam-b")).counted("vn", 1));
+        shortMemory.apply(new BlocklistStore.Changes().block(entry("vn.scam-c")).counted("vn", 1));
+        Message ixfr = Message.newQuery(Record.newRecord(Name.fromString("rpz.safenet.test."), Type.IXFR, DClass.IN));
+        ixfr.addRecord(
+                new SOARecord(Name.fromString("rpz.safenet.test."), DClass.IN, 0, Name.root, Name.root, 1, 0, 0, 0, 0),
+                Section.AUTHORITY);
+        TSIG tsig = KEY.tsig();
+        tsig.apply(ixfr, null);
+        Capture sink = new Capture();
+        try (RpzPrimary p = primary()) {
+            p.take(ixfr.toWire(), new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), true, sink);
+            org.awaitility.Awaitility.await().until(() -> !sink.messages.isEmpty());
+        }
+        List<Record> answer = new Message(sink.messages.getFirst()).getSection(Section.ANSWER);
+        // AXFR form (RFC 1995 §4: allowed as an IXFR answer): SOA, NS, every record, SOA.
+        assertThat(answer.get(0).getType()).isEqualTo(Type.SOA);
+        assertThat(answer.get(1).getType()).isEqualTo(Type.NS);
+        assertThat(answer).hasSize(2 + 6 + 1);
+        assertThat(((SOARecord) answer.getLast()).getSerial()).isEqualTo(3);
+    }
+
+    @Test
     void ixfr_fromTheJournal_andUnsignedTransfersAreRefused() throws Exception {
         live.apply(new BlocklistStore.Changes()
                 .block(entry("vn.scam-a"))

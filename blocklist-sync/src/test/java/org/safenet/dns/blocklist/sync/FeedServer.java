@@ -20,6 +20,7 @@ final class FeedServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private final Map<String, Long> trickleMillis = new ConcurrentHashMap<>();
+    private volatile String requiredToken;
     /** Every request as "METHOD path If-None-Match", for assertions. */
     final List<String> requests = new CopyOnWriteArrayList<>();
 
@@ -38,6 +39,11 @@ final class FeedServer implements AutoCloseable {
         files.put(path, body);
     }
 
+    /** From now on every request needs {@code Authorization: Bearer token} (else 401). */
+    void requireToken(String token) {
+        this.requiredToken = token;
+    }
+
     /** The body of {@code path} is sent in 1 KiB pieces {@code millis} apart. */
     void trickle(String path, long millis) {
         trickleMillis.put(path, millis);
@@ -49,6 +55,12 @@ final class FeedServer implements AutoCloseable {
         requests.add(ex.getRequestMethod() + " " + path + " " + inm);
         byte[] body = files.get(path);
         try (ex) {
+            String token = requiredToken;
+            if (token != null
+                    && !("Bearer " + token).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.sendResponseHeaders(401, -1);
+                return;
+            }
             if (body == null) {
                 ex.sendResponseHeaders(404, -1);
                 return;

@@ -317,6 +317,39 @@ class SyncServiceHttpTest {
     }
 
     @Test
+    void bearerToken_isSent_andAMissingOneSaysWhatToCheck() throws Exception {
+        feed.put("/vn.txt", lines(vnNames()));
+        feed.requireToken("s3cret-feed-token");
+        sync.setSources(List.of(http("vn", "/vn.txt", SourceSpec.Rails.defaults())));
+        SyncResult denied = sync.syncNow("vn", "manual");
+        assertThat(denied.outcome()).isEqualTo(SyncResult.Outcome.FAILED);
+        assertThat(denied.detail()).contains("HTTP 401 (check the source's bearerToken or client certificate)");
+        SourceSpec base = http("vn", "/vn.txt", SourceSpec.Rails.defaults());
+        sync.putSource(new SourceSpec(
+                base.name(),
+                base.type(),
+                base.category(),
+                base.action(),
+                true,
+                100,
+                base.format(),
+                base.url(),
+                null,
+                null,
+                null,
+                null,
+                base.refresh(),
+                "s3cret-feed-token",
+                null,
+                null,
+                null,
+                null,
+                null,
+                base.rails()));
+        assertThat(sync.syncNow("vn", "manual").outcome()).isEqualTo(SyncResult.Outcome.APPLIED);
+    }
+
+    @Test
     void failingSource_backsOffExponentially() {
         sync.setSources(List.of(http("gone", "/missing.txt", SourceSpec.Rails.defaults())));
         List<Long> delays = new ArrayList<>();
