@@ -70,7 +70,13 @@ run baseline
 # 10 s warm-up run come first), so the sync falls inside the measured 40 s; the watcher starts a full sync of 1.46M names.
 ( sleep 22; zcat "$data/derived/blocked-domains-1m.txt.gz" >"$work/feed.new" && mv "$work/feed.new" "$work/feed.txt" ) &
 run during-sync
+# The sync runs at low priority and may outlast the run: wait for its result (at most 5 min).
+for _ in $(seq 1 300); do
+  grep -q "sync feed file-change" "$work/safenet.log" && break
+  sleep 1
+done
 grep "sync feed" "$work/safenet.log" | tail -2 >"$out/sync.log"
+cp "$work/safenet.log" "$out/safenet.log"
 echo "== baseline";    grep -A4 "^| target" "$out/baseline/summary.md" || cat "$out/baseline.txt"
 echo "== during sync"; grep -A4 "^| target" "$out/during-sync/summary.md" || cat "$out/during-sync.txt"
 echo "== the sync";    cat "$out/sync.log"

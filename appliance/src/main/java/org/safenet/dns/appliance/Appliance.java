@@ -79,13 +79,11 @@ public final class Appliance implements AutoCloseable {
                 // Sources' precedences come from the sync service once it exists (they can change at run time).
                 java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
                         new java.util.concurrent.atomic.AtomicReference<>();
-                java.util.Map<String, Integer> configured = new java.util.HashMap<>();
-                config.sync().specs().forEach(sp -> configured.put(sp.name(), sp.precedence()));
+                java.util.function.ToIntFunction<String> configured =
+                        config.sync().precedence();
                 java.util.function.ToIntFunction<String> precedence = source -> {
                     SyncService s = syncRef.get();
-                    return s != null
-                            ? s.precedence(source)
-                            : configured.getOrDefault(source, SyncService.OPERATOR_PRECEDENCE);
+                    return s != null ? s.precedence(source) : configured.applyAsInt(source);
                 };
                 LiveList live = new LiveList(
                         opened,

@@ -29,8 +29,12 @@ record ImportCommand(ListFormat format, String category, String source, boolean 
     }
 
     /** Into a store no appliance holds: written with its journal record, made live at the next start. */
-    static Applier offline(BlocklistStore store) {
-        ListWriter writer = new ListWriter(store, source -> 0, System::currentTimeMillis, 1000);
+    static Applier offline(BlocklistStore store, org.safenet.dns.appliance.config.ApplianceConfig config) {
+        ListWriter writer = new ListWriter(
+                store,
+                config.sync().precedence(),
+                System::currentTimeMillis,
+                config.distribution().journalVersions());
         return changes -> new LiveList.Applied(writer.write(changes).version(), changes.size(), "written");
     }
 

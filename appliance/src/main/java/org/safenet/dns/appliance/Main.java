@@ -236,7 +236,10 @@ public final class Main implements Callable<Integer> {
                     files.stream().map(Path::toAbsolutePath).toList());
             try (BlocklistStore store = BlocklistStore.open(dir)) {
                 command.run(
-                        store, ImportCommand.offline(store), config.blocklist().protectedDomains(), out);
+                        store,
+                        ImportCommand.offline(store, config),
+                        config.blocklist().protectedDomains(),
+                        out);
                 out.println("imported into " + dir + " (the appliance applies it when it starts)");
                 out.flush();
                 return 0;
@@ -336,11 +339,9 @@ public final class Main implements Callable<Integer> {
 
         private static org.safenet.dns.blocklist.sync.SyncService offlineSync(
                 ApplianceConfig config, BlocklistStore store) {
-            java.util.Map<String, Integer> precedences = new java.util.HashMap<>();
-            config.sync().specs().forEach(sp -> precedences.put(sp.name(), sp.precedence()));
             org.safenet.dns.blocklist.live.ListWriter writer = new org.safenet.dns.blocklist.live.ListWriter(
                     store,
-                    s -> precedences.getOrDefault(s, org.safenet.dns.blocklist.sync.SyncService.OPERATOR_PRECEDENCE),
+                    config.sync().precedence(),
                     System::currentTimeMillis,
                     config.distribution().journalVersions());
             org.safenet.dns.blocklist.sync.SyncService sync = new org.safenet.dns.blocklist.sync.SyncService(
@@ -382,8 +383,11 @@ public final class Main implements Callable<Integer> {
                 return reportBadConfig(err, e);
             }
             try (BlocklistStore store = BlocklistStore.openReadOnly(Appliance.storeDir(config.dataDir()))) {
-                Explainer.Explanation x =
-                        Explainer.explain(store, config.blocklist().categoryActions(), name);
+                Explainer.Explanation x = Explainer.explain(
+                        store,
+                        config.blocklist().categoryActions(),
+                        config.sync().precedence(),
+                        name);
                 if (x.blocked()) {
                     out.println(x.name() + ": BLOCKED, answered "
                             + x.action().name().toLowerCase(java.util.Locale.ROOT));

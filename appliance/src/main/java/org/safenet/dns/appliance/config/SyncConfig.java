@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.sync.SourceSpec;
+import org.safenet.dns.blocklist.sync.SyncService;
 import org.safenet.dns.blocklist.sync.TsigKey;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.acl.CidrPrefix;
@@ -149,6 +150,16 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
             throw new IllegalArgumentException(
                     "source " + source + ": " + key + " '" + text + "' (one of " + allowed + ")", e);
         }
+    }
+
+    /**
+     * The precedence of a source's entries as configured; entries of no configured source (an
+     * operator's imports and edits) get {@link SyncService#OPERATOR_PRECEDENCE}.
+     */
+    public java.util.function.ToIntFunction<String> precedence() {
+        Map<String, Integer> configured = new LinkedHashMap<>();
+        specs().forEach(s -> configured.put(s.name(), s.precedence()));
+        return source -> configured.getOrDefault(source, SyncService.OPERATOR_PRECEDENCE);
     }
 
     /** The TSIG keys by name. */

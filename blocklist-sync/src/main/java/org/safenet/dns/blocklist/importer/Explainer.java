@@ -37,6 +37,19 @@ public final class Explainer {
 
     public static Explanation explain(BlocklistStore store, Categories categories, String name)
             throws BlocklistStore.StoreException {
+        return explain(store, categories, source -> 0, name);
+    }
+
+    /**
+     * As the index decides: per name and match kind, the entry of the highest-precedence source;
+     * the others are noted.
+     */
+    public static Explanation explain(
+            BlocklistStore store,
+            Categories categories,
+            java.util.function.ToIntFunction<String> precedence,
+            String name)
+            throws BlocklistStore.StoreException {
         String ascii = name.chars().allMatch(c -> c < 0x80) ? name : IDN.toASCII(name, IDN.ALLOW_UNASSIGNED);
         String full = ReversedName.fromWire(DnsNames.toWire(ascii));
         String[] labels = full.split("\\.");
@@ -55,7 +68,10 @@ public final class Explainer {
                     return new Explanation(ascii, false, null, a, store.listVersion(), notes);
                 }
             }
-            for (StoredEntry b : store.blockEntriesFor(suffix.toString())) {
+            List<StoredEntry> here = new ArrayList<>(store.blockEntriesFor(suffix.toString()));
+            // Highest precedence last, so it is the one that decides at this level.
+            here.sort(java.util.Comparator.comparingInt(e -> precedence.applyAsInt(e.source())));
+            for (StoredEntry b : here) {
                 if (!covers(b.match(), whole)) {
                     continue;
                 }
@@ -65,7 +81,9 @@ public final class Explainer {
                     continue;
                 }
                 if (decidingBlock != null) {
-                    notes.add("also listed by " + describe(decidingBlock) + " (less specific)");
+                    boolean sameName = decidingBlock.reversedName().equals(b.reversedName());
+                    notes.add("also listed by " + describe(decidingBlock)
+                            + (sameName ? " (a source of lower or equal precedence)" : " (less specific)"));
                 }
                 decidingBlock = b;
                 decidingAction = action;

@@ -90,6 +90,9 @@ public final class SyncService implements AutoCloseable {
     private final Map<String, Duration> soaRefresh = new ConcurrentHashMap<>();
     private final List<Runnable> sourcesChanged = new java.util.concurrent.CopyOnWriteArrayList<>();
     private @Nullable ScheduledExecutorService scheduler;
+    /** The scheduler's thread (low CPU priority); manual syncs are handed to it once it runs. */
+    private volatile @Nullable Thread syncThread;
+
     private @Nullable WatchService watcher;
     private final Map<WatchKey, Path> watchedDirs = new ConcurrentHashMap<>();
 
@@ -217,8 +220,14 @@ public final class SyncService implements AutoCloseable {
             return;
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "safenet-sync");
+            Thread t = new Thread(
+                    () -> {
+                        BackgroundPriority.lowerCurrentThread();
+                        r.run();
+                    },
+                    "safenet-sync");
             t.setDaemon(true);
+            syncThread = t;
             return t;
         });
         for (String name : specs.keySet()) {
@@ -317,6 +326,38 @@ public final class SyncService implements AutoCloseable {
         if (spec == null) {
             throw new IllegalArgumentException("no source named " + name + " (configured: " + specs.keySet() + ")");
         }
+        return onSyncThread(() -> attemptLocked(spec, trigger));
+    }
+
+    /**
+     * Runs {@code work} on the low-priority sync thread once the scheduler runs (so that a manual
+     * sync does not compete with queries at normal priority either), else on the caller's thread.
+     */
+    private SyncResult onSyncThread(java.util.concurrent.Callable<SyncResult> work) {
+        ScheduledExecutorService s = scheduler;
+        if (s == null || Thread.currentThread().equals(syncThread)) {
+            try {
+                return work.call();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return s.submit(work).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the sync", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("the sync service is shutting down", e);
+        }
+    }
+
+    private SyncResult attemptLocked(SourceSpec spec, String trigger) {
         syncLock.lock();
         try {
             SyncResult r = attempt(spec, trigger);
@@ -596,6 +637,10 @@ public final class SyncService implements AutoCloseable {
         if (spec == null) {
             throw new IllegalArgumentException("no source named " + name);
         }
+        return onSyncThread(() -> approveLocked(spec, name));
+    }
+
+    private SyncResult approveLocked(SourceSpec spec, String name) {
         syncLock.lock();
         try {
             long start = clockMillis.getAsLong();
