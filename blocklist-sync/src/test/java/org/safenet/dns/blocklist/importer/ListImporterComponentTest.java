@@ -226,4 +226,48 @@ class ListImporterComponentTest {
             assertThat(y.action()).isEqualTo(PolicyAction.SINKHOLE);
         }
     }
+
+    @Test
+    void sameNameFromTwoSources_theHigherPrecedenceDecides_inTheIndexAndInExplain() throws Exception {
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            // Both list the same name; "national" says scam (sinkhole), "isp" says phishing (nxdomain).
+            s.apply(new BlocklistStore.Changes()
+                    .block(new org.safenet.dns.blocklist.store.StoredEntry(
+                            "vn.vay-tien",
+                            org.safenet.dns.blocklist.format.ListEntry.Match.SUBTREE,
+                            org.safenet.dns.blocklist.format.ListEntry.Action.BLOCK,
+                            "scam",
+                            "national",
+                            "",
+                            1,
+                            0,
+                            null))
+                    .block(new org.safenet.dns.blocklist.store.StoredEntry(
+                            "vn.vay-tien",
+                            org.safenet.dns.blocklist.format.ListEntry.Match.SUBTREE,
+                            org.safenet.dns.blocklist.format.ListEntry.Action.BLOCK,
+                            "phishing",
+                            "isp",
+                            "",
+                            1,
+                            0,
+                            null)));
+            for (int nationalFirst = 0; nationalFirst < 2; nationalFirst++) {
+                boolean national = nationalFirst == 1;
+                java.util.function.ToIntFunction<String> precedence =
+                        source -> source.equals("national") == national ? 500 : 100;
+                Explainer.Explanation x = Explainer.explain(s, categories, precedence, "www.vay-tien.vn");
+                assertThat(x.entry().source()).isEqualTo(national ? "national" : "isp");
+                assertThat(x.action()).isEqualTo(national ? PolicyAction.SINKHOLE : PolicyAction.NXDOMAIN);
+                assertThat(x.notes()).singleElement().asString().contains("a source of lower or equal precedence");
+                var loaded = new org.safenet.dns.blocklist.index.IndexLoader(categories::actionFor, () -> 0, precedence)
+                        .load(s);
+                assertThat(new org.safenet.dns.blocklist.index.BlocklistPolicy(loaded.snapshot())
+                                .decide(org.safenet.dns.blocklist.index.PolicyProbe.query("www.vay-tien.vn"))
+                                .action())
+                        .as("the index agrees with explain")
+                        .isEqualTo(x.action());
+            }
+        }
+    }
 }
