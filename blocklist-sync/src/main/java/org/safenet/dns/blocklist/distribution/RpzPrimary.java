@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -434,11 +433,6 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
                 .tag("result", result)
                 .register(registry)
                 .increment();
-    }
-
-    /** Whether {@code address} may transfer by address alone (for status pages). */
-    public boolean allowsByAddress(InetAddress address) {
-        return transferAcl.allows(address);
     }
 
     @Override

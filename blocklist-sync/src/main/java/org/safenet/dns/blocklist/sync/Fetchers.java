@@ -1,19 +1,15 @@
 package org.safenet.dns.blocklist.sync;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,8 +29,6 @@ import org.xbill.DNS.ZoneTransferIn;
 
 /** Gets a source's new content, verified, into files in the staging directory. Nothing here touches the store. */
 final class Fetchers {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final Path staging;
     private final Map<String, TsigKey> tsigKeys;
 
@@ -318,17 +312,5 @@ final class Fetchers {
             }
         }
         return gz.toByteArray();
-    }
-
-    static JsonNode json(byte[] bytes) {
-        try {
-            return JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static List<String> lines(Path p) throws IOException {
-        return new ArrayList<>(Files.readAllLines(p));
     }
 }

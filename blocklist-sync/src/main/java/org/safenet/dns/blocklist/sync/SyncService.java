@@ -388,7 +388,7 @@ public final class SyncService implements AutoCloseable {
                         0,
                         0,
                         versionBefore,
-                        ((Fetched.NotModified) fetched).detail(),
+                        fetched instanceof Fetched.NotModified n ? n.detail() : "nothing new",
                         List.of());
             }
             BlocklistStore.Changes changes = plan.diff().changes();
