@@ -56,16 +56,21 @@ public final class SyncBench {
         Path work = Files.createTempDirectory(args.length > 2 ? Path.of(args[2]) : Path.of("/tmp"), "syncbench");
         try {
             switch (mode) {
-                case "full" -> full(work);
+                case "full" -> full(work, false);
+                case "replace" -> full(work, true);
                 case "incremental" -> incremental(work, entries);
-                default -> throw new IllegalArgumentException("full or incremental");
+                default -> throw new IllegalArgumentException("full, replace or incremental");
             }
         } finally {
             deleteTree(work);
         }
     }
 
-    private static void full(Path work) throws Exception {
+    /**
+     * {@code replace}: the source already holds the list, and the new version drops every 100th
+     * name and adds as many: a full-list feed's daily update, diffed against what is stored.
+     */
+    private static void full(Path work, boolean replace) throws Exception {
         Path list = work.resolve("list.txt.gz");
         Files.copy(SharedData.find("derived/blocked-domains-1m.txt.gz"), list);
         try (BlocklistStore store = BlocklistStore.open(work.resolve("store"))) {
@@ -92,10 +97,31 @@ public final class SyncBench {
                     null,
                     null,
                     SourceSpec.Rails.defaults())));
+            if (replace) {
+                sync.syncNow("feed", "bench");
+                List<String> names = new ArrayList<>();
+                try (var in = ListImporter.open(list)) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        names.add(line);
+                    }
+                }
+                try (var out = new java.io.PrintWriter(Files.newBufferedWriter(list))) {
+                    for (int i = 0; i < names.size(); i++) {
+                        out.println(i % 100 == 0 ? "new-" + i + ".example" : names.get(i));
+                    }
+                }
+            }
             resetPeaks();
             long start = System.nanoTime();
             SyncResult r = sync.syncNow("feed", "bench");
-            report("full sync, file source, real list (gzip)", r, start, store.sourceSize("feed"));
+            report(
+                    replace
+                            ? "full list replacing the stored 1.46M (1% out, 1% in), file source"
+                            : "full sync, file source, real list (gzip)",
+                    r,
+                    start,
+                    store.sourceSize("feed"));
             sync.close();
         }
     }

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,68 +248,61 @@ public final class ListImporter {
         return new ListEntry(e.name(), e.ipTrigger(), e.match(), action, keepsData ? e.data() : null, e.line());
     }
 
-    /** The entries of {@code source} now in the store, by side, keyed as in {@link Staged}. */
-    public List<Map<String, StoredEntry>> current(String source) {
-        List<Map<String, StoredEntry>> out = new ArrayList<>();
-        for (int side = 0; side < 3; side++) {
-            Map<String, StoredEntry> m = new HashMap<>();
-            store.forEachOfSource(source, side, e -> m.put(key(e), e));
-            out.add(m);
-        }
-        return out;
-    }
-
-    /** Compares {@code staged} with the source's entries in the store; nothing is written. */
+    /**
+     * Compares {@code staged} with the source's entries in the store; nothing is written. Streams
+     * the source's stored entries (one range scan of the by-source family) against the staged
+     * maps instead of loading them too: replacing a 1.46M-entry source then needs one list's worth
+     * of heap, not two. <b>Consumes</b> the staged maps (what is left in them afterwards was new).
+     */
     public Diff diff(Staged staged, String source, boolean replace) {
-        List<Map<String, StoredEntry>> old = current(source);
         BlocklistStore.Changes changes = new BlocklistStore.Changes();
         int[] counts = new int[4]; // added, updated, unchanged, removed
-        diff(staged.block(), old.get(0), replace, changes, counts, Side.BLOCK);
-        diff(staged.allow(), old.get(1), replace, changes, counts, Side.ALLOW);
-        diff(staged.ips(), old.get(2), replace, changes, counts, Side.IP);
+        diff(staged.block(), source, BlocklistStore.SIDE_BLOCK, replace, changes, counts);
+        diff(staged.allow(), source, BlocklistStore.SIDE_ALLOW, replace, changes, counts);
+        diff(staged.ips(), source, BlocklistStore.SIDE_IP, replace, changes, counts);
         changes.counted(source, (long) counts[0] - counts[3]);
         return new Diff(counts[0], counts[1], counts[2], counts[3], changes);
     }
 
-    private enum Side {
-        BLOCK,
-        ALLOW,
-        IP
-    }
-
-    private static void diff(
+    private void diff(
             Map<String, StoredEntry> incoming,
-            Map<String, StoredEntry> old,
+            String source,
+            int side,
             boolean replace,
             BlocklistStore.Changes changes,
-            int[] counts,
-            Side side) {
-        for (Map.Entry<String, StoredEntry> e : incoming.entrySet()) {
-            StoredEntry before = old.get(e.getKey());
-            StoredEntry now = e.getValue();
-            if (before != null && sameMeaning(before, now)) {
-                counts[2]++;
-                continue;
-            }
-            counts[before == null ? 0 : 1]++;
-            switch (side) {
-                case BLOCK -> changes.block(now);
-                case ALLOW -> changes.allow(now);
-                case IP -> changes.ip(now);
-            }
-        }
-        if (replace) {
-            for (Map.Entry<String, StoredEntry> e : old.entrySet()) {
-                if (!incoming.containsKey(e.getKey())) {
+            int[] counts) {
+        store.forEachOfSource(source, side, before -> {
+            StoredEntry now = incoming.remove(key(before));
+            if (now == null) {
+                if (replace) {
                     counts[3]++;
-                    StoredEntry gone = e.getValue();
                     switch (side) {
-                        case BLOCK -> changes.removeBlock(gone.reversedName(), gone.match(), gone.source());
-                        case ALLOW -> changes.removeAllow(gone.reversedName(), gone.match(), gone.source());
-                        case IP -> changes.removeIp(gone.reversedName(), gone.source());
+                        case BlocklistStore.SIDE_BLOCK ->
+                            changes.removeBlock(before.reversedName(), before.match(), before.source());
+                        case BlocklistStore.SIDE_ALLOW ->
+                            changes.removeAllow(before.reversedName(), before.match(), before.source());
+                        default -> changes.removeIp(before.reversedName(), before.source());
                     }
                 }
+            } else if (sameMeaning(before, now)) {
+                counts[2]++;
+            } else {
+                counts[1]++;
+                put(changes, side, now);
             }
+        });
+        for (StoredEntry now : incoming.values()) {
+            counts[0]++;
+            put(changes, side, now);
+        }
+        incoming.clear();
+    }
+
+    private static void put(BlocklistStore.Changes changes, int side, StoredEntry e) {
+        switch (side) {
+            case BlocklistStore.SIDE_BLOCK -> changes.block(e);
+            case BlocklistStore.SIDE_ALLOW -> changes.allow(e);
+            default -> changes.ip(e);
         }
     }
 
