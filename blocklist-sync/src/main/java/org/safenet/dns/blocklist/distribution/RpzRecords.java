@@ -13,7 +13,7 @@ import org.safenet.dns.blocklist.store.StoredEntry;
  * records ({@code name} and {@code *.name}), which the importer reads back as one subtree entry.
  * BLOCK entries are exported as NXDOMAIN ({@code CNAME .}), RPZ's plain "blocked": a downstream
  * SafeNet DNS reads them with its source's {@code action: block} and answers with its own
- * category's action.
+ * category's action. RPZ-IP triggers are exported too ({@link #ofIp}).
  */
 public final class RpzRecords {
     private RpzRecords() {}
@@ -35,6 +35,64 @@ public final class RpzRecords {
             }
         }
         return out;
+    }
+
+    /**
+     * Records of an RPZ-IP trigger ({@link StoredEntry#reversedName()} holds the prefix text):
+     * owner {@code <length>.<address reversed>.rpz-ip}, IPv6 groups reversed with {@code zz} for
+     * the longest run of zero groups (ISC's RPZ draft, §4.2).
+     */
+    public static List<String> ofIp(StoredEntry e) {
+        String owner = ipOwner(org.safenet.dns.resolver.acl.CidrPrefix.parse(e.reversedName()));
+        List<String> out = new ArrayList<>();
+        for (String r : rdata(
+                e.action() == Action.LOCAL_A || e.action() == Action.LOCAL_AAAA ? Action.NXDOMAIN : e.action(),
+                e.data())) {
+            out.add(owner + " " + r);
+        }
+        return out;
+    }
+
+    static String ipOwner(org.safenet.dns.resolver.acl.CidrPrefix p) {
+        byte[] a = p.network();
+        StringBuilder sb = new StringBuilder().append(p.length());
+        if (a.length == 4) {
+            for (int i = 3; i >= 0; i--) {
+                sb.append('.').append(a[i] & 0xFF);
+            }
+            return sb.append(".rpz-ip").toString();
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((a[2 * i] & 0xFF) << 8) | (a[2 * i + 1] & 0xFF);
+        }
+        int bestStart = -1;
+        int bestLength = 1; // a single zero group is written as 0, as in "::" notation
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        for (int i = 7; i >= 0; i--) {
+            if (bestStart >= 0 && i >= bestStart && i < bestStart + bestLength) {
+                if (i == bestStart) {
+                    sb.append(".zz");
+                }
+                continue;
+            }
+            sb.append('.').append(Integer.toHexString(groups[i]));
+        }
+        return sb.append(".rpz-ip").toString();
     }
 
     private static List<String> rdata(Action action, @Nullable String data) {

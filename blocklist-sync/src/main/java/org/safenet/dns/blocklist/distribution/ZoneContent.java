@@ -60,6 +60,26 @@ public final class ZoneContent {
             emit.accept(group);
         }
         allows.values().forEach(a -> RpzRecords.of(a, true).forEach(out));
+        // RPZ-IP triggers: keys are prefix + match + source, so one prefix's sources are adjacent.
+        List<StoredEntry> ips = new ArrayList<>();
+        Consumer<List<StoredEntry>> emitIp = entries -> {
+            StoredEntry winner = IndexLoader.winner(entries, precedence, e -> true);
+            if (winner != null) {
+                RpzRecords.ofIp(winner).forEach(out);
+            }
+        };
+        store.forEachIp(e -> {
+            if (!ips.isEmpty() && !ips.get(0).reversedName().equals(e.reversedName())) {
+                emitIp.accept(ips);
+                ips.clear();
+            }
+            if (applies(e, now)) {
+                ips.add(e);
+            }
+        });
+        if (!ips.isEmpty()) {
+            emitIp.accept(ips);
+        }
     }
 
     private static boolean applies(StoredEntry e, long now) {

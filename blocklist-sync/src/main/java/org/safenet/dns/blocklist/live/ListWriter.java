@@ -61,7 +61,12 @@ public final class ListWriter {
                 return new Written(store.listVersion(), null);
             }
             Set<String> touched = touchedNames(changes);
-            Effect effect = touched.size() <= MAX_JOURNALED_NAMES ? effect(changes, touched) : null;
+            Set<String> touchedIps = new LinkedHashSet<>();
+            changes.ipPuts().forEach(e -> touchedIps.add(e.reversedName()));
+            changes.ipRemovals().forEach(r -> touchedIps.add(r.reversedName()));
+            Effect effect = touched.size() + touchedIps.size() <= MAX_JOURNALED_NAMES
+                    ? effect(changes, touched, touchedIps)
+                    : null;
             changes.journal((effect == null ? RESET : effect.journal()).getBytes(StandardCharsets.UTF_8));
             long version = store.apply(changes, keepJournal);
             return new Written(version, effect == null ? null : effect.overlay());
@@ -80,7 +85,7 @@ public final class ListWriter {
     /** The change seen from outside: overlay changes (winners) and the journal's record lines. */
     private record Effect(BlocklistStore.Changes overlay, String journal) {}
 
-    private Effect effect(BlocklistStore.Changes changes, Set<String> touched) {
+    private Effect effect(BlocklistStore.Changes changes, Set<String> touched, Set<String> touchedIps) {
         Map<String, Map<String, StoredEntry>> block = new HashMap<>();
         Map<String, Map<String, StoredEntry>> allow = new HashMap<>();
         for (String name : touched) {
@@ -126,7 +131,32 @@ public final class ListWriter {
                 }
             }
         }
+        ipJournal(changes, touchedIps, now, journal);
         return new Effect(overlay, journal.toString());
+    }
+
+    /** Journal lines for RPZ-IP triggers: per prefix, the deciding source's records before and after. */
+    private void ipJournal(BlocklistStore.Changes changes, Set<String> prefixes, long now, StringBuilder journal) {
+        for (String prefix : prefixes) {
+            Map<String, StoredEntry> before = bySourceKey(store.ipEntriesFor(prefix));
+            Map<String, StoredEntry> after = new LinkedHashMap<>(before);
+            changes.ipPuts().stream()
+                    .filter(e -> e.reversedName().equals(prefix))
+                    .forEach(e -> after.put(sourceKey(e.match(), e.source()), e));
+            changes.ipRemovals().stream()
+                    .filter(r -> r.reversedName().equals(prefix))
+                    .forEach(r -> after.remove(sourceKey(r.match(), r.source())));
+            StoredEntry w0 = IndexLoader.winner(List.copyOf(before.values()), precedence, e -> applies(e, now));
+            StoredEntry w1 = IndexLoader.winner(List.copyOf(after.values()), precedence, e -> applies(e, now));
+            List<String> r0 = w0 == null ? List.of() : RpzRecords.ofIp(w0);
+            List<String> r1 = w1 == null ? List.of() : RpzRecords.ofIp(w1);
+            r0.stream()
+                    .filter(r -> !r1.contains(r))
+                    .forEach(r -> journal.append('-').append(r).append('\n'));
+            r1.stream()
+                    .filter(r -> !r0.contains(r))
+                    .forEach(r -> journal.append('+').append(r).append('\n'));
+        }
     }
 
     /** For one name and match kind: the deciding block entry and allow entry, if any. */

@@ -573,6 +573,11 @@ public final class BlocklistStore implements AutoCloseable {
         return entriesFor(entries, reversedName);
     }
 
+    /** The RPZ-IP triggers for one prefix ({@code 192.0.2.0/24}), from every source. */
+    public List<StoredEntry> ipEntriesFor(String prefix) {
+        return entriesFor(ip, prefix);
+    }
+
     /** The allow entries for {@code reversedName} (all match kinds). */
     public List<StoredEntry> allowEntriesFor(String reversedName) {
         return entriesFor(allow, reversedName);
