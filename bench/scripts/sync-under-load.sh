@@ -5,13 +5,14 @@
 #
 #   bench/scripts/sync-under-load.sh            # RATE=10000 DURATION=40s (after a 10 s warm-up)
 #
-# The appliance runs pinned to CPU 1, the generator and the upstream responder to CPU 0.
+# The appliance runs pinned to CPU 1 (APP_CPUS), the generator and the upstream responder to CPU 0.
 # Results: bench-results/sync-under-load-<time>/{baseline,during-sync}/summary.md and the sync's
 # log line. Loopback only; every process started here is stopped by its PID.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 data=$(cd "$repo/../shared/data" && pwd)
 RATE=${RATE:-10000}
+APP_CPUS=${APP_CPUS:-1}   # APP_CPUS=0,1: the appliance may use both cores (the sync then has one to itself, mostly)
 DURATION=${DURATION:-40s}
 out="$repo/bench-results/sync-under-load-$(date +%Y%m%d-%H%M%S)"
 work=$(mktemp -d)
@@ -50,7 +51,7 @@ sync:
       rails: {maxAddPercent: 100000}
 dataDir: $work/data
 YAML
-taskset -c 1 "$repo/safenet" serve --config "$work/safenet.yaml" >"$work/safenet.log" 2>&1 &
+taskset -c "$APP_CPUS" "$repo/safenet" serve --config "$work/safenet.yaml" >"$work/safenet.log" 2>&1 &
 app=$!
 pids+=($app)
 for _ in $(seq 1 120); do
