@@ -25,6 +25,10 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$out"
 
+# Build both jars first, one after the other: two launchers building at once race on target/.
+"$repo/safenet" version >/dev/null
+"$repo/safenet" bench --help >/dev/null
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dns_port=$(free_port)
 up_port=$(free_port)
