@@ -161,6 +161,25 @@ public final class Main implements Callable<Integer> {
                 out.println("  zones:     " + c.upstream().forwardZones().size());
                 out.println("  allow:     " + c.access().allow());
                 out.println("  cache:     " + c.cache().maxEntries() + " entries");
+                out.println("  sources:   "
+                        + (c.sync().specs().isEmpty()
+                                ? "none"
+                                : c.sync().specs().stream()
+                                        .map(sp -> sp.name() + " ("
+                                                + sp.type().name().toLowerCase(java.util.Locale.ROOT) + ", "
+                                                + sp.category() + ", precedence " + sp.precedence()
+                                                + (sp.enabled() ? "" : ", disabled") + ")")
+                                        .collect(java.util.stream.Collectors.joining(", "))));
+                // Names only: tokens, passwords and TSIG secrets are never printed.
+                out.println("  rpz zone:  "
+                        + (c.distribution().enabled()
+                                ? c.distribution().zone() + " to "
+                                        + c.distribution().allowTransfer()
+                                        + (c.distribution().tsigKey().isEmpty()
+                                                ? ""
+                                                : " with TSIG key "
+                                                        + c.distribution().tsigKey())
+                                : "not served"));
                 out.println("  dataDir:   " + c.dataDir());
                 out.flush();
                 return 0;

@@ -35,6 +35,25 @@ class MainTest {
     }
 
     @Test
+    void checkConfig_withSources_namesThem_andPrintsNoSecret(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("sync.yaml");
+        Files.writeString(f, """
+                sync:
+                  tsigKeys: [{name: isp, algorithm: hmac-sha256, secret: "c2VjcmV0LXRzaWcta2V5LWJ5dGVzLTEyMzQ1Njc4OQ=="}]
+                  sources:
+                    - {name: vn, type: http, url: "https://lists.example/vn.txt", bearerToken: t0ps3cret, category: scam}
+                    - {name: isp, type: rpz, primary: "192.0.2.53", zone: rpz.isp.example, tsigKey: isp, category: malware, precedence: 300}
+                distribution: {enabled: true, zone: rpz.fleet.example, tsigKey: isp}
+                """);
+        assertThat(run("check-config", "--config", f.toString())).isZero();
+        assertThat(out.toString())
+                .contains("sources:   vn (http, scam, precedence 100), isp (rpz, malware, precedence 300)")
+                .contains("rpz zone:  rpz.fleet.example to [] with TSIG key isp")
+                .doesNotContain("t0ps3cret")
+                .doesNotContain("c2VjcmV0");
+    }
+
+    @Test
     void checkConfig_badFile_exitsNonZeroNamingKeyAndLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "server:\n  threads: -1\n");

@@ -69,6 +69,11 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
         public TsigKeyConfig {
             new TsigKey(name, algorithm, secret); // validates
         }
+
+        @Override
+        public String toString() {
+            return "TsigKeyConfig[" + name + ", " + algorithm + "]";
+        }
     }
 
     /** One entry of {@code sync.sources}; unset keys take the defaults documented in docs/configuration.md. */
@@ -97,6 +102,12 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
             if (name == null || type == null || category == null) {
                 throw new IllegalArgumentException("a source needs name, type and category");
             }
+        }
+
+        /** Without the bearer token and certificate password: this may end up in a log. */
+        @Override
+        public String toString() {
+            return "Source[" + name + ", " + type + ", " + category + "]";
         }
     }
 

@@ -119,6 +119,14 @@ public record SourceSpec(
         }
     }
 
+    /** Without the bearer token and certificate password: this may end up in a log. */
+    @Override
+    public String toString() {
+        return "SourceSpec[" + name + ", " + type + ", " + category + ", precedence " + precedence
+                + (enabled ? "" : ", disabled") + (url != null ? ", " + url : "") + (path != null ? ", " + path : "")
+                + (primary != null ? ", " + primary + " " + zone : "") + "]";
+    }
+
     private static boolean isHttp(URI u) {
         return "http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme());
     }

@@ -33,6 +33,12 @@ public record TsigKey(String name, String algorithm, String secret) {
         algorithm = a;
     }
 
+    /** Without the secret: this may end up in a log. */
+    @Override
+    public String toString() {
+        return "TsigKey[" + name + ", " + algorithm + "]";
+    }
+
     /** The dnsjava signer/verifier. */
     public TSIG tsig() {
         try {
