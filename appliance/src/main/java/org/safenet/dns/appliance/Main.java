@@ -317,6 +317,13 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--status", description = "Show each source's last sync, next sync and any held update.")
         boolean status;
 
+        @Option(
+                names = "--purge",
+                paramLabel = "NAME",
+                description = "Remove every entry of this source (one no longer configured, or an import).")
+        @Nullable
+        String purge;
+
         @CommandLine.Spec
         CommandLine.Model.@Nullable CommandSpec spec;
 
@@ -330,8 +337,10 @@ public final class Main implements Callable<Integer> {
             } catch (ConfigException e) {
                 return reportBadConfig(err, e);
             }
-            String action = status ? "status" : approve != null ? "approve" : discard != null ? "discard" : "run";
-            String name = approve != null ? approve : discard != null ? discard : source;
+            String action = status
+                    ? "status"
+                    : approve != null ? "approve" : discard != null ? "discard" : purge != null ? "purge" : "run";
+            String name = approve != null ? approve : discard != null ? discard : purge != null ? purge : source;
             try {
                 Integer status = ControlChannel.send(config.dataDir(), SyncCommand.encode(action, name), out);
                 if (status != null) {

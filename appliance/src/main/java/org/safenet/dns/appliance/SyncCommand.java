@@ -49,6 +49,7 @@ final class SyncCommand {
                 }
                 case "approve" -> results.add(sync.approve(required(name, "--approve")));
                 case "discard" -> results.add(sync.discard(required(name, "--discard")));
+                case "purge" -> results.add(sync.purge(required(name, "--purge")));
                 case "run" -> {
                     List<SourceSpec> which = name != null
                             ? List.of(sync.source(name)

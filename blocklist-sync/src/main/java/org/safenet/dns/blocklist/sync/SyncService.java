@@ -140,6 +140,13 @@ public final class SyncService implements AutoCloseable {
         }
         for (SourceSpec s : next.values()) {
             SourceSpec before = specs.put(s.name(), s);
+            if (before != null && !sameOrigin(before, s)) {
+                // A new URL, file or primary: its ETag or serial says nothing about the old one's
+                // (a new publisher's serials may well be lower). Start afresh; the entries stay
+                // until the first sync from the new origin replaces them.
+                resetState(s.name());
+                changes.add("source " + s.name() + " now comes from elsewhere: its feed state was reset");
+            }
             if (!s.equals(before)) {
                 changes.add("source " + s.name() + (before == null ? " added" : " changed"));
                 registerMeters(s.name());
@@ -158,6 +165,87 @@ public final class SyncService implements AutoCloseable {
     /** Called after the configured sources changed (the index must follow new precedences). */
     public void onSourcesChanged(Runnable listener) {
         sourcesChanged.add(listener);
+    }
+
+    private static boolean sameOrigin(SourceSpec a, SourceSpec b) {
+        return a.type() == b.type()
+                && java.util.Objects.equals(a.url(), b.url())
+                && java.util.Objects.equals(a.path(), b.path())
+                && java.util.Objects.equals(a.primary(), b.primary())
+                && java.util.Objects.equals(a.zone(), b.zone());
+    }
+
+    private void resetState(String name) {
+        states.put(name, SourceState.initial());
+        try {
+            store.writeSourceRecords(new BlocklistStore.Changes()
+                    .sourceRecord(stateKey(name), json(SourceState.initial()))
+                    .sourceRecord(zoneKey(name), null));
+        } catch (BlocklistStore.StoreException e) {
+            log.warn("cannot reset the state of source {}: {}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Removes every entry of {@code source} from the list (one atomic change), e.g. after the
+     * source was taken out of the config, or for an import that should go. A configured, enabled
+     * source would bring them back at its next sync, so it is refused: disable or remove it first.
+     */
+    public SyncResult purge(String source) {
+        SourceSpec spec = specs.get(source);
+        if (spec != null && spec.enabled()) {
+            throw new IllegalArgumentException(
+                    "source " + source
+                            + " is configured and enabled; its next sync would bring the entries back: disable or remove it first");
+        }
+        return onSyncThread(() -> {
+            syncLock.lock();
+            try {
+                long start = clockMillis.getAsLong();
+                long before = currentVersion();
+                BlocklistStore.Changes changes = new BlocklistStore.Changes();
+                int[] removed = {0};
+                store.forEachOfSource(source, BlocklistStore.SIDE_BLOCK, e -> {
+                    changes.removeBlock(e.reversedName(), e.match(), source);
+                    removed[0]++;
+                });
+                store.forEachOfSource(source, BlocklistStore.SIDE_ALLOW, e -> {
+                    changes.removeAllow(e.reversedName(), e.match(), source);
+                    removed[0]++;
+                });
+                store.forEachOfSource(source, BlocklistStore.SIDE_IP, e -> {
+                    changes.removeIp(e.reversedName(), source);
+                    removed[0]++;
+                });
+                changes.counted(source, -removed[0]);
+                changes.sourceRecord(stateKey(source), null).sourceRecord(zoneKey(source), null);
+                long after = removed[0] == 0 ? before : applier.apply(changes);
+                states.remove(source);
+                SyncResult r = new SyncResult(
+                        source,
+                        "purge",
+                        start,
+                        clockMillis.getAsLong(),
+                        removed[0] == 0 ? SyncResult.Outcome.UNCHANGED : SyncResult.Outcome.APPLIED,
+                        0,
+                        0,
+                        removed[0],
+                        0,
+                        0,
+                        before,
+                        after,
+                        "every entry of the source removed",
+                        List.of());
+                store.addHistory(source, start, json(r));
+                log.info("sync {}", r.summary());
+                return r;
+            } catch (BlocklistStore.StoreException e) {
+                throw new IllegalStateException(
+                        "the purge of " + source + " failed, nothing changed: " + e.getMessage(), e);
+            } finally {
+                syncLock.unlock();
+            }
+        });
     }
 
     /** Adds or replaces one source at run time. */

@@ -1,6 +1,7 @@
 package org.safenet.dns.blocklist.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -347,6 +348,38 @@ class SyncServiceHttpTest {
                 null,
                 base.rails()));
         assertThat(sync.syncNow("vn", "manual").outcome()).isEqualTo(SyncResult.Outcome.APPLIED);
+    }
+
+    @Test
+    void purge_removesEverySourceEntry_onlyOnceTheSourceIsOff() throws Exception {
+        List<String> names = vnNames();
+        feed.put("/vn.txt", lines(names));
+        sync.setSources(List.of(http("vn", "/vn.txt", SourceSpec.Rails.defaults())));
+        sync.syncNow("vn", "manual");
+        assertThatThrownBy(() -> sync.purge("vn")).hasMessageContaining("disable or remove it first");
+        assertThat(sync.setEnabled("vn", false)).isTrue();
+        SyncResult purged = sync.purge("vn");
+        assertThat(purged.removed())
+                .isEqualTo(names.size()
+                        - sync.history("vn").getFirst().rejected()
+                        - sync.history("vn").getFirst().invalid());
+        assertThat(store.sourceSize("vn")).isZero();
+        assertThat(blocked(names.get(10))).isFalse();
+    }
+
+    @Test
+    void aSourceMovedToAnotherUrl_startsAfresh() throws Exception {
+        feed.put("/a.txt", lines(vnNames().subList(0, 500)));
+        feed.put("/b.txt", lines(vnNames().subList(0, 500)));
+        sync.setSources(List.of(http("vn", "/a.txt", SourceSpec.Rails.defaults())));
+        sync.syncNow("vn", "manual");
+        assertThat(sync.state("vn").etag()).isNotNull();
+        List<String> said = sync.setSources(List.of(http("vn", "/b.txt", SourceSpec.Rails.defaults())));
+        assertThat(said).contains("source vn now comes from elsewhere: its feed state was reset");
+        assertThat(sync.state("vn").etag()).isNull();
+        assertThat(feed.requests.getLast()).endsWith(" null"); // the last request was still to /a.txt
+        assertThat(sync.syncNow("vn", "manual").outcome()).isEqualTo(SyncResult.Outcome.UNCHANGED);
+        assertThat(feed.requests.getLast()).isEqualTo("GET /b.txt null"); // unconditional: a new origin
     }
 
     @Test
