@@ -262,6 +262,10 @@ public final class Appliance implements AutoCloseable {
                     transports,
                     s,
                     config.blocklist().categoryActions(),
+                    source -> {
+                        SyncService service = sync;
+                        return service != null ? service.precedence(source) : SyncService.OPERATOR_PRECEDENCE;
+                    },
                     System::currentTimeMillis);
             blockPages.add(server);
             log.info("block page on http://{}/", text(server.address()));

@@ -54,6 +54,7 @@ public final class BlockPageServer implements AutoCloseable {
     private final BlocklistStore store;
     private final Categories categories;
     private final LongSupplier clockMillis;
+    private final java.util.function.ToIntFunction<String> precedence;
     private final Channel channel;
 
     public BlockPageServer(
@@ -64,6 +65,20 @@ public final class BlockPageServer implements AutoCloseable {
             Categories categories,
             LongSupplier clockMillis)
             throws InterruptedException {
+        this(listen, group, transports, store, categories, source -> 0, clockMillis);
+    }
+
+    /** @param precedence of each source, so the page names the entry that decides (as the resolver does) */
+    public BlockPageServer(
+            InetSocketAddress listen,
+            EventLoopGroup group,
+            Transports transports,
+            BlocklistStore store,
+            Categories categories,
+            java.util.function.ToIntFunction<String> precedence,
+            LongSupplier clockMillis)
+            throws InterruptedException {
+        this.precedence = precedence;
         this.store = store;
         this.categories = categories;
         this.clockMillis = clockMillis;
@@ -128,7 +143,7 @@ public final class BlockPageServer implements AutoCloseable {
             String category = null;
             String reference = "-";
             try {
-                Explainer.Explanation x = Explainer.explain(store, categories, host);
+                Explainer.Explanation x = Explainer.explain(store, categories, precedence, host);
                 if (x.entry() != null) {
                     category = x.entry().category();
                 }
