@@ -82,7 +82,7 @@ final class SyncCommand {
                 }
             }
             return status;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             out.println(e.getMessage());
             return EXIT_FAILED;
         }

@@ -426,6 +426,8 @@ public final class SyncService implements AutoCloseable {
         if (s == null || Thread.currentThread().equals(syncThread)) {
             try {
                 return work.call();
+            } catch (RuntimeException e) {
+                throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -436,8 +438,8 @@ public final class SyncService implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the sync", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof IllegalArgumentException iae) {
-                throw iae;
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r; // e.g. "no held update": the caller's error, as if run inline
             }
             throw new IllegalStateException(e.getCause());
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -539,6 +541,24 @@ public final class SyncService implements AutoCloseable {
                     0,
                     versionBefore,
                     "interrupted (shutting down)",
+                    List.of());
+        } catch (OutOfMemoryError e) {
+            // The staged list is garbage once we return; say so instead of letting the scheduler's
+            // task die silently (the source would never sync again).
+            log.error("sync of {} ran out of memory", spec.name(), e);
+            return result(
+                    spec,
+                    trigger,
+                    start,
+                    SyncResult.Outcome.FAILED,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    versionBefore,
+                    "not enough memory to stage this list (about 350 bytes per entry beside the live index):"
+                            + " raise the heap (SAFENET_JAVA_OPTS=\"-XX:+UseZGC -Xmx2g\") or use a feed with diffs",
                     List.of());
         } finally {
             clearStaging(spec.name());
