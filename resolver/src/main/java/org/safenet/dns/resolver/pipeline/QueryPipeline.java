@@ -28,7 +28,9 @@ import org.safenet.dns.resolver.wire.QueryParser;
  *
  * <p>A straight sequence of calls rather than a list of pluggable stages, so the JIT sees
  * monomorphic call sites and a reader sees the order and why (Unbound's {@code
- * worker_handle_request}, Blocky's resolver chain). Steps 1 to 5 allocate nothing.
+ * worker_handle_request}, Blocky's resolver chain). Steps 1 to 5 allocate nothing, except
+ * for the rare messages handed to the {@link ZoneService} (AXFR, IXFR, SOA, NOTIFY), which get a
+ * copy of their bytes.
  */
 public final class QueryPipeline {
 
