@@ -324,8 +324,7 @@ public final class ListImporter {
 
     /** The entry as stored: keyed by {@code key} (a reversed name, or an rpz-ip prefix). */
     private static StoredEntry stored(String key, ListEntry e, String category, String source, Path file, long now) {
-        return new StoredEntry(
-                key, e.match(), e.action(), category, source, file.getFileName() + ":" + e.line(), now, 0, e.data());
+        return new StoredEntry(key, e.match(), e.action(), category, source, where(file, e.line()), now, 0, e.data());
     }
 
     private static boolean isLocalData(StoredEntry e) {

@@ -35,13 +35,29 @@ public final class ListWriter {
     private final ToIntFunction<String> precedence;
     private final LongSupplier clockMillis;
     private final int keepJournal;
+    private final java.util.function.Predicate<StoredEntry> enforced;
 
     public ListWriter(
             BlocklistStore store, ToIntFunction<String> precedence, LongSupplier clockMillis, int keepJournal) {
+        this(store, precedence, clockMillis, keepJournal, e -> true);
+    }
+
+    /**
+     * @param enforced whether an entry takes effect (its category is on): the live overlay picks
+     *     winners among those only, as {@link IndexLoader} does; the journal describes the list
+     *     itself, every entry
+     */
+    public ListWriter(
+            BlocklistStore store,
+            ToIntFunction<String> precedence,
+            LongSupplier clockMillis,
+            int keepJournal,
+            java.util.function.Predicate<StoredEntry> enforced) {
         this.store = store;
         this.precedence = precedence;
         this.clockMillis = clockMillis;
         this.keepJournal = keepJournal;
+        this.enforced = enforced;
     }
 
     /**
@@ -105,10 +121,13 @@ public final class ListWriter {
             List<String> before = new ArrayList<>();
             List<String> after = new ArrayList<>();
             for (Match m : Match.values()) {
-                Winners w0 = winners(block.get(name), allow.get(name), m, now);
-                Winners w1 = winners(blockAfter.get(name), allowAfter.get(name), m, now);
-                w0.records(before);
-                w1.records(after);
+                winners(block.get(name), allow.get(name), m, e -> applies(e, now))
+                        .records(before);
+                winners(blockAfter.get(name), allowAfter.get(name), m, e -> applies(e, now))
+                        .records(after);
+                Winners w0 = winners(block.get(name), allow.get(name), m, e -> applies(e, now) && enforced.test(e));
+                Winners w1 = winners(
+                        blockAfter.get(name), allowAfter.get(name), m, e -> applies(e, now) && enforced.test(e));
                 if (w1.block() != null) {
                     overlay.block(w1.block());
                 } else if (w0.block() != null) {
@@ -171,9 +190,13 @@ public final class ListWriter {
         }
     }
 
-    private Winners winners(Map<String, StoredEntry> blocks, Map<String, StoredEntry> allows, Match m, long now) {
-        StoredEntry b = IndexLoader.winner(of(blocks, m), precedence, e -> applies(e, now));
-        StoredEntry a = IndexLoader.winner(of(allows, m), precedence, e -> applies(e, now));
+    private Winners winners(
+            Map<String, StoredEntry> blocks,
+            Map<String, StoredEntry> allows,
+            Match m,
+            java.util.function.Predicate<StoredEntry> usable) {
+        StoredEntry b = IndexLoader.winner(of(blocks, m), precedence, usable);
+        StoredEntry a = IndexLoader.winner(of(allows, m), precedence, usable);
         if (a != null && b != null && precedence.applyAsInt(a.source()) < precedence.applyAsInt(b.source())) {
             a = null; // a higher-precedence source blocks what a lower one passes
         }

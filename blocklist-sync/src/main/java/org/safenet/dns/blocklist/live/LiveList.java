@@ -98,7 +98,14 @@ public final class LiveList {
     }
 
     private ListWriter writer() {
-        return new ListWriter(store, precedence, clockMillis, keepJournal);
+        Function<String, @Nullable PolicyAction> actions = categoryAction;
+        return new ListWriter(
+                store,
+                precedence,
+                clockMillis,
+                keepJournal,
+                e -> e.action() != org.safenet.dns.blocklist.format.ListEntry.Action.BLOCK
+                        || actions.apply(e.category()) != null);
     }
 
     private IndexLoader loader() {

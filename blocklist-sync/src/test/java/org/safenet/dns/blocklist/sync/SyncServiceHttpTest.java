@@ -130,6 +130,12 @@ class SyncServiceHttpTest {
         assertThat(first.added()).isEqualTo(names.size() - first.rejected() - first.invalid());
         assertThat(store.sourceSize("vn")).isEqualTo(first.added());
         assertThat(blocked("www." + names.get(10))).isTrue();
+        // The reason names the feed's line, not the name of the download's temporary copy.
+        String reversed = org.safenet.dns.blocklist.store.ReversedName.fromWire(
+                org.safenet.dns.resolver.wire.DnsNames.toWire(names.get(10)));
+        assertThat(store.blockEntriesFor(reversed))
+                .singleElement()
+                .satisfies(e -> assertThat(e.reason()).matches("line \\d+"));
 
         SyncResult again = sync.syncNow("vn", "manual");
         assertThat(again.outcome()).isEqualTo(SyncResult.Outcome.UNCHANGED);
