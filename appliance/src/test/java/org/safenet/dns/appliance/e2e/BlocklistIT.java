@@ -280,6 +280,51 @@ class BlocklistIT {
         assertThat(count()[1]).isGreaterThan(1_000_000);
     }
 
+    @Test
+    void syncOfARunningAppliance_heldThenApproved_throughTheCli() throws Exception {
+        Path feed = dir.resolve("feed.txt");
+        List<String> names =
+                java.nio.file.Files.readAllLines(SharedData.path("vn/chongluadao-vn-badsite-filter-domains.txt"))
+                        .stream()
+                        .filter(l -> !l.isBlank() && !l.startsWith("#"))
+                        .toList();
+        java.nio.file.Files.write(feed, names);
+        try (KnotServer knot = KnotServer.start(
+                        java.nio.file.Files.createDirectories(dir.resolve("knot")), "example.test.", """
+                        $ORIGIN example.test.
+                        @ SOA ns admin 1 7200 900 86400 60
+                        @ NS ns
+                        ns A 127.0.0.1
+                        """);
+                RunningAppliance serve = RunningAppliance.start(dir, knot.hostPort(), """
+                        sync:
+                          sources:
+                            - {name: feed, type: file, path: %s, category: scam}
+                        """.formatted(feed))) {
+            String config = RunningAppliance.configOf(dir).toString();
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> dig(serve.dnsPort(), "+short", "0088shop.com", "A")
+                            .strip()
+                            .equals("127.0.0.1"));
+            Run status = safenet("sync", "--config", config, "--data-dir", dir.toString(), "--status");
+            assertThat(status.exit()).as(status.output()).isZero();
+            assertThat(status.output()).contains("feed (file, scam, precedence 100): last APPLIED");
+
+            // The feed loses 90% of its names: held, and the old list keeps answering.
+            java.nio.file.Files.write(feed, names.subList(0, names.size() / 10));
+            Run held = safenet("sync", "--config", config, "--data-dir", dir.toString(), "--source", "feed");
+            assertThat(held.exit()).as(held.output()).isEqualTo(3);
+            assertThat(held.output()).contains("HELD").contains("more than rails.maxRemovePercent 50%");
+            String dropped = names.getLast();
+            assertThat(dig(serve.dnsPort(), "+short", dropped, "A").strip()).isEqualTo("127.0.0.1");
+
+            Run approved = safenet("sync", "--config", config, "--data-dir", dir.toString(), "--approve", "feed");
+            assertThat(approved.exit()).as(approved.output()).isZero();
+            assertThat(approved.output()).contains("feed approve: APPLIED");
+            assertThat(dig(serve.dnsPort(), "+short", dropped, "A").strip()).isNotEqualTo("127.0.0.1");
+        }
+    }
+
     private long sourceSize(String source) throws BlocklistStore.StoreException {
         try (BlocklistStore s = BlocklistStore.open(dir.resolve("blocklist"))) {
             return s.sourceSize(source);

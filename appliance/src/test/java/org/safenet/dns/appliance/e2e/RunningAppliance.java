@@ -51,10 +51,20 @@ final class RunningAppliance implements AutoCloseable {
 
     /** Starts {@code serve} forwarding to {@code upstream} with state in {@code dataDir}; waits until it answers. */
     static RunningAppliance start(Path dataDir, String upstream) throws IOException {
+        return start(dataDir, upstream, "");
+    }
+
+    /** The config file {@link #start(Path, String, String)} writes, for commands that need the same one. */
+    static Path configOf(Path dataDir) {
+        return dataDir.resolve("safenet-it.yaml");
+    }
+
+    /** As {@link #start(Path, String)}, with more config sections ({@code extraYaml}) in its file. */
+    static RunningAppliance start(Path dataDir, String upstream, String extraYaml) throws IOException {
         // The block page on a free port, so nothing else on this machine is in the way.
-        Path config = dataDir.resolve("safenet-it.yaml");
+        Path config = configOf(dataDir);
         Files.createDirectories(dataDir);
-        Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n");
+        Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n" + extraYaml);
         Process p = new ProcessBuilder(
                         JAVA,
                         "-jar",
