@@ -337,6 +337,15 @@ public final class Main implements Callable<Integer> {
             } catch (ConfigException e) {
                 return reportBadConfig(err, e);
             }
+            long chosen = java.util.stream.Stream.of(status ? "" : null, approve, discard, purge)
+                    .filter(java.util.Objects::nonNull)
+                    .count();
+            if (chosen > 1 || (chosen == 1 && source != null && !status)) {
+                err.println("safenet sync: give at most one of --status, --approve, --discard, --purge"
+                        + " (and --source only alone or with --status)");
+                err.flush();
+                return EXIT_BAD_CONFIG;
+            }
             String action = status
                     ? "status"
                     : approve != null ? "approve" : discard != null ? "discard" : purge != null ? "purge" : "run";

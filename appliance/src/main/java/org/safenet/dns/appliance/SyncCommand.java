@@ -127,5 +127,15 @@ final class SyncCommand {
                             s.name(),
                             s.name()));
         }
+        if (only == null) {
+            sync.unconfiguredWithEntries()
+                    .forEach((name, n) -> out.printf(
+                            Locale.ROOT,
+                            "%s (no configured source: an import, or a source taken out of the config): %d entries;"
+                                    + " safenet sync --purge %s removes them%n",
+                            name,
+                            n,
+                            name));
+        }
     }
 }

@@ -54,6 +54,14 @@ class MainTest {
     }
 
     @Test
+    void sync_twoActionsAtOnce_isRefusedBeforeAnythingRuns(@TempDir Path dir) {
+        assertThat(run("sync", "--data-dir", dir.toString(), "--approve", "a", "--purge", "a"))
+                .isEqualTo(Main.EXIT_BAD_CONFIG);
+        assertThat(err.toString()).contains("give at most one of --status, --approve, --discard, --purge");
+        assertThat(dir.resolve("blocklist")).doesNotExist();
+    }
+
+    @Test
     void checkConfig_badFile_exitsNonZeroNamingKeyAndLine(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "server:\n  threads: -1\n");

@@ -117,41 +117,42 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
         return sources.stream().map(s -> spec(s, base)).toList();
     }
 
+    /** One source as the sync service takes it: unset keys keep {@link SourceSpec.Builder}'s defaults. */
     private static SourceSpec spec(Source s, SourceSpec.Rails base) {
         SourceSpec.Type type = parse(SourceSpec.Type.class, s.type(), s.name(), "type", "http, national, file, rpz");
-        SourceAction action = s.action() == null
-                ? (type == SourceSpec.Type.RPZ ? SourceAction.LIST : SourceAction.LIST)
-                : parse(
-                        SourceAction.class,
-                        s.action(),
-                        s.name(),
-                        "action",
-                        "list, block, nxdomain, nodata, drop, passthru");
-        ListFormat format = ListFormat.DOMAINS;
-        if (s.format() != null) {
-            format = ListFormat.parse(s.format());
+        SourceSpec.Builder b = SourceSpec.builder(s.name(), type, s.category())
+                .url(s.url() == null ? null : URI.create(s.url()))
+                .path(s.path())
+                .primary(s.primary())
+                .zone(s.zone())
+                .tsigKey(s.tsigKey())
+                .bearerToken(s.bearerToken())
+                .clientCertificate(s.clientCertificate(), s.clientCertificatePassword())
+                .sha256(s.sha256())
+                .signatureUrl(s.signatureUrl() == null ? null : URI.create(s.signatureUrl()))
+                .publicKey(s.publicKey())
+                .rails(s.rails() == null ? base : s.rails().over(base));
+        if (s.action() != null) {
+            b.action(parse(
+                    SourceAction.class,
+                    s.action(),
+                    s.name(),
+                    "action",
+                    "list, block, nxdomain, nodata, drop, passthru"));
         }
-        return new SourceSpec(
-                s.name(),
-                type,
-                s.category(),
-                action,
-                s.enabled() == null || s.enabled(),
-                s.precedence() == null ? 100 : s.precedence(),
-                format,
-                s.url() == null ? null : URI.create(s.url()),
-                s.path(),
-                s.primary(),
-                s.zone(),
-                s.tsigKey(),
-                s.refresh() == null ? Duration.ofHours(1) : s.refresh(),
-                s.bearerToken(),
-                s.clientCertificate(),
-                s.clientCertificatePassword(),
-                s.sha256(),
-                s.signatureUrl() == null ? null : URI.create(s.signatureUrl()),
-                s.publicKey(),
-                s.rails() == null ? base : s.rails().over(base));
+        if (s.enabled() != null) {
+            b.enabled(s.enabled());
+        }
+        if (s.precedence() != null) {
+            b.precedence(s.precedence());
+        }
+        if (s.format() != null) {
+            b.format(ListFormat.parse(s.format()));
+        }
+        if (s.refresh() != null) {
+            b.refresh(s.refresh());
+        }
+        return b.build();
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String text, String source, String key, String allowed) {

@@ -27,9 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.safenet.dns.bench.SharedData;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
-import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.importer.ListImporter;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.StoredEntry;
@@ -76,27 +74,9 @@ public final class SyncBench {
         try (BlocklistStore store = BlocklistStore.open(work.resolve("store"))) {
             LiveList live = new LiveList(store, c -> PolicyAction.SINKHOLE, s -> 100, System::currentTimeMillis, 1000);
             SyncService sync = service(store, live, work);
-            sync.setSources(List.of(new SourceSpec(
-                    "feed",
-                    SourceSpec.Type.FILE,
-                    "scam",
-                    SourceAction.LIST,
-                    true,
-                    100,
-                    ListFormat.DOMAINS,
-                    null,
-                    list,
-                    null,
-                    null,
-                    null,
-                    Duration.ofHours(1),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    SourceSpec.Rails.defaults())));
+            sync.setSources(List.of(SourceSpec.builder("feed", SourceSpec.Type.FILE, "scam")
+                    .path(list)
+                    .build()));
             if (replace) {
                 sync.syncNow("feed", "bench");
                 List<String> names = new ArrayList<>();
@@ -208,27 +188,11 @@ public final class SyncBench {
             http.start();
             try {
                 SyncService sync = service(store, live, work);
-                sync.setSources(List.of(new SourceSpec(
-                        "national",
-                        SourceSpec.Type.NATIONAL,
-                        "scam",
-                        SourceAction.LIST,
-                        true,
-                        100,
-                        ListFormat.DOMAINS,
-                        URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/manifest.json"),
-                        null,
-                        null,
-                        null,
-                        null,
-                        Duration.ofHours(1),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        Base64.getEncoder().encodeToString(key.getPublic().getEncoded()),
-                        SourceSpec.Rails.defaults())));
+                sync.setSources(List.of(SourceSpec.builder("national", SourceSpec.Type.NATIONAL, "scam")
+                        .url(URI.create("http://127.0.0.1:" + http.getAddress().getPort() + "/manifest.json"))
+                        .publicKey(Base64.getEncoder()
+                                .encodeToString(key.getPublic().getEncoded()))
+                        .build()));
                 resetPeaks();
                 long start = System.nanoTime();
                 SyncResult r = sync.syncNow("national", "bench");

@@ -119,6 +119,170 @@ public record SourceSpec(
         }
     }
 
+    /** A source with every optional setting at its default (list action, enabled, precedence 100, 1 h, default rails). */
+    public static Builder builder(String name, Type type, String category) {
+        return new Builder(name, type, category);
+    }
+
+    /** A builder holding this source's settings, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(name, type, category);
+        b.action = action;
+        b.enabled = enabled;
+        b.precedence = precedence;
+        b.format = format;
+        b.url = url;
+        b.path = path;
+        b.primary = primary;
+        b.zone = zone;
+        b.tsigKey = tsigKey;
+        b.refresh = refresh;
+        b.bearerToken = bearerToken;
+        b.clientCertificate = clientCertificate;
+        b.clientCertificatePassword = clientCertificatePassword;
+        b.sha256 = sha256;
+        b.signatureUrl = signatureUrl;
+        b.publicKey = publicKey;
+        b.rails = rails;
+        return b;
+    }
+
+    /** Settings of a {@link SourceSpec}, validated by {@link #build()}. */
+    public static final class Builder {
+        private final String name;
+        private final Type type;
+        private final String category;
+        private SourceAction action = SourceAction.LIST;
+        private boolean enabled = true;
+        private int precedence = 100;
+        private ListFormat format = ListFormat.DOMAINS;
+        private @Nullable URI url;
+        private @Nullable Path path;
+        private @Nullable HostPort primary;
+        private @Nullable String zone;
+        private @Nullable String tsigKey;
+        private Duration refresh = Duration.ofHours(1);
+        private @Nullable String bearerToken;
+        private @Nullable Path clientCertificate;
+        private @Nullable String clientCertificatePassword;
+        private @Nullable String sha256;
+        private @Nullable URI signatureUrl;
+        private @Nullable String publicKey;
+        private Rails rails = Rails.defaults();
+
+        private Builder(String name, Type type, String category) {
+            this.name = name;
+            this.type = type;
+            this.category = category;
+        }
+
+        public Builder action(SourceAction v) {
+            action = v;
+            return this;
+        }
+
+        public Builder enabled(boolean v) {
+            enabled = v;
+            return this;
+        }
+
+        public Builder precedence(int v) {
+            precedence = v;
+            return this;
+        }
+
+        public Builder format(ListFormat v) {
+            format = v;
+            return this;
+        }
+
+        public Builder url(@Nullable URI v) {
+            url = v;
+            return this;
+        }
+
+        public Builder path(@Nullable Path v) {
+            path = v;
+            return this;
+        }
+
+        public Builder primary(@Nullable HostPort v) {
+            primary = v;
+            return this;
+        }
+
+        public Builder zone(@Nullable String v) {
+            zone = v;
+            return this;
+        }
+
+        public Builder tsigKey(@Nullable String v) {
+            tsigKey = v;
+            return this;
+        }
+
+        public Builder refresh(Duration v) {
+            refresh = v;
+            return this;
+        }
+
+        public Builder bearerToken(@Nullable String v) {
+            bearerToken = v;
+            return this;
+        }
+
+        public Builder clientCertificate(@Nullable Path file, @Nullable String password) {
+            clientCertificate = file;
+            clientCertificatePassword = password;
+            return this;
+        }
+
+        public Builder sha256(@Nullable String v) {
+            sha256 = v;
+            return this;
+        }
+
+        public Builder signatureUrl(@Nullable URI v) {
+            signatureUrl = v;
+            return this;
+        }
+
+        public Builder publicKey(@Nullable String v) {
+            publicKey = v;
+            return this;
+        }
+
+        public Builder rails(Rails v) {
+            rails = v;
+            return this;
+        }
+
+        /** The source; fails with a message naming it if a setting its type needs is missing or bad. */
+        public SourceSpec build() {
+            return new SourceSpec(
+                    name,
+                    type,
+                    category,
+                    action,
+                    enabled,
+                    precedence,
+                    format,
+                    url,
+                    path,
+                    primary,
+                    zone,
+                    tsigKey,
+                    refresh,
+                    bearerToken,
+                    clientCertificate,
+                    clientCertificatePassword,
+                    sha256,
+                    signatureUrl,
+                    publicKey,
+                    rails);
+        }
+    }
+
     /** Without the bearer token and certificate password: this may end up in a log. */
     @Override
     public String toString() {

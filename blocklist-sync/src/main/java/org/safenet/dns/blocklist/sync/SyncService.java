@@ -30,7 +30,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.ChangesCodec;
@@ -262,27 +261,7 @@ public final class SyncService implements AutoCloseable {
         if (s == null) {
             return false;
         }
-        putSource(new SourceSpec(
-                s.name(),
-                s.type(),
-                s.category(),
-                s.action(),
-                enabled,
-                s.precedence(),
-                s.format(),
-                s.url(),
-                s.path(),
-                s.primary(),
-                s.zone(),
-                s.tsigKey(),
-                s.refresh(),
-                s.bearerToken(),
-                s.clientCertificate(),
-                s.clientCertificatePassword(),
-                s.sha256(),
-                s.signatureUrl(),
-                s.publicKey(),
-                s.rails()));
+        putSource(s.toBuilder().enabled(enabled).build());
         return true;
     }
 
@@ -467,30 +446,25 @@ public final class SyncService implements AutoCloseable {
             Fetched fetched = fetchers.fetch(spec, state, zoneCopy);
             Planned plan = plan(spec, state, fetched);
             if (plan == null) {
-                return result(
+                return nothingDone(
                         spec,
                         trigger,
                         start,
                         SyncResult.Outcome.UNCHANGED,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
                         versionBefore,
-                        fetched instanceof Fetched.NotModified n ? n.detail() : "nothing new",
-                        List.of());
+                        fetched instanceof Fetched.NotModified n ? n.detail() : "nothing new");
             }
             BlocklistStore.Changes changes = plan.diff().changes();
             String hold = railReason(spec, plan.diff());
             if (hold != null) {
                 holdUpdate(spec, plan, hold, state, start);
-                return result(
+                return fromPlan(
                         spec,
                         trigger,
                         start,
                         SyncResult.Outcome.HELD,
                         plan,
+                        versionBefore,
                         versionBefore,
                         hold + "; approve with `safenet sync --approve " + spec.name() + "` or the admin API");
             }
@@ -501,12 +475,13 @@ public final class SyncService implements AutoCloseable {
             boolean anyChange = changes.size() > 0;
             long after = applier.apply(changes);
             states.put(spec.name(), plan.next());
-            return result(
+            return fromPlan(
                     spec,
                     trigger,
                     start,
                     anyChange ? SyncResult.Outcome.APPLIED : SyncResult.Outcome.UNCHANGED,
                     plan,
+                    versionBefore,
                     anyChange ? after : versionBefore,
                     plan.detail() + (anyChange ? "" : "; no entry changed"));
         } catch (IOException | BlocklistStore.StoreException | RuntimeException e) {
@@ -514,52 +489,28 @@ public final class SyncService implements AutoCloseable {
             if (e instanceof RuntimeException && !(e instanceof IllegalArgumentException)) {
                 log.warn("sync of {} failed", spec.name(), e);
             }
-            return result(
+            return nothingDone(
                     spec,
                     trigger,
                     start,
                     SyncResult.Outcome.FAILED,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
                     versionBefore,
-                    why + "; the last good list stays live",
-                    List.of());
+                    why + "; the last good list stays live");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return result(
-                    spec,
-                    trigger,
-                    start,
-                    SyncResult.Outcome.FAILED,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
-                    versionBefore,
-                    "interrupted (shutting down)",
-                    List.of());
+            return nothingDone(
+                    spec, trigger, start, SyncResult.Outcome.FAILED, versionBefore, "interrupted (shutting down)");
         } catch (OutOfMemoryError e) {
             // The staged list is garbage once we return; say so instead of letting the scheduler's
             // task die silently (the source would never sync again).
             log.error("sync of {} ran out of memory", spec.name(), e);
-            return result(
+            return nothingDone(
                     spec,
                     trigger,
                     start,
                     SyncResult.Outcome.FAILED,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
                     versionBefore,
-                    "not enough memory to stage this list (about 350 bytes per entry beside the live index):"
-                            + " raise the heap (SAFENET_JAVA_OPTS=\"-XX:+UseZGC -Xmx2g\") or use a feed with diffs",
-                    List.of());
+                    "not enough memory to stage this list (about 350 bytes per entry beside the live index): raise the heap (SAFENET_JAVA_OPTS=\"-XX:+UseZGC -Xmx2g\") or use a feed with diffs");
         } finally {
             clearStaging(spec.name());
         }
@@ -758,19 +709,13 @@ public final class SyncService implements AutoCloseable {
             SyncResult r;
             try {
                 if (!sameContent(held.stateBefore(), state(name))) {
-                    r = result(
+                    r = nothingDone(
                             spec,
                             "approve",
                             start,
                             SyncResult.Outcome.FAILED,
-                            0,
-                            0,
-                            0,
-                            0,
-                            0,
                             versionBefore,
-                            "the source changed since the update was held; it was discarded, sync again",
-                            List.of());
+                            "the source changed since the update was held; it was discarded, sync again");
                     dropHeld(name);
                 } else {
                     BlocklistStore.Changes changes = ChangesCodec.decode(store.sourceRecord("heldchanges\0" + name));
@@ -799,19 +744,13 @@ public final class SyncService implements AutoCloseable {
                             List.of());
                 }
             } catch (IOException | BlocklistStore.StoreException e) {
-                r = result(
+                r = nothingDone(
                         spec,
                         "approve",
                         start,
                         SyncResult.Outcome.FAILED,
-                        0,
-                        0,
-                        0,
-                        0,
-                        0,
                         versionBefore,
-                        String.valueOf(e.getMessage()),
-                        List.of());
+                        String.valueOf(e.getMessage()));
             }
             finish(spec, r);
             return r;
@@ -832,21 +771,13 @@ public final class SyncService implements AutoCloseable {
             Held held = held(name)
                     .orElseThrow(() -> new IllegalArgumentException("source " + name + " has no held update"));
             dropHeld(name);
-            SyncResult r = new SyncResult(
-                    name,
+            SyncResult r = nothingDone(
+                    spec,
                     "discard",
                     start,
-                    clockMillis.getAsLong(),
                     SyncResult.Outcome.DISCARDED,
-                    0,
-                    0,
-                    0,
-                    0,
-                    0,
                     currentVersion(),
-                    currentVersion(),
-                    "held update discarded (" + held.reason() + ")",
-                    List.of());
+                    "held update discarded (" + held.reason() + ")");
             finish(spec, r);
             return r;
         } catch (BlocklistStore.StoreException e) {
@@ -986,82 +917,52 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
-    private SyncResult result(
-            SourceSpec spec,
-            String trigger,
-            long start,
-            SyncResult.Outcome outcome,
-            Planned p,
-            long versionAfter,
-            String detail) {
-        ListImporter.Diff d = p.diff();
-        return result(
-                spec,
-                trigger,
-                start,
-                outcome,
-                d.added(),
-                d.updated(),
-                d.removed(),
-                p.rejected(),
-                p.invalid(),
-                currentVersionBefore(versionAfter, outcome),
-                detail,
-                p.rejectedSample(),
-                versionAfter);
-    }
-
-    private long currentVersionBefore(long versionAfter, SyncResult.Outcome outcome) {
-        return outcome == SyncResult.Outcome.APPLIED ? versionAfter - 1 : versionAfter;
-    }
-
-    private SyncResult result(
-            SourceSpec spec,
-            String trigger,
-            long start,
-            SyncResult.Outcome outcome,
-            int added,
-            int updated,
-            int removed,
-            int rejected,
-            int invalid,
-            long version,
-            String detail,
-            List<String> sample) {
-        return result(
-                spec, trigger, start, outcome, added, updated, removed, rejected, invalid, version, detail, sample,
-                version);
-    }
-
-    private SyncResult result(
-            SourceSpec spec,
-            String trigger,
-            long start,
-            SyncResult.Outcome outcome,
-            int added,
-            int updated,
-            int removed,
-            int rejected,
-            int invalid,
-            long before,
-            String detail,
-            List<String> sample,
-            long after) {
+    /** An attempt that changed no entry (unchanged, failed, discarded). */
+    private SyncResult nothingDone(
+            SourceSpec spec, String trigger, long start, SyncResult.Outcome outcome, long version, String detail) {
         return new SyncResult(
                 spec.name(),
                 trigger,
                 start,
                 clockMillis.getAsLong(),
                 outcome,
-                added,
-                updated,
-                removed,
-                rejected,
-                invalid,
+                0,
+                0,
+                0,
+                0,
+                0,
+                version,
+                version,
+                detail,
+                List.of());
+    }
+
+    /** An attempt that got as far as a diff: its counts, whether applied, held or found empty. */
+    private SyncResult fromPlan(
+            SourceSpec spec,
+            String trigger,
+            long start,
+            SyncResult.Outcome outcome,
+            Planned p,
+            long before,
+            long after,
+            String detail) {
+        ListImporter.Diff d = p.diff();
+        return new SyncResult(
+                spec.name(),
+                trigger,
+                start,
+                clockMillis.getAsLong(),
+                outcome,
+                d.added(),
+                d.updated(),
+                d.removed(),
+                p.rejected(),
+                p.invalid(),
                 before,
                 after,
                 detail,
-                sample);
+                p.rejectedSample());
     }
 
     private static byte[] json(Object o) {
@@ -1188,10 +1089,19 @@ public final class SyncService implements AutoCloseable {
                 .toList();
     }
 
-    /** The by-source entry of {@code source} for a name: for tests and the explain API. */
-    public @Nullable StoredEntry entryOf(String source, String reversedName, Match match)
-            throws BlocklistStore.StoreException {
-        return store.entryOf(BlocklistStore.SIDE_BLOCK, reversedName, match, source);
+    /** Sources that still have entries in the store but are not configured (purge candidates), with their counts. */
+    public Map<String, Long> unconfiguredWithEntries() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String name : store.sourcesWithEntries()) {
+            if (!specs.containsKey(name)) {
+                try {
+                    out.put(name, store.sourceSize(name));
+                } catch (BlocklistStore.StoreException e) {
+                    out.put(name, -1L);
+                }
+            }
+        }
+        return out;
     }
 
     @Override

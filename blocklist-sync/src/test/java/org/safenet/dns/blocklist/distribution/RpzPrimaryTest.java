@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
-import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -91,27 +90,12 @@ class RpzPrimaryTest {
                 new SimpleMeterRegistry(),
                 clock,
                 Duration.ofSeconds(30));
-        sync.setSources(List.of(new SourceSpec(
-                "up",
-                SourceSpec.Type.RPZ,
-                "scam",
-                SourceAction.BLOCK,
-                true,
-                100,
-                ListFormat.RPZ,
-                null,
-                null,
-                HostPort.parse("127.0.0.1:5399", 53),
-                "rpz.up",
-                "k",
-                Duration.ofHours(1),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                SourceSpec.Rails.defaults())));
+        sync.setSources(List.of(SourceSpec.builder("up", SourceSpec.Type.RPZ, "scam")
+                .action(SourceAction.BLOCK)
+                .primary(HostPort.parse("127.0.0.1:5399", 53))
+                .zone("rpz.up")
+                .tsigKey("k")
+                .build()));
     }
 
     @AfterEach

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.index.PolicyProbe;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -41,27 +39,10 @@ class SyncServiceFileTest {
                     new SimpleMeterRegistry(),
                     System::currentTimeMillis,
                     Duration.ofSeconds(30))) {
-                sync.setSources(List.of(new SourceSpec(
-                        "school",
-                        SourceSpec.Type.FILE,
-                        "custom",
-                        SourceAction.LIST,
-                        true,
-                        100,
-                        ListFormat.DOMAINS,
-                        null,
-                        feed,
-                        null,
-                        null,
-                        null,
-                        Duration.ofHours(1),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        new SourceSpec.Rails(100, 100_000, 100, 1 << 30, Duration.ofSeconds(60)))));
+                sync.setSources(List.of(SourceSpec.builder("school", SourceSpec.Type.FILE, "custom")
+                        .path(feed)
+                        .rails(new SourceSpec.Rails(100, 100_000, 100, 1 << 30, Duration.ofSeconds(60)))
+                        .build()));
                 sync.start();
                 try {
                     await().atMost(Duration.ofSeconds(30)).until(() -> store.sourceSize("school") > 0);

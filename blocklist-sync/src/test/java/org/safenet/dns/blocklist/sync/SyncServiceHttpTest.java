@@ -24,8 +24,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
-import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.policy.PolicyAction;
@@ -92,27 +90,12 @@ class SyncServiceHttpTest {
     }
 
     private SourceSpec spec(String name, String path, SourceSpec.Rails rails, String sha256, String publicKey) {
-        return new SourceSpec(
-                name,
-                SourceSpec.Type.HTTP,
-                "scam",
-                SourceAction.LIST,
-                true,
-                100,
-                ListFormat.DOMAINS,
-                feed.uri(path),
-                null,
-                null,
-                null,
-                null,
-                Duration.ofHours(1),
-                null,
-                null,
-                null,
-                sha256,
-                null,
-                publicKey,
-                rails);
+        return SourceSpec.builder(name, SourceSpec.Type.HTTP, "scam")
+                .url(feed.uri(path))
+                .sha256(sha256)
+                .publicKey(publicKey)
+                .rails(rails)
+                .build();
     }
 
     private boolean blocked(String name) {
@@ -332,27 +315,7 @@ class SyncServiceHttpTest {
         assertThat(denied.outcome()).isEqualTo(SyncResult.Outcome.FAILED);
         assertThat(denied.detail()).contains("HTTP 401 (check the source's bearerToken or client certificate)");
         SourceSpec base = http("vn", "/vn.txt", SourceSpec.Rails.defaults());
-        sync.putSource(new SourceSpec(
-                base.name(),
-                base.type(),
-                base.category(),
-                base.action(),
-                true,
-                100,
-                base.format(),
-                base.url(),
-                null,
-                null,
-                null,
-                null,
-                base.refresh(),
-                "s3cret-feed-token",
-                null,
-                null,
-                null,
-                null,
-                null,
-                base.rails()));
+        sync.putSource(base.toBuilder().bearerToken("s3cret-feed-token").build());
         assertThat(sync.syncNow("vn", "manual").outcome()).isEqualTo(SyncResult.Outcome.APPLIED);
     }
 
@@ -417,6 +380,9 @@ class SyncServiceHttpTest {
         sync.syncNow("b", "manual");
         assertThat(blocked("shared-scam.example")).as("both dropped it").isFalse();
         assertThat(store.blockEntriesFor("example.shared-scam")).isEmpty();
-        assertThat(sync.entryOf("a", "example.only-a", Match.SUBTREE)).isNotNull();
+        assertThat(store.entryOf(BlocklistStore.SIDE_BLOCK, "example.only-a", Match.SUBTREE, "a"))
+                .isNotNull();
+        sync.setSources(List.of(http("b", "/b.txt", rails)));
+        assertThat(sync.unconfiguredWithEntries()).containsExactly(java.util.Map.entry("a", 1L));
     }
 }

@@ -26,8 +26,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
 import org.safenet.dns.blocklist.index.PolicyProbe;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -65,27 +63,13 @@ class SyncServiceNationalTest {
                 clock,
                 Duration.ofSeconds(30));
         publisher = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        sync.setSources(List.of(new SourceSpec(
-                "national",
-                SourceSpec.Type.NATIONAL,
-                "scam",
-                SourceAction.LIST,
-                true,
-                500,
-                ListFormat.DOMAINS,
-                feed.uri("/feed/manifest.json"),
-                null,
-                null,
-                null,
-                null,
-                Duration.ofMinutes(5),
-                null,
-                null,
-                null,
-                null,
-                null,
-                Base64.getEncoder().encodeToString(publisher.getPublic().getEncoded()),
-                SourceSpec.Rails.defaults())));
+        sync.setSources(List.of(SourceSpec.builder("national", SourceSpec.Type.NATIONAL, "scam")
+                .precedence(500)
+                .url(feed.uri("/feed/manifest.json"))
+                .refresh(Duration.ofMinutes(5))
+                .publicKey(
+                        Base64.getEncoder().encodeToString(publisher.getPublic().getEncoded()))
+                .build()));
     }
 
     @AfterEach
