@@ -306,9 +306,11 @@ class BlocklistIT {
                     .until(() -> dig(serve.dnsPort(), "+short", "0088shop.com", "A")
                             .strip()
                             .equals("127.0.0.1"));
-            Run status = safenet("sync", "--config", config, "--data-dir", dir.toString(), "--status");
-            assertThat(status.exit()).as(status.output()).isZero();
-            assertThat(status.output()).contains("feed (file, scam, precedence 100): last APPLIED");
+            // The status is recorded just after the list is live: wait for it too.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> safenet("sync", "--config", config, "--data-dir", dir.toString(), "--status")
+                            .output()
+                            .contains("feed (file, scam, precedence 100): last APPLIED"));
 
             // The feed loses 90% of its names: held, and the old list keeps answering.
             java.nio.file.Files.write(feed, names.subList(0, names.size() / 10));

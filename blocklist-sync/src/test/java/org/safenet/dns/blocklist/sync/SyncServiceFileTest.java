@@ -45,12 +45,15 @@ class SyncServiceFileTest {
                         .build()));
                 sync.start();
                 try {
-                    await().atMost(Duration.ofSeconds(30)).until(() -> store.sourceSize("school") > 0);
+                    // The history record is written just after the change is live: wait for it, not the store.
+                    await().atMost(Duration.ofSeconds(30))
+                            .until(() -> !sync.history("school").isEmpty());
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     throw new AssertionError("no first sync: " + sync.history("school"), e);
                 }
-                long first = store.sourceSize("school");
                 assertThat(sync.history("school").getFirst().trigger()).isEqualTo("schedule");
+                assertThat(sync.history("school").getFirst().outcome()).isEqualTo(SyncResult.Outcome.APPLIED);
+                long first = store.sourceSize("school");
 
                 // The operator's tooling replaces the file (write elsewhere, then rename, as editors do).
                 Path next = lists.resolve("school.txt.new");
