@@ -1,7 +1,8 @@
 package org.safenet.dns.appliance;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,7 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.api.AdminApi;
+import org.safenet.dns.admin.api.AdminContext;
+import org.safenet.dns.admin.api.AdminServer;
+import org.safenet.dns.admin.api.Tokens;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
+import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.appliance.config.SyncConfig;
@@ -35,7 +41,9 @@ public final class Appliance implements AutoCloseable {
 
     private final ResolverSettings settings;
     private final Resolver resolver;
-    private final MeterRegistry registry = new SimpleMeterRegistry();
+    /** Every meter, rendered at the admin API's /metrics in the Prometheus text format. */
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
     private final @Nullable BlocklistStore store;
     private final String blocklistSummary;
     private final ApplianceConfig config;
@@ -49,6 +57,15 @@ public final class Appliance implements AutoCloseable {
     private @Nullable SyncService sync;
     /** Zone transfers of the merged list, and NOTIFY for rpz sources (null without a blocklist). */
     private @Nullable RpzPrimary rpz;
+    /** Per-minute statistics in the store (null without a blocklist, which owns the store). */
+    private @Nullable StatsRecorder stats;
+    /** The category actions in force: the config's, overridden by what operators set through the API. */
+    private volatile Categories categories;
+
+    private final List<AdminServer> adminServers = new ArrayList<>();
+    private @Nullable MultiThreadIoEventLoopGroup adminGroup;
+    /** True once the list is loaded and every listener is bound (/readyz). */
+    private volatile boolean ready;
 
     public Appliance(ApplianceConfig config) throws ConfigException {
         this(config, SystemResolvers.read(Path.of("/etc/resolv.conf")));
@@ -61,6 +78,13 @@ public final class Appliance implements AutoCloseable {
                             "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
         }
         this.config = config;
+        this.categories = config.blocklist().categoryActions();
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
         try {
             this.settings = config.resolverSettings(systemNameservers);
         } catch (IllegalArgumentException e) {
@@ -75,6 +99,8 @@ public final class Appliance implements AutoCloseable {
             Path dir = storeDir(config.dataDir());
             try {
                 opened = BlocklistStore.open(dir);
+                this.categories =
+                        CategoryOverrides.apply(opened, config.blocklist().categories());
                 long start = System.nanoTime();
                 // Sources' precedences come from the sync service once it exists (they can change at run time).
                 java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
@@ -87,7 +113,7 @@ public final class Appliance implements AutoCloseable {
                 };
                 LiveList live = new LiveList(
                         opened,
-                        config.blocklist().categoryActions()::actionFor,
+                        category -> this.categories.actionFor(category),
                         precedence,
                         System::currentTimeMillis,
                         config.distribution().journalVersions());
@@ -104,6 +130,9 @@ public final class Appliance implements AutoCloseable {
                         System::currentTimeMillis,
                         config.sync().initialBackoff());
                 service.setSources(config.sync().specs());
+                for (org.safenet.dns.blocklist.sync.SourceSpec added : AdminApi.storedSources(opened)) {
+                    service.putSource(added); // sources added or changed through the admin API
+                }
                 syncRef.set(service);
                 service.onSourcesChanged(() -> {
                     try {
@@ -156,6 +185,19 @@ public final class Appliance implements AutoCloseable {
             live.onNewVersion(primary::versionChanged);
             resolver.zoneService(primary);
             rpz = primary;
+            ApplianceConfig.Stats s = config.stats();
+            stats = new StatsRecorder(
+                    resolver.metrics(),
+                    live.store().statsRecords(),
+                    new StatsRecorder.Settings(
+                            s.enabled(),
+                            org.safenet.dns.resolver.stats.ClientKeys.Mode.parse(s.clients()),
+                            s.keyRotation(),
+                            s.minuteRetention(),
+                            s.hourRetention(),
+                            s.dayRetention(),
+                            s.zone()),
+                    System::currentTimeMillis);
         }
     }
 
@@ -183,6 +225,10 @@ public final class Appliance implements AutoCloseable {
         log.info("{}", blocklistSummary);
         startBlockPages();
         startControlChannel();
+        StatsRecorder recorder = stats;
+        if (recorder != null) {
+            recorder.start();
+        }
         SyncService service = sync;
         if (service != null) {
             service.start();
@@ -206,7 +252,93 @@ public final class Appliance implements AutoCloseable {
                             : config.distribution().allowTransfer(),
                     config.distribution().notifyTargets());
         }
+        startAdmin();
+        ready = true;
         return bound;
+    }
+
+    /** The admin API and dashboard, on their own event loop; needs the store (tokens, audit). */
+    private void startAdmin() throws InterruptedException {
+        LiveList live = liveList;
+        SyncService service = sync;
+        StatsRecorder recorder = stats;
+        if (config.admin().listen().isEmpty()) {
+            return;
+        }
+        if (live == null || service == null || recorder == null) {
+            log.warn("no admin API: it needs the blocklist store (blocklist.enabled is false)");
+            return;
+        }
+        Tokens tokens = new Tokens(live.store().metaRecords("token/"), System::currentTimeMillis);
+        Path tokenFile = config.admin().tokenFile().isEmpty()
+                ? config.dataDir().resolve("admin-token")
+                : Path.of(config.admin().tokenFile());
+        try {
+            tokens.bootstrap(System.getenv(Tokens.BOOTSTRAP_ENV), tokenFile);
+        } catch (BlocklistStore.StoreException | IllegalArgumentException e) {
+            throw new IllegalStateException("admin API: " + e.getMessage(), e);
+        }
+        AdminContext context = new AdminContext(
+                live,
+                service,
+                recorder,
+                resolver.metrics(),
+                () -> categories,
+                this::setCategory,
+                config.blocklist().protectedDomains(),
+                config.blocklist().sinkhole(),
+                registry::scrape,
+                () -> ready,
+                () -> ready
+                        ? "list version " + listVersion() + " loaded; listening on " + resolver.boundAddresses()
+                        : "starting",
+                null,
+                System::currentTimeMillis);
+        AdminApi api = new AdminApi(context, tokens);
+        io.netty.handler.ssl.SslContext tls = null;
+        if (!config.admin().tlsCertificate().isEmpty()) {
+            try {
+                tls = io.netty.handler.ssl.SslContextBuilder.forServer(
+                                new java.io.File(config.admin().tlsCertificate()),
+                                new java.io.File(config.admin().tlsKey()))
+                        .build();
+            } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+                throw new IllegalStateException("admin.tlsCertificate/tlsKey: " + e.getMessage(), e);
+            }
+        }
+        Transports transports = Transports.best();
+        MultiThreadIoEventLoopGroup group = transports.newGroup(1);
+        adminGroup = group;
+        for (HostPort listen : config.admin().listen()) {
+            AdminServer server = new AdminServer(listen.toSocketAddress(), group, transports, tls, api);
+            adminServers.add(server);
+            log.info("admin API and dashboard on {}://{}/", tls == null ? "http" : "https", text(server.address()));
+        }
+    }
+
+    private long listVersion() {
+        LiveList live = liveList;
+        try {
+            return live == null ? 0 : live.store().listVersion();
+        } catch (BlocklistStore.StoreException e) {
+            return -1;
+        }
+    }
+
+    /** A category's action set through the admin API: stored, then live (the index is rebuilt). */
+    private synchronized void setCategory(String category, String action) throws BlocklistStore.StoreException {
+        LiveList live = liveList;
+        if (live == null) {
+            throw new IllegalStateException("no blocklist");
+        }
+        CategoryOverrides.store(live.store(), category, action);
+        categories = CategoryOverrides.apply(live.store(), config.blocklist().categories());
+        live.reconfigure(c -> categories.actionFor(c), live.precedence());
+        log.info("category {} set to {} through the admin API", category, action);
+    }
+
+    public List<InetSocketAddress> adminAddresses() {
+        return adminServers.stream().map(AdminServer::address).toList();
     }
 
     private void startControlChannel() {
@@ -294,6 +426,11 @@ public final class Appliance implements AutoCloseable {
         return registry;
     }
 
+    /** The statistics recorder, or null when the blocklist is disabled. */
+    public @Nullable StatsRecorder stats() {
+        return stats;
+    }
+
     private static String text(InetSocketAddress a) {
         String h = io.netty.util.NetUtil.toAddressString(a.getAddress());
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
@@ -314,12 +451,22 @@ public final class Appliance implements AutoCloseable {
         if (primary != null) {
             primary.close();
         }
+        ready = false;
+        adminServers.forEach(AdminServer::close);
+        MultiThreadIoEventLoopGroup ag = adminGroup;
+        if (ag != null) {
+            ag.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
         blockPages.forEach(BlockPageServer::close);
         MultiThreadIoEventLoopGroup g = blockPageGroup;
         if (g != null) {
             g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
         resolver.close();
+        StatsRecorder recorder = stats;
+        if (recorder != null) {
+            recorder.close(); // after the resolver: its last counts go into the last flush
+        }
         if (store != null) {
             store.close();
         }

@@ -27,6 +27,8 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param blocklist which categories are enforced and how blocked names are answered
  * @param sync list sources kept in sync automatically
  * @param distribution this appliance as an RPZ primary for others
+ * @param admin the admin API and dashboard
+ * @param stats what statistics are kept, and for how long
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
 public record ApplianceConfig(
@@ -37,6 +39,8 @@ public record ApplianceConfig(
         Blocklist blocklist,
         SyncConfig sync,
         SyncConfig.Distribution distribution,
+        Admin admin,
+        Stats stats,
         Path dataDir) {
 
     public ApplianceConfig {
@@ -45,6 +49,69 @@ public record ApplianceConfig(
                     "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");
         }
         sync.specs(); // every source valid
+    }
+
+    /**
+     * The {@code admin} section.
+     *
+     * @param listen where the admin API and dashboard listen; empty: no admin API
+     * @param tlsCertificate PEM certificate chain for HTTPS ("" = plain HTTP)
+     * @param tlsKey PEM private key (PKCS#8) for HTTPS
+     * @param tokenFile where a generated first admin token is written ("" = dataDir/admin-token)
+     */
+    public record Admin(List<HostPort> listen, String tlsCertificate, String tlsKey, String tokenFile) {
+        public Admin {
+            listen = List.copyOf(listen);
+            if (tlsCertificate.isEmpty() != tlsKey.isEmpty()) {
+                throw new IllegalArgumentException("admin: tlsCertificate and tlsKey go together (both or neither)");
+            }
+        }
+    }
+
+    /**
+     * The {@code stats} section.
+     *
+     * @param enabled false: no client or name sketches on the hot path, nothing stored (counters and /metrics remain)
+     * @param clients what the top-clients list keeps of an address: full, truncate (/24, /56) or hash
+     * @param keyRotation how often the key of {@code hash} mode changes
+     * @param minuteRetention how long per-minute buckets are kept
+     * @param hourRetention how long hourly buckets are kept
+     * @param dayRetention how long daily buckets are kept
+     * @param timeZone where days start ("system" = the machine's zone), e.g. Asia/Ho_Chi_Minh
+     */
+    public record Stats(
+            boolean enabled,
+            String clients,
+            Duration keyRotation,
+            Duration minuteRetention,
+            Duration hourRetention,
+            Duration dayRetention,
+            String timeZone) {
+        public Stats {
+            org.safenet.dns.resolver.stats.ClientKeys.Mode.parse(clients);
+            zone(timeZone);
+            for (Duration d : List.of(keyRotation, minuteRetention, hourRetention, dayRetention)) {
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("stats: durations must be positive");
+                }
+            }
+        }
+
+        private static java.time.ZoneId zone(String text) {
+            if (text.equals("system")) {
+                return java.time.ZoneId.systemDefault();
+            }
+            try {
+                return java.time.ZoneId.of(text);
+            } catch (java.time.DateTimeException e) {
+                throw new IllegalArgumentException(
+                        "stats.timeZone: '" + text + "' is not a time zone (e.g. Asia/Ho_Chi_Minh, UTC, system)", e);
+            }
+        }
+
+        public java.time.ZoneId zone() {
+            return zone(timeZone);
+        }
     }
 
     /**

@@ -478,20 +478,30 @@ public final class BlocklistStore implements AutoCloseable {
         }
     }
 
+    /** An appeal with its id (the hex of its key), which the admin API reviews it by. */
+    public record StoredAppeal(String id, Appeal appeal) {}
+
     /** Every stored appeal, oldest first. */
     public List<Appeal> appeals() {
-        List<Appeal> out = new ArrayList<>();
+        return storedAppeals().stream().map(StoredAppeal::appeal).toList();
+    }
+
+    /** Every stored appeal with its id, oldest first. */
+    public List<StoredAppeal> storedAppeals() {
+        List<StoredAppeal> out = new ArrayList<>();
         try (RocksIterator it = db.newIterator(appeals)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 try (java.io.DataInputStream in =
                         new java.io.DataInputStream(new java.io.ByteArrayInputStream(it.value()))) {
                     in.readUnsignedByte();
-                    out.add(new Appeal(
-                            ByteBuffer.wrap(it.key()).getLong(),
-                            in.readUTF(),
-                            in.readUTF(),
-                            in.readUTF(),
-                            in.readLong()));
+                    out.add(new StoredAppeal(
+                            java.util.HexFormat.of().formatHex(it.key()),
+                            new Appeal(
+                                    ByteBuffer.wrap(it.key()).getLong(),
+                                    in.readUTF(),
+                                    in.readUTF(),
+                                    in.readUTF(),
+                                    in.readLong())));
                 } catch (java.io.IOException e) {
                     throw new IllegalStateException("a stored appeal is corrupt", e);
                 }
@@ -592,6 +602,41 @@ public final class BlocklistStore implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Visits block (side 0) or allow (side 1) entries in key order, starting at the first whose
+     * name is {@code fromReversed} or after it, or just after {@code afterKey} (a cursor from {@link
+     * #keyOf}); stops when {@code each} returns false. For the admin API's paged searches.
+     */
+    public void scanEntries(
+            int side, String fromReversed, byte @Nullable [] afterKey, java.util.function.Predicate<StoredEntry> each) {
+        ColumnFamilyHandle cf = side == SIDE_BLOCK ? entries : side == SIDE_ALLOW ? allow : ip;
+        try (RocksIterator it = db.newIterator(cf)) {
+            if (afterKey != null) {
+                it.seek(afterKey);
+                if (it.isValid() && java.util.Arrays.equals(it.key(), afterKey)) {
+                    it.next();
+                }
+            } else {
+                it.seek(ReversedName.bytes(fromReversed));
+            }
+            for (; it.isValid(); it.next()) {
+                if (!each.test(StoredEntry.decode(it.key(), it.value()))) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The store key of {@code e}: a paging cursor for {@link #scanEntries}. */
+    public static byte[] keyOf(StoredEntry e) {
+        return e.key();
+    }
+
+    /** Records under {@code prefix} (ending in '/') in the {@code meta} family, synced: tokens, reviews, overrides. */
+    public Records metaRecords(String prefix) {
+        return new Records(db, meta, prefix, true);
+    }
+
     private void scan(ColumnFamilyHandle cf, Consumer<StoredEntry> consumer) {
         try (RocksIterator it = db.newIterator(cf)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
@@ -624,6 +669,16 @@ public final class BlocklistStore implements AutoCloseable {
         }
         db.close();
         options.close();
+    }
+
+    /** Statistics buckets ({@code stats} family); not synced (a crash loses at most the last minute). */
+    public Records statsRecords() {
+        return new Records(db, handles.get(5), "stats/", false);
+    }
+
+    /** The audit trail ({@code audit} family); every write synced. */
+    public Records auditRecords() {
+        return new Records(db, handles.get(6), "audit/", true);
     }
 
     /** A store failure with a message for the operator. */

@@ -127,6 +127,7 @@ public final class QueryPipeline {
             counters.aclRefused();
             return rcode(out, q, RCODE_REFUSED, counters);
         }
+        counters.client(client.getAddress());
 
         // 3. What a forwarding resolver does not serve: other classes (CH, HS), zone transfers.
         if (q.qclass() != CLASS_IN || q.type() == TYPE_AXFR || q.type() == TYPE_IXFR) {
@@ -143,7 +144,7 @@ public final class QueryPipeline {
         //    cache never holds a blocked answer.
         Verdict verdict = policy.decide(q);
         if (verdict != null) {
-            counters.policyHit(verdict);
+            counters.policyHit(verdict, q, client.getAddress());
             boolean resolveNormally = verdict.action() == PolicyAction.PASSTHRU
                     || (verdict.action() == PolicyAction.TCP_ONLY
                             && channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD); // over TCP
@@ -173,7 +174,7 @@ public final class QueryPipeline {
         // 6. Miss: forward. From here on allocation is fine (a copy of the query, a waiter).
         ParsedQuery detached = q.copy();
         ReplySink sink = channel.sinkFor(client);
-        Waiter waiter = new Waiter(detached, sink, maxSize);
+        Waiter waiter = new Waiter(detached, client.getAddress(), sink, maxSize);
         // RFC 8767 §5: if an expired answer exists, the client gets it should the upstreams be slow.
         if (cache.settings().serveStale() && cache.lookup(q, now, true) != null) {
             waiter.staleTimer = sink.eventLoop()
@@ -211,6 +212,7 @@ public final class QueryPipeline {
      */
     private final class Waiter implements Forwarder.Callback {
         private final ParsedQuery q;
+        private final java.net.InetAddress client;
         private final ReplySink sink;
         private final int maxSize;
         private boolean replied;
@@ -218,8 +220,9 @@ public final class QueryPipeline {
         @Nullable
         ScheduledFuture<?> staleTimer;
 
-        Waiter(ParsedQuery q, ReplySink sink, int maxSize) {
+        Waiter(ParsedQuery q, java.net.InetAddress client, ReplySink sink, int maxSize) {
             this.q = q;
+            this.client = client;
             this.sink = sink;
             this.maxSize = maxSize;
         }
@@ -240,7 +243,7 @@ public final class QueryPipeline {
             replied = true;
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
-            counters.policyHit(verdict);
+            counters.policyHit(verdict, q, client);
             ByteBuf out = sink.newAnswerBuffer();
             if (!policyAnswers.write(out, q, verdict)) {
                 out.release(); // DROP: the client hears nothing

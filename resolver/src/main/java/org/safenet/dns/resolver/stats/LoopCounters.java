@@ -1,5 +1,7 @@
 package org.safenet.dns.resolver.stats;
 
+import io.netty.util.concurrent.EventExecutor;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.wire.DnsConstants;
 
 /**
@@ -20,6 +22,14 @@ public final class LoopCounters {
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
     final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
     final long[] blockedByCategory = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
+    /** This minute's sketches; null when client statistics are off. */
+    @Nullable
+    StatsWindow window;
+
+    @Nullable
+    ClientKeys keys;
+    /** The event loop that owns these counters (null on other threads, e.g. in tests). */
+    final @Nullable EventExecutor owner = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
 
     public void query() {
         queries++;
@@ -57,12 +67,44 @@ public final class LoopCounters {
         tcpRejected++;
     }
 
-    /** A query the policy decided (any action but passthru), by action ordinal. */
-    public void policyHit(org.safenet.dns.resolver.policy.Verdict verdict) {
+    /**
+     * A query the policy decided, by action ordinal; a block (any action but passthru) also goes
+     * into the window's per-category distinct clients and top blocked names.
+     */
+    public void policyHit(
+            org.safenet.dns.resolver.policy.Verdict verdict,
+            org.safenet.dns.resolver.wire.ParsedQuery q,
+            java.net.InetAddress client) {
         policyByAction[verdict.action().ordinal()]++;
         if (verdict.action() != org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU) {
             blockedByCategory[verdict.categorySlot()]++;
+            StatsWindow w = window;
+            if (w != null) {
+                w.blocked(q, verdict.categorySlot(), ClientKeys.hashOf(client));
+            }
         }
+    }
+
+    /** A query from a client the access list lets in: distinct and top clients. */
+    public void client(java.net.InetAddress client) {
+        StatsWindow w = window;
+        ClientKeys k = keys;
+        if (w != null && k != null) {
+            w.query(k.keyOf(client, System.currentTimeMillis()), ClientKeys.hashOf(client));
+        }
+    }
+
+    /**
+     * Hands out this minute's window and starts a fresh one. Must run on the owning event loop
+     * (the recorder submits it there), which is what keeps the hot path lock-free.
+     */
+    @Nullable
+    StatsWindow swapWindow() {
+        StatsWindow old = window;
+        if (old != null) {
+            window = new StatsWindow();
+        }
+        return old;
     }
 
     public void answered(int rcode) {

@@ -23,16 +23,111 @@ public final class ResolverMetrics {
         "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "OTHER"
     };
 
+    /** The name of an rcode counter slot, as in the {@code safenet_answers} meter's tag. */
+    public static String rcodeName(int slot) {
+        return RCODE_NAMES[slot];
+    }
+
     private final MeterRegistry registry;
     private final List<LoopCounters> all = new CopyOnWriteArrayList<>();
     private final FastThreadLocal<LoopCounters> perThread = new FastThreadLocal<>() {
         @Override
         protected LoopCounters initialValue() {
             LoopCounters c = new LoopCounters();
+            ClientKeys k = clientKeys;
+            if (k != null) {
+                c.keys = k;
+                c.window = new StatsWindow();
+            }
             all.add(c);
             return c;
         }
     };
+
+    private volatile @org.jspecify.annotations.Nullable ClientKeys clientKeys;
+
+    /**
+     * Turns on the per-minute client and name sketches ({@link StatsWindow}), keyed as {@code
+     * keys} says. Call before the listeners start; without it only the counters are kept.
+     */
+    public void enableClientStats(ClientKeys keys) {
+        this.clientKeys = keys;
+        for (LoopCounters c : all) {
+            c.keys = keys;
+            c.window = new StatsWindow();
+        }
+    }
+
+    public @org.jspecify.annotations.Nullable ClientKeys clientKeys() {
+        return clientKeys;
+    }
+
+    /**
+     * Ends every event loop's current window and returns them (a fresh one starts on each loop).
+     * The swap runs on each owning loop, so the hot path never takes a lock; a loop that has shut
+     * down is read directly.
+     */
+    public List<StatsWindow> takeWindows() {
+        List<java.util.concurrent.Future<StatsWindow>> pending = new java.util.ArrayList<>();
+        List<StatsWindow> out = new java.util.ArrayList<>();
+        for (LoopCounters c : all) {
+            io.netty.util.concurrent.EventExecutor owner = c.owner;
+            if (owner != null && !owner.isShuttingDown()) {
+                try {
+                    pending.add(owner.submit(c::swapWindow));
+                    continue;
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // shut down in between: fall through and read it here
+                }
+            }
+            StatsWindow w = c.swapWindow();
+            if (w != null) {
+                out.add(w);
+            }
+        }
+        for (java.util.concurrent.Future<StatsWindow> f : pending) {
+            try {
+                StatsWindow w = f.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                if (w != null) {
+                    out.add(w);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // a stuck or dying loop: its window is counted next time
+            }
+        }
+        return out;
+    }
+
+    /** Cumulative totals since start, summed over the loops (each a few increments old at most). */
+    public CounterTotals totals() {
+        long[] rcodes = new long[DnsConstants.RCODE_SLOTS];
+        long[] actions = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
+        long[] categories = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
+        long queries = 0;
+        long cacheHits = 0;
+        long refused = 0;
+        for (LoopCounters c : all) {
+            queries += c.queries;
+            cacheHits += c.cacheHits;
+            refused += c.aclRefused;
+            for (int i = 0; i < rcodes.length; i++) {
+                rcodes[i] += c.answersByRcode[i];
+            }
+            for (int i = 0; i < actions.length; i++) {
+                actions[i] += c.policyByAction[i];
+            }
+            for (int i = 0; i < categories.length; i++) {
+                categories[i] += c.blockedByCategory[i];
+            }
+        }
+        double upstreamFailures = registry.find("safenet.upstream.failures").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                .sum();
+        return new CounterTotals(queries, cacheHits, refused, (long) upstreamFailures, rcodes, actions, categories);
+    }
 
     public ResolverMetrics(MeterRegistry registry) {
         this.registry = registry;

@@ -1,0 +1,202 @@
+package org.safenet.dns.admin.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry.Action;
+import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.store.Records;
+import org.safenet.dns.blocklist.store.StoredEntry;
+
+/**
+ * Appeals from the block page (review: accept adds the host to the allowlist, reject keeps it
+ * blocked; both with a note), API tokens and the audit trail.
+ */
+final class AccessResources {
+    private final AdminContext context;
+    private final Tokens tokens;
+    private final AuditLog audit;
+    private final Records reviews;
+    private final ObjectMapper json = AdminApi.mapper();
+
+    AccessResources(AdminContext context, Tokens tokens, AuditLog audit) {
+        this.context = context;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.reviews = context.live().store().metaRecords("appeal-review/");
+    }
+
+    void register(Routes routes) {
+        routes.add("GET", "/api/v1/appeals", Role.VIEWER, this::appeals);
+        routes.add("POST", "/api/v1/appeals/{id}/accept", Role.OPERATOR, r -> review(r, true));
+        routes.add("POST", "/api/v1/appeals/{id}/reject", Role.OPERATOR, r -> review(r, false));
+        routes.add("GET", "/api/v1/tokens", Role.ADMIN, this::listTokens);
+        routes.add("POST", "/api/v1/tokens", Role.ADMIN, this::createToken);
+        routes.add("DELETE", "/api/v1/tokens/{id}", Role.ADMIN, this::revokeToken);
+        routes.add("GET", "/api/v1/audit", Role.VIEWER, this::auditTrail);
+    }
+
+    /** The body of an appeal review. */
+    record ReviewRequest(@Nullable String note) {}
+
+    /** The body of {@code POST /api/v1/tokens}. */
+    record TokenRequest(@Nullable String name, @Nullable String role) {}
+
+    /** An operator's decision on an appeal. */
+    record Review(String status, String note, String by, String time) {}
+
+    private Object appeals(ApiRequest r) throws Exception {
+        String status = r.param("status") == null ? "pending" : r.param("status");
+        if (!List.of("pending", "accepted", "rejected", "all").contains(status)) {
+            throw ApiException.badRequest("invalid_parameter", "status must be pending, accepted, rejected or all");
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (BlocklistStore.StoredAppeal a : context.live().store().storedAppeals()) {
+            Review review = review(a.id());
+            String s = review == null ? "pending" : review.status();
+            if (status.equals("all") || status.equals(s)) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", a.id());
+                m.put("time", Instant.ofEpochMilli(a.appeal().timeMillis()).toString());
+                m.put("host", a.appeal().host());
+                m.put("reason", a.appeal().reason());
+                m.put("client", a.appeal().clientAddress());
+                m.put("listVersion", a.appeal().listVersion());
+                m.put("status", s);
+                m.put("review", review);
+                out.add(m);
+            }
+        }
+        return Map.of("items", out);
+    }
+
+    private @Nullable Review review(String id) throws Exception {
+        byte[] v = reviews.get(id.getBytes(StandardCharsets.US_ASCII));
+        return v == null ? null : json.readValue(v, Review.class);
+    }
+
+    private Object review(ApiRequest r, boolean accept) throws Exception {
+        String id = r.path("id");
+        BlocklistStore.StoredAppeal appeal = context.live().store().storedAppeals().stream()
+                .filter(a -> a.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> ApiException.notFound("no appeal '" + id + "' (GET /api/v1/appeals lists them)"));
+        Review before = review(id);
+        if (before != null) {
+            throw new ApiException(
+                    409,
+                    "already_reviewed",
+                    "appeal " + id + " was " + before.status() + " by " + before.by() + " at " + before.time());
+        }
+        String note = r.call().body().length == 0
+                ? ""
+                : String.valueOf(r.body(ReviewRequest.class).note());
+        if (note.equals("null")) {
+            note = "";
+        }
+        Map<String, Object> allowed = null;
+        if (accept) {
+            String name;
+            try {
+                name = EntryResources.validName(appeal.appeal().host(), "host");
+            } catch (ApiException e) {
+                throw new ApiException(
+                        422, "invalid_name", "the appeal's host cannot be allowlisted: " + e.getMessage());
+            }
+            StoredEntry entry = new StoredEntry(
+                    EntryResources.reversed(name),
+                    Match.EXACT,
+                    Action.ALLOW,
+                    "custom",
+                    EntryResources.OPERATOR_SOURCE,
+                    "appeal " + id + (note.isEmpty() ? "" : ": " + note),
+                    context.clock().getAsLong(),
+                    0,
+                    null);
+            allowed = new EntryResources(context).allowEntry(r, entry, "allow.add");
+        }
+        Review review = new Review(
+                accept ? "accepted" : "rejected",
+                note,
+                r.who().name() + " (" + r.who().id() + ")",
+                Instant.ofEpochMilli(context.clock().getAsLong()).toString());
+        reviews.put(id.getBytes(StandardCharsets.US_ASCII), json.writeValueAsBytes(review));
+        r.audit(accept ? "appeal.accept" : "appeal.reject", appeal.appeal().host(), null, review);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id);
+        out.put("host", appeal.appeal().host());
+        out.put("review", review);
+        out.put("allowEntry", allowed);
+        return out;
+    }
+
+    private Object listTokens(ApiRequest r) {
+        return Map.of("items", tokens.list().stream().map(AccessResources::view).toList());
+    }
+
+    private Object createToken(ApiRequest r) throws Exception {
+        TokenRequest req = r.body(TokenRequest.class);
+        if (req.name() == null || req.name().isBlank() || req.name().length() > 100) {
+            throw ApiException.badRequest(
+                    "invalid_token_name", "name is required (up to 100 characters): who or what will use the token");
+        }
+        if (req.role() == null) {
+            throw ApiException.badRequest("invalid_role", "role is required: viewer, operator or admin");
+        }
+        Role role = Role.parse(req.role());
+        String text =
+                tokens.create(req.name(), role, r.who().name() + " (" + r.who().id() + ")");
+        Tokens.Token created = tokens.authenticate(text);
+        r.audit("token.create", created == null ? "?" : created.id(), null, view(created));
+        Map<String, Object> out = new LinkedHashMap<>(view(created));
+        out.put("token", text);
+        out.put("note", "this is the only time the token is shown; store it now");
+        return new Routes.Created(out);
+    }
+
+    private Object revokeToken(ApiRequest r) throws Exception {
+        String id = r.path("id");
+        Tokens.Token before = tokens.list().stream()
+                .filter(t -> t.id().equals(id))
+                .findFirst()
+                .orElse(null);
+        if (before == null || !tokens.revoke(id)) {
+            throw ApiException.notFound("no token with id '" + id + "'");
+        }
+        r.audit("token.revoke", id, view(before), null);
+        return Map.of("revoked", id);
+    }
+
+    private Object auditTrail(ApiRequest r) {
+        int limit = r.intParam("limit", 100, 1, 1000);
+        String before = r.param("before");
+        long beforeMillis;
+        try {
+            beforeMillis =
+                    before == null ? Long.MAX_VALUE : Instant.parse(before).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw ApiException.badRequest(
+                    "invalid_time", "before must be an ISO-8601 time such as 2026-11-01T00:00:00Z");
+        }
+        return Map.of("items", audit.recent(limit, beforeMillis));
+    }
+
+    private static Map<String, Object> view(Tokens.@Nullable Token t) {
+        if (t == null) {
+            return Map.of();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("name", t.name());
+        m.put("role", t.role().text());
+        m.put("created", Instant.ofEpochMilli(t.createdMillis()).toString());
+        m.put("createdBy", t.createdBy());
+        return m;
+    }
+}

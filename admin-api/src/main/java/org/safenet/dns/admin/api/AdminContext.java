@@ -1,0 +1,52 @@
+package org.safenet.dns.admin.api;
+
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.stats.StatsRecorder;
+import org.safenet.dns.blocklist.Categories;
+import org.safenet.dns.blocklist.live.LiveList;
+import org.safenet.dns.blocklist.sync.SyncService;
+import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.stats.ResolverMetrics;
+
+/**
+ * What the admin API works on, handed over by the appliance (which owns all of it). The API
+ * changes the list only through {@link #live}, the sources only through {@link #sync}.
+ *
+ * @param live the live list (every list change goes through it)
+ * @param sync the sync service
+ * @param stats the statistics recorder
+ * @param metrics the resolver's meters (live totals)
+ * @param categories the category actions now in force
+ * @param categoryChanger makes a category's action live (and remembers it over restarts)
+ * @param protectedDomains names no entry may block
+ * @param sinkhole what sinkholed names resolve to (for explain)
+ * @param prometheus renders {@code /metrics}
+ * @param ready whether the list is loaded and the listeners bound
+ * @param readyDetail what {@code /readyz} says
+ * @param reload re-reads the configuration file (null: not supported here)
+ */
+public record AdminContext(
+        LiveList live,
+        SyncService sync,
+        StatsRecorder stats,
+        ResolverMetrics metrics,
+        Supplier<Categories> categories,
+        CategoryChanger categoryChanger,
+        List<String> protectedDomains,
+        SinkholeSettings sinkhole,
+        Supplier<String> prometheus,
+        BooleanSupplier ready,
+        Supplier<String> readyDetail,
+        @Nullable Supplier<String> reload,
+        LongSupplier clock) {
+
+    /** Sets a category's action ("off" to stop enforcing it) and applies it live. */
+    @FunctionalInterface
+    public interface CategoryChanger {
+        void set(String category, String action) throws Exception;
+    }
+}

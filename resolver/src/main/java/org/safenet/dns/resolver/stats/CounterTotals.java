@@ -1,0 +1,31 @@
+package org.safenet.dns.resolver.stats;
+
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.PolicyCategories;
+
+/**
+ * The resolver's cumulative counters at one moment, summed over the event loops. The
+ * statistics recorder keeps the previous one and stores the difference per minute.
+ *
+ * @param answersByRcode indexed by rcode ({@code RCODE_SLOTS} entries, the last one "other")
+ * @param policyByAction indexed by {@link PolicyAction#ordinal()}
+ * @param blockedByCategory indexed by {@link PolicyCategories} slot
+ */
+public record CounterTotals(
+        long queries,
+        long cacheHits,
+        long aclRefused,
+        long upstreamFailures,
+        long[] answersByRcode,
+        long[] policyByAction,
+        long[] blockedByCategory) {
+
+    /** Queries blocked: every policy decision but passthru. */
+    public long blocked() {
+        long sum = 0;
+        for (long b : blockedByCategory) {
+            sum += b;
+        }
+        return sum;
+    }
+}
