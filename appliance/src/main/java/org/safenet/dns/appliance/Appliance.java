@@ -63,6 +63,7 @@ public final class Appliance implements AutoCloseable {
     private volatile Categories categories;
 
     private final List<AdminServer> adminServers = new ArrayList<>();
+    private @Nullable AdminApi adminApi;
     private @Nullable MultiThreadIoEventLoopGroup adminGroup;
     /** True once the list is loaded and every listener is bound (/readyz). */
     private volatile boolean ready;
@@ -295,6 +296,7 @@ public final class Appliance implements AutoCloseable {
                 null,
                 System::currentTimeMillis);
         AdminApi api = new AdminApi(context, tokens);
+        adminApi = api;
         io.netty.handler.ssl.SslContext tls = null;
         if (!config.admin().tlsCertificate().isEmpty()) {
             try {
@@ -335,6 +337,11 @@ public final class Appliance implements AutoCloseable {
         categories = CategoryOverrides.apply(live.store(), config.blocklist().categories());
         live.reconfigure(c -> categories.actionFor(c), live.precedence());
         log.info("category {} set to {} through the admin API", category, action);
+    }
+
+    /** The admin API (its routes), or null when it is not running. */
+    public @Nullable AdminApi adminApi() {
+        return adminApi;
     }
 
     public List<InetSocketAddress> adminAddresses() {

@@ -152,7 +152,8 @@ public final class AdminApi {
         if (needed != null) {
             who = authenticate(call);
             if (who == null) {
-                long delay = failed(call.client());
+                // Only a wrong token counts towards the slow-down: a missing one is a mistake, not a guess.
+                long delay = call.authorization() == null ? 0 : failed(call.client());
                 HttpCall.Answer a = withHeader(
                         error(
                                 401,

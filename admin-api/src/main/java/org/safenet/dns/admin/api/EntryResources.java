@@ -202,11 +202,7 @@ final class EntryResources {
         LiveList.Applied applied = live.apply(changes);
         Map<String, Object> out = view(entry);
         out.put("listVersion", applied.version());
-        r.audit(
-                "entry.add",
-                ListImporter.dotted(entry.reversedName()),
-                before == null ? null : view(before),
-                view(entry));
+        r.audit("entry.add", display(entry.reversedName()), before == null ? null : view(before), view(entry));
         return new Routes.Created(out);
     }
 
@@ -239,11 +235,7 @@ final class EntryResources {
         LiveList.Applied applied = live.apply(changes);
         Map<String, Object> out = view(entry);
         out.put("listVersion", applied.version());
-        r.audit(
-                auditAction,
-                ListImporter.dotted(entry.reversedName()),
-                before == null ? null : view(before),
-                view(entry));
+        r.audit(auditAction, display(entry.reversedName()), before == null ? null : view(before), view(entry));
         return out;
     }
 
@@ -308,6 +300,7 @@ final class EntryResources {
             throw ApiException.badRequest("empty_bulk", "give names to add (\"add\") or remove (\"remove\")");
         }
         List<String> errors = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
         List<StoredEntry> entries = new ArrayList<>(adds.size());
         for (int i = 0; i < adds.size(); i++) {
             try {
@@ -316,7 +309,9 @@ final class EntryResources {
                 }
                 entries.add(entryFor(adds.get(i), "add[" + i + "]."));
             } catch (ApiException e) {
-                errors.add(e.getMessage());
+                // Invalid input fails the request; a protected name or public suffix is skipped and
+                // reported, as imports do, so a real list with one such line still goes in.
+                (e.code().equals("protected_name") ? refused : errors).add(e.getMessage());
             }
         }
         List<String> removeReversed = new ArrayList<>(removes.size());
@@ -368,6 +363,8 @@ final class EntryResources {
         summary.put("updated", updated);
         summary.put("removed", removed);
         summary.put("notFound", removeReversed.size() - removed);
+        summary.put("refused", refused.size());
+        summary.put("refusedSample", refused.subList(0, Math.min(20, refused.size())));
         summary.put("listVersion", applied.version());
         r.audit("entry.bulk", adds.size() + " adds, " + removes.size() + " removes", null, summary);
         return summary;
@@ -526,9 +523,15 @@ final class EntryResources {
         };
     }
 
+    /** A stored (reversed) name as people write it: dotted, no trailing dot. */
+    static String display(String reversedName) {
+        String dotted = ListImporter.dotted(reversedName);
+        return dotted.endsWith(".") ? dotted.substring(0, dotted.length() - 1) : dotted;
+    }
+
     static Map<String, Object> view(StoredEntry e) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", ListImporter.dotted(e.reversedName()).replaceAll("\\.$", ""));
+        m.put("name", display(e.reversedName()));
         m.put("match", e.match().name().toLowerCase(Locale.ROOT));
         m.put("action", e.action().name().toLowerCase(Locale.ROOT));
         m.put("category", e.category());

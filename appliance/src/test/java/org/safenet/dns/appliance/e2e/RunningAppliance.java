@@ -64,7 +64,9 @@ final class RunningAppliance implements AutoCloseable {
         // The block page on a free port, so nothing else on this machine is in the way.
         Path config = configOf(dataDir);
         Files.createDirectories(dataDir);
-        Files.writeString(config, "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\n" + extraYaml);
+        Files.writeString(
+                config,
+                "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\nadmin:\n  listen: [\"127.0.0.1:0\"]\n" + extraYaml);
         Process p = new ProcessBuilder(
                         JAVA,
                         "-jar",

@@ -114,6 +114,8 @@ class RpzTransferInteropTest {
                   servers: ["127.0.0.1:9"]
                 blocklist:
                   blockPageListen: []
+                admin:
+                  listen: []
                 dataDir: %s
                 %s
                 """.formatted(port, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);

@@ -71,6 +71,8 @@ class LoadGeneratorTest {
                 blocklist:
                   blockPage: ["%s"]
                   blockPageListen: []
+                admin:
+                  listen: []
                 dataDir: "%s"
                 """.formatted(upstream.hostPort(), SINKHOLE, dataDir));
         StringWriter importOut = new StringWriter();

@@ -1,0 +1,125 @@
+package org.safenet.dns.appliance.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.appliance.Appliance;
+import org.safenet.dns.appliance.config.ApplianceConfig;
+import org.safenet.dns.appliance.config.ConfigLoader;
+import org.xbill.DNS.Message;
+
+/**
+ * An appliance in this JVM with its admin API on a free loopback port, a real store in {@code
+ * dir}, and an HTTP client for the API; DNS queries can be sent from any 127.0.0.0/8 address, so
+ * tests control which "clients" the statistics see.
+ */
+final class AdminTestAppliance implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Appliance appliance;
+    final String adminToken;
+    final URI base;
+    final InetSocketAddress dns;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    /** The answer to one API call. */
+    record Reply(int status, JsonNode json, String text, HttpResponse<byte[]> raw) {}
+
+    private AdminTestAppliance(Appliance appliance, String adminToken) {
+        this.appliance = appliance;
+        this.adminToken = adminToken;
+        this.base = URI.create(
+                "http://127.0.0.1:" + appliance.adminAddresses().get(0).getPort());
+        this.dns = appliance.resolver().boundAddresses().get(0);
+    }
+
+    static AdminTestAppliance start(Path dir, String upstream, String extraYaml) throws Exception {
+        Path config = dir.resolve("safenet.yaml");
+        Files.writeString(config, """
+                server:
+                  listen: ["127.0.0.1:0"]
+                  threads: 2
+                upstream:
+                  servers: ["%s"]
+                  timeout: 500ms
+                  attempts: 1
+                blocklist:
+                  blockPageListen: []
+                admin:
+                  listen: ["127.0.0.1:0"]
+                dataDir: "%s"
+                %s
+                """.formatted(upstream, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);
+        ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
+        Appliance a = new Appliance(c);
+        a.start();
+        String token = Files.readString(dir.resolve("data/admin-token")).trim();
+        return new AdminTestAppliance(a, token);
+    }
+
+    Reply call(String method, String path, @Nullable String token, @Nullable String body) throws IOException {
+        return call(method, path, token, body, "application/json");
+    }
+
+    Reply call(String method, String path, @Nullable String token, @Nullable String body, String contentType)
+            throws IOException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(120));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", contentType);
+        }
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        try {
+            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            String text = new String(r.body(), StandardCharsets.UTF_8);
+            JsonNode json = r.headers().firstValue("content-type").orElse("").startsWith("application/json")
+                    ? JSON.readTree(text)
+                    : JSON.nullNode();
+            return new Reply(r.statusCode(), json, text, r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    Reply admin(String method, String path, @Nullable String body) throws IOException {
+        return call(method, path, adminToken, body);
+    }
+
+    /** Sends an A query for {@code name} from {@code client} (a 127.x address) and returns the answer. */
+    Message query(String client, String name) throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(client), 0))) {
+            s.setSoTimeout(3000);
+            byte[] q = org.safenet.dns.testkit.DnsProbe.query(
+                            name.endsWith(".") ? name : name + ".", org.xbill.DNS.Type.A, 1232)
+                    .toWire();
+            s.send(new DatagramPacket(q, q.length, dns));
+            byte[] buf = new byte[4096];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            return new Message(java.util.Arrays.copyOf(buf, p.getLength()));
+        }
+    }
+
+    @Override
+    public void close() {
+        appliance.close();
+    }
+}
