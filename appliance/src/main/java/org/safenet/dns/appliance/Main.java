@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
             Main.Import.class,
             Main.Sync.class,
             Main.Lookup.class,
+            AdminCommands.Block.class,
+            AdminCommands.Unblock.class,
+            AdminCommands.Stats.class,
             Main.PrintVersion.class
         })
 public final class Main implements Callable<Integer> {

@@ -27,6 +27,8 @@ final class StatsResources {
     /** UltraLogLog at precision 11: relative standard error of the distinct counts. */
     static final double DISTINCT_RELATIVE_ERROR = 0.0128;
 
+    private static final StatsBucket EMPTY = new StatsBucket();
+
     private final AdminContext context;
 
     StatsResources(AdminContext context) {
@@ -162,11 +164,16 @@ final class StatsResources {
                     "that is " + points + " " + range.resolution().name().toLowerCase(Locale.ROOT)
                             + "s; ask for at most 5000 points (a coarser resolution or a shorter range)");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        // Every bucket of the range, empty ones as zeros, so a chart's time axis has no holes.
+        Map<Long, StatsBucket> stored = new java.util.HashMap<>();
         for (StatsRecorder.Stored s : stats.buckets(range.resolution(), range.from(), range.to())) {
+            stored.put(s.start(), s.bucket());
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (long t = range.from(); t < range.to(); t = stats.next(range.resolution(), t)) {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("start", Instant.ofEpochMilli(s.start()).toString());
-            p.putAll(counts(s.bucket()));
+            p.put("start", Instant.ofEpochMilli(t).toString());
+            p.putAll(counts(stored.getOrDefault(t, EMPTY)));
             out.add(p);
         }
         return Map.of(

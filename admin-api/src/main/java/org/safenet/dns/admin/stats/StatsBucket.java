@@ -49,6 +49,9 @@ public final class StatsBucket {
     /** How the client keys in {@link #topClients} were made (full, truncate, hash). */
     String clientKeyMode = "truncate";
 
+    /** An empty bucket (a period with no traffic). */
+    public StatsBucket() {}
+
     static void add(Map<String, Long> into, String key, long n) {
         if (n != 0) {
             into.merge(key, n, Long::sum);
