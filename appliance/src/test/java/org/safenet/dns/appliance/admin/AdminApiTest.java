@@ -114,6 +114,34 @@ class AdminApiTest {
     }
 
     @Test
+    void repeatedWrongTokensFromOneAddressAreSlowedDownAndASuccessResetsIt() {
+        org.safenet.dns.admin.api.AdminApi api = app.appliance.adminApi();
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            delays.add(api.handle(call("Bearer sn_guess_" + i, "192.0.2.99")).delayMillis());
+        }
+        assertThat(delays.subList(0, 3)).containsOnly(0L);
+        assertThat(delays.get(3)).isPositive();
+        assertThat(delays).isSorted();
+        assertThat(delays.get(11)).isEqualTo(5_000L); // capped
+        // Another address is not affected; a missing token is not a guess.
+        assertThat(api.handle(call("Bearer sn_guess", "192.0.2.100")).delayMillis())
+                .isZero();
+        assertThat(api.handle(call(null, "192.0.2.101")).delayMillis()).isZero();
+        // The right token from the slowed address goes through at once and clears its count.
+        var ok = api.handle(call("Bearer " + viewer, "192.0.2.99"));
+        assertThat(ok.answer().status()).isEqualTo(200);
+        assertThat(ok.delayMillis()).isZero();
+        assertThat(api.handle(call("Bearer sn_guess_again", "192.0.2.99")).delayMillis())
+                .isZero();
+    }
+
+    private static org.safenet.dns.admin.api.HttpCall call(String authorization, String client) {
+        return new org.safenet.dns.admin.api.HttpCall(
+                "GET", "/api/v1/stats", java.util.Map.of(), authorization, null, new byte[0], client);
+    }
+
+    @Test
     void rolesBoundWhatATokenMayDo() throws Exception {
         Reply viewerWrites =
                 app.call("POST", "/api/v1/entries", viewer, "{\"name\":\"v.example\",\"category\":\"scam\"}");
