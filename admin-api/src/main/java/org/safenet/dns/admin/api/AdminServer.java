@@ -100,6 +100,7 @@ public final class AdminServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            boolean head = req.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
             if (!req.decoderResult().isSuccess()) {
                 send(ctx, AdminApi.error(400, "bad_request", "the request is not valid HTTP/1.1"), false);
                 return;
@@ -118,7 +119,8 @@ public final class AdminServer implements AutoCloseable {
                             ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress()));
             try {
                 handlers.execute(() -> {
-                    AdminApi.Reply reply = api.handle(call);
+                    AdminApi.Reply handled = api.handle(call);
+                    AdminApi.Reply reply = head ? withoutBody(handled) : handled;
                     if (reply.delayMillis() > 0) {
                         ctx.executor()
                                 .schedule(
@@ -139,6 +141,14 @@ public final class AdminServer implements AutoCloseable {
             log.debug("admin API connection closed after an error", cause);
             ctx.close();
         }
+    }
+
+    /** A HEAD answer: the GET's headers (and Content-Length), no body. */
+    private static AdminApi.Reply withoutBody(AdminApi.Reply r) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>(r.answer().headers());
+        headers.put("Content-Length", Integer.toString(r.answer().body().length));
+        return new AdminApi.Reply(
+                new HttpCall.Answer(r.answer().status(), r.answer().contentType(), new byte[0], headers), r.delayMillis());
     }
 
     private static void send(ChannelHandlerContext ctx, HttpCall.Answer answer, boolean keepAlive) {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# What the statistics cost on the hot path: two appliances, identical but for `stats.enabled`,
+# the same 100,000-name list, answered one at a time (never concurrently) by the load generator's
+# closed loop on the generated mix (10% blocked: each block updates the category's distinct
+# clients and the top blocked names; every query updates distinct and top clients), then by
+# dnsperf on the 200k query mix. Both appliances on CPU 1, generator and upstream on CPU 0.
+#
+#   bench/scripts/stats-cost.sh            # DURATION=15s ROUNDS=2
+#
+# Results: bench-results/stats-cost-<time>/ (the generator's report) and dnsperf.txt. Loopback
+# only; every process started here is stopped by its PID.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+data=$(cd "$repo/../shared/data" && pwd)
+DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-2}
+out="$repo/bench-results/stats-cost-$(date +%Y%m%d-%H%M%S)"
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$out"
+
+"$repo/safenet" version >/dev/null          # build both jars first, one after the other
+"$repo/safenet" bench --help >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up_port=$(free_port)
+taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
+pids+=($!)
+
+zcat "$data/derived/blocked-domains-1m.txt.gz" | head -100000 >"$work/list.txt"
+start_appliance() { # name enabled -> sets port_<name>, jvm_<name>
+  local name=$1 enabled=$2 port
+  port=$(free_port)
+  cat >"$work/$name.yaml" <<YAML
+server:
+  listen: ["127.0.0.1:$port"]
+  threads: 1
+upstream:
+  servers: ["127.0.0.1:$up_port"]
+blocklist:
+  blockPage: ["192.0.2.80"]
+  blockPageListen: []
+admin:
+  listen: []
+stats:
+  enabled: $enabled
+dataDir: $work/$name
+YAML
+  "$repo/safenet" import --config "$work/$name.yaml" --format domains --category scam "$work/list.txt" >/dev/null
+  taskset -c 1 "$repo/safenet" serve --config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
+  local launcher=$!
+  pids+=($launcher)
+  for _ in $(seq 1 60); do grep -q "listening on" "$work/$name.log" 2>/dev/null && break; sleep 1; done
+  eval "port_$name=$port"
+  eval "jvm_$name=$(pgrep -P "$launcher" java || echo "$launcher")"
+}
+start_appliance on true
+start_appliance off false
+
+taskset -c 0 "$repo/safenet" bench \
+  --target "stats-on=127.0.0.1:$port_on,pid=$jvm_on" --target "stats-off=127.0.0.1:$port_off,pid=$jvm_off" \
+  --outstanding 200 --duration "$DURATION" --rounds "$ROUNDS" --warmup 10s \
+  --blocked-percent 10 --blocked-limit 100000 --expect-blocked sinkhole:192.0.2.80 --out "$out" | tee "$out/summary.txt"
+
+zcat "$data/derived/query-mix-200k.dnsperf.gz" >"$work/mix.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  for name in on off; do
+    port_var=port_$name jvm_var=jvm_$name
+    echo "dnsperf round $round stats-$name: $("$data/../tools/dnsperf-cpu" "${!jvm_var}" 127.0.0.1 "${!port_var}" "$work/mix.txt" 15)"
+  done
+done | tee "$out/dnsperf.txt"
