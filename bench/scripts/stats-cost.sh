@@ -33,7 +33,7 @@ up_port=$(free_port)
 taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
 pids+=($!)
 
-zcat "$data/derived/blocked-domains-1m.txt.gz" | head -100000 >"$work/list.txt"
+zcat "$data/derived/blocked-domains-1m.txt.gz" | awk "NR <= 100000" >"$work/list.txt"   # awk reads on: no SIGPIPE under pipefail
 start_appliance() { # name enabled -> sets port_<name>, jvm_<name>
   local name=$1 enabled=$2 port
   port=$(free_port)

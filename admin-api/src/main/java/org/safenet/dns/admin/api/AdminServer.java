@@ -148,7 +148,8 @@ public final class AdminServer implements AutoCloseable {
         Map<String, String> headers = new java.util.LinkedHashMap<>(r.answer().headers());
         headers.put("Content-Length", Integer.toString(r.answer().body().length));
         return new AdminApi.Reply(
-                new HttpCall.Answer(r.answer().status(), r.answer().contentType(), new byte[0], headers), r.delayMillis());
+                new HttpCall.Answer(r.answer().status(), r.answer().contentType(), new byte[0], headers),
+                r.delayMillis());
     }
 
     private static void send(ChannelHandlerContext ctx, HttpCall.Answer answer, boolean keepAlive) {

@@ -72,14 +72,13 @@ public final class StatsBucket {
                         .add(c);
             }
         }
-        topClients.merge(w.topClients());
-        topBlockedNames.merge(w.topBlockedNames());
-        for (FrequentLongsSketch.Row row : w.topBlockedNames().getFrequentItems(ErrorType.NO_FALSE_NEGATIVES)) {
-            String name = w.nameOf(row.getItem());
-            if (name != null) {
-                names.putIfAbsent(row.getItem(), name);
+        w.topClients().forEach((key, count, text) -> topClients.update(key, count));
+        w.topBlockedNames().forEach((hash, count, text) -> {
+            topBlockedNames.update(hash, count);
+            if (text != null) {
+                names.putIfAbsent(hash, text);
             }
-        }
+        });
         trimNames();
     }
 

@@ -166,6 +166,7 @@ public final class StatsRecorder implements AutoCloseable {
             last = totals;
             return;
         }
+        List<java.util.Map.Entry<byte[], byte[]>> writes = new ArrayList<>();
         for (Resolution r : Resolution.values()) {
             byte[] key = key(r, startOf(r, now));
             StatsBucket bucket = read(key);
@@ -173,9 +174,10 @@ public final class StatsRecorder implements AutoCloseable {
                 bucket = new StatsBucket();
             }
             bucket.merge(delta);
-            records.put(key, bucket.encode());
+            writes.add(java.util.Map.entry(key, bucket.encode()));
         }
-        last = totals; // only once stored: a failed write is retried with the next flush
+        records.putAll(writes); // minute, hour and day together, so a failure counts nothing twice
+        last = totals; // only once stored: the counters' part is retried with the next flush
     }
 
     private static StatsBucket difference(CounterTotals now, @Nullable CounterTotals before) {

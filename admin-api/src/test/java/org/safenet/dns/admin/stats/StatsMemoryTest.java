@@ -76,8 +76,10 @@ class StatsMemoryTest {
             var top = stored.topBlockedNames()
                     .getFrequentItems(org.apache.datasketches.frequencies.ErrorType.NO_FALSE_NEGATIVES);
             assertThat(stored.nameOf(top[0].getItem())).isEqualTo("heavy.scam.example.");
+            // Counted in the loop's top counter (never over, under by at most a third of its bucket's
+            // other arrivals), then in the stored sketch (within its bounds).
             assertThat(top[0].getLowerBound()).isLessThanOrEqualTo(100_000);
-            assertThat(top[0].getUpperBound()).isGreaterThanOrEqualTo(100_000);
+            assertThat(top[0].getUpperBound()).isGreaterThanOrEqualTo(99_000);
             recorder.close();
         }
     }

@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,20 @@ public final class BenchData {
      * are all answered from the cache or the policy.
      */
     public static QueryPipeline pipeline(Policy policy, PolicyAnswers answers, PacketCache cache, long nowMillis) {
+        return pipeline(policy, answers, cache, nowMillis, null);
+    }
+
+    /** As above, with the per-loop client and name statistics on ({@code clientKeys} not null) or off. */
+    public static QueryPipeline pipeline(
+            Policy policy,
+            PolicyAnswers answers,
+            PacketCache cache,
+            long nowMillis,
+            org.safenet.dns.resolver.stats.ClientKeys.@org.jspecify.annotations.Nullable Mode clientKeys) {
         ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
+        if (clientKeys != null) {
+            metrics.enableClientStats(new org.safenet.dns.resolver.stats.ClientKeys(clientKeys, 86_400_000L));
+        }
         UpstreamSettings upstream = new UpstreamSettings(
                 List.of(HostPort.parse("127.0.0.1:9", 53)), Duration.ofSeconds(1), 1, Duration.ofSeconds(5), List.of());
         Forwarder forwarder = new Forwarder(
@@ -77,6 +91,15 @@ public final class BenchData {
                 policy);
         return new QueryPipeline(
                 ClientAccessList.of("127.0.0.0/8"), policy, answers, cache, forwarder, metrics, () -> nowMillis, 1232);
+    }
+
+    /** 1024 client addresses in 127.0.0.0/8 (the benchmarks' ACL), spread over four /24s. */
+    public static InetSocketAddress[] clients() {
+        InetSocketAddress[] out = new InetSocketAddress[1024];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = new InetSocketAddress("127.0." + (i >>> 8) + "." + (i & 0xFF), 40000);
+        }
+        return out;
     }
 
     /** A wire-format query (RD set, optional EDNS OPT) for {@code name}/{@code type}, ID {@code id}. */

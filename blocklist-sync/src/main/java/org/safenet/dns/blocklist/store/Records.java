@@ -46,6 +46,19 @@ public final class Records {
         }
     }
 
+    /** Writes every key-value pair in one atomic batch: all or none. */
+    public void putAll(java.util.List<java.util.Map.Entry<byte[], byte[]>> pairs) throws BlocklistStore.StoreException {
+        try (org.rocksdb.WriteBatch batch = new org.rocksdb.WriteBatch();
+                WriteOptions options = new WriteOptions().setSync(durable)) {
+            for (java.util.Map.Entry<byte[], byte[]> p : pairs) {
+                batch.put(family, full(p.getKey()), p.getValue());
+            }
+            db.write(options, batch);
+        } catch (RocksDBException e) {
+            throw new BlocklistStore.StoreException("cannot write to the store: " + e.getMessage(), e);
+        }
+    }
+
     public byte @Nullable [] get(byte[] key) throws BlocklistStore.StoreException {
         try {
             return db.get(family, full(key));

@@ -54,13 +54,13 @@ public final class ClientKeys {
         return mode;
     }
 
-    /** The key kept for {@code client}. Allocation-free for IPv4. */
-    public long keyOf(InetAddress client, long nowMillis) {
+    /** The key kept for {@code client}. Allocation-free for IPv4; reads the clock only in HASH mode. */
+    public long keyOf(InetAddress client) {
         long raw = rawKey(client);
         return switch (mode) {
             case FULL -> raw;
             case TRUNCATE -> raw & ~0xFFL; // IPv4 /24, or IPv6 /56 (the key holds the /64)
-            case HASH -> Hashing.fmix64(raw ^ secretFor(nowMillis));
+            case HASH -> Hashing.fmix64(raw ^ secretFor(System.currentTimeMillis()));
         };
     }
 

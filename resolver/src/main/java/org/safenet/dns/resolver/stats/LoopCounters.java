@@ -90,7 +90,7 @@ public final class LoopCounters {
         StatsWindow w = window;
         ClientKeys k = keys;
         if (w != null && k != null) {
-            w.query(k.keyOf(client, System.currentTimeMillis()), ClientKeys.hashOf(client));
+            w.query(k.keyOf(client), ClientKeys.hashOf(client));
         }
     }
 

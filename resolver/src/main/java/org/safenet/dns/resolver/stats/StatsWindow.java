@@ -1,7 +1,6 @@
 package org.safenet.dns.resolver.stats;
 
 import com.dynatrace.hash4j.distinctcount.UltraLogLog;
-import org.apache.datasketches.frequencies.FrequentLongsSketch;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.policy.PolicyCategories;
 import org.safenet.dns.resolver.wire.Hashing;
@@ -9,37 +8,35 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
  * One event loop's client and name sketches for the current minute: distinct clients
- * (UltraLogLog, constant memory), top clients and top blocked names (frequent-items sketches of
- * bounded size). Written by its event loop only; the statistics recorder swaps a fresh window in
- * on that loop once a minute and merges the old ones ({@link #merge}), so nothing here needs a
+ * (UltraLogLog, constant memory), top clients and top blocked names ({@link TopCounter}s of fixed
+ * size). Written by its event loop only; the statistics recorder swaps a fresh window in on that
+ * loop once a minute and folds the old ones into its stored buckets, so nothing here needs a
  * lock. The counters (queries, answers, blocks) are not here: the recorder takes differences of
  * the loops' cumulative {@link LoopCounters}.
  *
- * <p>Memory is fixed: about 2 KiB per distinct counter (one for all clients, one for blocked
- * clients, one per category seen), {@value #TOP_MAP_SIZE} slots per top sketch, and a name table
- * of {@value #NAME_SLOTS} entries.
+ * <p>Memory is fixed: 2 KiB per distinct counter (all clients, blocked clients, blocked names,
+ * one per category seen) and 64 KiB per {@link TopCounter}. Nothing on the hot path allocates,
+ * but for a blocked name's text once per name that stays in its top counter.
  */
 public final class StatsWindow {
     /** UltraLogLog precision: 2^11 one-byte registers, a relative standard error of about 1.2%. */
     public static final int DISTINCT_PRECISION = 11;
-    /** Frequent-items map size; an item's count is off by at most 3.5/256 of the window's total. */
+    /** Frequent-items map size of the stored sketches; an item's count is off by at most 3.5/256 of the period's total. */
     public static final int TOP_MAP_SIZE = 256;
-    /** Direct-mapped table from a blocked name's hash to its text (filled when a slot changes). */
-    static final int NAME_SLOTS = 2048;
+    /** Buckets of the per-loop {@link TopCounter}s (two keys each). */
+    static final int TOP_BUCKETS = 2048;
 
     final UltraLogLog clients = UltraLogLog.create(DISTINCT_PRECISION);
     final UltraLogLog blockedClients = UltraLogLog.create(DISTINCT_PRECISION);
     final UltraLogLog blockedNames = UltraLogLog.create(DISTINCT_PRECISION);
     final @Nullable UltraLogLog[] blockedClientsByCategory = new UltraLogLog[PolicyCategories.SLOTS];
-    final FrequentLongsSketch topClients = new FrequentLongsSketch(TOP_MAP_SIZE);
-    final FrequentLongsSketch topBlockedNames = new FrequentLongsSketch(TOP_MAP_SIZE);
-    private final long[] nameHashes = new long[NAME_SLOTS];
-    private final @Nullable String[] names = new String[NAME_SLOTS];
+    final TopCounter topClients = new TopCounter(TOP_BUCKETS, false);
+    final TopCounter topBlockedNames = new TopCounter(TOP_BUCKETS, true);
 
     /** A query from a client allowed to ask. */
     void query(long clientKey, long clientHash) {
         clients.add(clientHash);
-        topClients.update(clientKey);
+        topClients.add(clientKey);
     }
 
     /** A query the policy blocked (any action but passthru). */
@@ -52,13 +49,11 @@ public final class StatsWindow {
         }
         perCategory.add(clientHash);
         long h = nameHash(q.name(), q.nameLength());
-        int slot = (int) (h & (NAME_SLOTS - 1));
-        if (nameHashes[slot] != h) {
-            nameHashes[slot] = h;
-            names[slot] = q.nameText(); // only when the slot changes hands: heavy hitters stay
-        }
-        topBlockedNames.update(h);
         blockedNames.add(h);
+        int slot = topBlockedNames.add(h);
+        if (topBlockedNames.needsText(slot)) {
+            topBlockedNames.text(slot, q.nameText()); // once per name that stays: the one allocation here
+        }
     }
 
     static long nameHash(byte[] wire, int length) {
@@ -68,12 +63,6 @@ public final class StatsWindow {
         }
         h = Hashing.fmix64(h);
         return h == 0 ? 1 : h;
-    }
-
-    /** The name behind a blocked-name hash, or null if its slot was taken over since. */
-    public @Nullable String nameOf(long hash) {
-        int slot = (int) (hash & (NAME_SLOTS - 1));
-        return nameHashes[slot] == hash ? names[slot] : null;
     }
 
     public UltraLogLog clients() {
@@ -94,11 +83,13 @@ public final class StatsWindow {
         return blockedClientsByCategory[categorySlot];
     }
 
-    public FrequentLongsSketch topClients() {
+    /** The heaviest client keys of this window. */
+    public TopCounter topClients() {
         return topClients;
     }
 
-    public FrequentLongsSketch topBlockedNames() {
+    /** The heaviest blocked names of this window, by name hash, with their texts. */
+    public TopCounter topBlockedNames() {
         return topBlockedNames;
     }
 }

@@ -31,6 +31,7 @@ import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.policy.Verdict;
+import org.safenet.dns.resolver.stats.ClientKeys;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
@@ -48,7 +49,13 @@ public class BlockedQueryBenchmark implements ClientChannel {
     private ByteBuf[] queries;
     private QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
-    private final InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
+    /** Client statistics: off (stats.enabled false), or on with every client its own key (1024 keys). */
+    @Param({"off", "full"})
+    public String stats;
+
+    /** 1024 clients in turn, so the distinct and top-client sketches see many keys. */
+    private final InetSocketAddress[] clients = BenchData.clients();
+
     private final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
     private int next;
 
@@ -73,7 +80,8 @@ public class BlockedQueryBenchmark implements ClientChannel {
                                 Duration.ofMinutes(5)),
                         1232),
                 cache,
-                now);
+                now,
+                stats.equals("off") ? null : ClientKeys.Mode.FULL);
         queries = new ByteBuf[1024];
         for (int i = 0; i < queries.length; i++) {
             String name = listed.get((int) ((i * 1409L) % n));
@@ -93,7 +101,7 @@ public class BlockedQueryBenchmark implements ClientChannel {
     @Benchmark
     public int blockedQuery() {
         out.clear();
-        pipeline.handle(queries[next++ & 1023], client, query, out, this);
+        pipeline.handle(queries[next & 1023], clients[next++ & 1023], query, out, this);
         return out.readableBytes();
     }
 

@@ -26,6 +26,7 @@ import org.safenet.dns.resolver.pipeline.ReplySink;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.stats.ClientKeys;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
 
@@ -44,7 +45,14 @@ public class CacheHitBenchmark implements ClientChannel {
     private ByteBuf[] queries;
     private QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
-    private final InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
+    /** Client statistics: off (stats.enabled false), or on with every client its own key (1024 keys). */
+    @Param({"off", "full"})
+    public String stats;
+
+    /** 1024 clients in turn, so the distinct and top-client sketches see many keys. */
+    private final InetSocketAddress[] clients = BenchData.clients();
+
+    private int clientIndex;
     private final ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(4096);
     private int next;
     private int mask;
@@ -53,7 +61,12 @@ public class CacheHitBenchmark implements ClientChannel {
     public void setUp() {
         long now = System.currentTimeMillis();
         PacketCache cache = new PacketCache(CacheSettings.defaults());
-        pipeline = BenchData.pipeline(Policy.NONE, new PolicyAnswers(SinkholeSettings.defaults(), 1232), cache, now);
+        pipeline = BenchData.pipeline(
+                Policy.NONE,
+                new PolicyAnswers(SinkholeSettings.defaults(), 1232),
+                cache,
+                now,
+                stats.equals("off") ? null : ClientKeys.Mode.FULL);
 
         List<String> list = BenchData.topDomains(names);
         int size = Integer.highestOneBit(list.size());
@@ -108,7 +121,7 @@ public class CacheHitBenchmark implements ClientChannel {
         // One reused output buffer: what is measured is our code, not the allocator's wrapper
         // objects (which Netty recycles on its event-loop threads but not on JMH's).
         out.clear();
-        pipeline.handle(in, client, query, out, this);
+        pipeline.handle(in, clients[clientIndex++ & 1023], query, out, this);
         return out.readableBytes();
     }
 
