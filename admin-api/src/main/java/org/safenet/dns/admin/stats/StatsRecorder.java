@@ -83,7 +83,7 @@ public final class StatsRecorder implements AutoCloseable {
                     true,
                     ClientKeys.Mode.TRUNCATE,
                     Duration.ofDays(1),
-                    Duration.ofDays(7),
+                    Duration.ofDays(2),
                     Duration.ofDays(90),
                     Duration.ofDays(800),
                     ZoneId.systemDefault());
