@@ -443,6 +443,31 @@ public final class Appliance implements AutoCloseable {
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
+    /** Whether the appliance is up and its event loops run tasks (the systemd watchdog's check). */
+    public boolean healthy() {
+        return ready && resolver.loopsResponsive(java.time.Duration.ofSeconds(2));
+    }
+
+    /**
+     * A graceful stop: stop reading queries, let the ones in flight be answered (at most {@code
+     * server.drainTimeout}), then {@link #close} (statistics flushed, store closed cleanly).
+     */
+    public void stopGracefully() {
+        ready = false;
+        try {
+            int left = resolver.drain(config.server().drainTimeout());
+            if (left > 0) {
+                log.warn(
+                        "stopping with {} upstream queries still unanswered after {}",
+                        left,
+                        config.server().drainTimeout());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
     @Override
     public void close() {
         log.info("SafeNet DNS stopping");

@@ -120,10 +120,13 @@ public final class Main implements Callable<Integer> {
                 return reportBadConfig(err(spec), e);
             }
             CountDownLatch stopped = new CountDownLatch(1);
+            SystemdNotifier systemd = SystemdNotifier.fromEnvironment();
+            java.util.concurrent.ScheduledExecutorService watchdog = null;
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {
-                                appliance.close();
+                                systemd.notify("STOPPING=1");
+                                appliance.stopGracefully(); // SIGTERM: drain, flush statistics, close the store
                                 stopped.countDown();
                             },
                             "safenet-shutdown"));
@@ -134,7 +137,33 @@ public final class Main implements Callable<Integer> {
                 err(spec).flush();
                 return 1;
             }
+            // Readiness only now: the list is loaded and every listener bound (Type=notify).
+            systemd.notify(
+                    "READY=1\nSTATUS=answering on " + appliance.resolver().boundAddresses() + "\nMAINPID="
+                            + ProcessHandle.current().pid());
+            long watchdogMicros = SystemdNotifier.watchdogMicros();
+            if (systemd.active() && watchdogMicros > 0) {
+                watchdog = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "systemd-watchdog");
+                    t.setDaemon(true);
+                    return t;
+                });
+                // Ping at half the interval, and only while the event loops answer: a stuck
+                // appliance stops pinging and systemd restarts it.
+                watchdog.scheduleAtFixedRate(
+                        () -> {
+                            if (appliance.healthy()) {
+                                systemd.notify("WATCHDOG=1");
+                            }
+                        },
+                        0,
+                        watchdogMicros / 2,
+                        java.util.concurrent.TimeUnit.MICROSECONDS);
+            }
             stopped.await();
+            if (watchdog != null) {
+                watchdog.shutdownNow();
+            }
             return 0;
         }
     }

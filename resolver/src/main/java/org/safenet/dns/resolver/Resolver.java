@@ -29,6 +29,7 @@ public final class Resolver implements AutoCloseable {
     private final PacketCache cache;
     private final ResolverMetrics metrics;
     private final DnsListeners listeners;
+    private final Forwarder forwarder;
     private final QueryPipeline pipeline;
     private List<InetSocketAddress> bound = List.of();
 
@@ -59,7 +60,7 @@ public final class Resolver implements AutoCloseable {
         registry.gauge("safenet.cache.entries", cache, PacketCache::size);
         int edns = settings.server().ednsUdpSize();
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
-        Forwarder forwarder =
+        this.forwarder =
                 new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns, policy);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         this.pipeline = new QueryPipeline(
@@ -81,6 +82,47 @@ public final class Resolver implements AutoCloseable {
 
     public List<InetSocketAddress> boundAddresses() {
         return bound;
+    }
+
+    /**
+     * A graceful stop's first half: stops reading queries, then waits until no upstream exchange
+     * is in flight on any event loop (each loop counts its own, asked on that loop), or until
+     * {@code deadline}. Returns the exchanges still in flight (0: every query read was answered).
+     */
+    public int drain(java.time.Duration deadline) throws InterruptedException {
+        listeners.stopAccepting();
+        long end = System.nanoTime() + deadline.toNanos();
+        while (true) {
+            int inFlight = 0;
+            for (io.netty.util.concurrent.EventExecutor loop : group) {
+                try {
+                    inFlight += loop.submit(forwarder::inFlightOnThisLoop).get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    inFlight++; // a loop that cannot answer counts as busy
+                }
+            }
+            if (inFlight == 0 || System.nanoTime() >= end) {
+                return inFlight;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Whether every event loop runs a task within {@code timeout} (the watchdog's health check). */
+    public boolean loopsResponsive(java.time.Duration timeout) {
+        try {
+            for (io.netty.util.concurrent.EventExecutor loop : group) {
+                loop.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException
+                | java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
     }
 
     public PacketCache cache() {

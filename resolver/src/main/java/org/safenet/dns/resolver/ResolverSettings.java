@@ -54,8 +54,22 @@ public record ResolverSettings(
      * @param tcpMaxConnections TCP connections accepted at once; more are closed at accept
      */
     public record ServerSettings(
-            List<HostPort> listen, int threads, int ednsUdpSize, Duration tcpIdleTimeout, int tcpMaxConnections) {
+            List<HostPort> listen,
+            int threads,
+            int ednsUdpSize,
+            Duration tcpIdleTimeout,
+            int tcpMaxConnections,
+            Duration drainTimeout) {
+        /** With the default drain timeout (5 s). */
+        public ServerSettings(
+                List<HostPort> listen, int threads, int ednsUdpSize, Duration tcpIdleTimeout, int tcpMaxConnections) {
+            this(listen, threads, ednsUdpSize, tcpIdleTimeout, tcpMaxConnections, Duration.ofSeconds(5));
+        }
+
         public ServerSettings {
+            if (drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must not be negative");
+            }
             listen = List.copyOf(listen);
             if (listen.isEmpty()) {
                 throw new IllegalArgumentException("at least one listen address is needed");

@@ -61,13 +61,19 @@ final class RunningAppliance implements AutoCloseable {
 
     /** As {@link #start(Path, String)}, with more config sections ({@code extraYaml}) in its file. */
     static RunningAppliance start(Path dataDir, String upstream, String extraYaml) throws IOException {
+        return start(dataDir, upstream, extraYaml, java.util.Map.of());
+    }
+
+    /** As above, with extra environment variables (e.g. systemd's NOTIFY_SOCKET). */
+    static RunningAppliance start(Path dataDir, String upstream, String extraYaml, java.util.Map<String, String> env)
+            throws IOException {
         // The block page on a free port, so nothing else on this machine is in the way.
         Path config = configOf(dataDir);
         Files.createDirectories(dataDir);
         Files.writeString(
                 config,
                 "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\nadmin:\n  listen: [\"127.0.0.1:0\"]\n" + extraYaml);
-        Process p = new ProcessBuilder(
+        ProcessBuilder builder = new ProcessBuilder(
                         JAVA,
                         "-jar",
                         JAR,
@@ -80,8 +86,9 @@ final class RunningAppliance implements AutoCloseable {
                         upstream,
                         "--data-dir",
                         dataDir.toString())
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         RunningAppliance a = new RunningAppliance(p);
         await().atMost(Duration.ofSeconds(60)).until(() -> a.ready() || !p.isAlive());
         if (!p.isAlive()) {
@@ -105,6 +112,10 @@ final class RunningAppliance implements AutoCloseable {
             }
         }
         return dnsPort != 0 && blockPagePort != 0;
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     int dnsPort() {

@@ -168,6 +168,16 @@ public final class DnsListeners {
         }
     }
 
+    /**
+     * Stops reading new queries but keeps the sockets open, so answers to queries already in
+     * flight still go out (a graceful stop drains before {@link #close}).
+     */
+    public void stopAccepting() {
+        for (Channel ch : channels) {
+            ch.config().setAutoRead(false);
+        }
+    }
+
     /** Stops accepting: closes every listening socket (in-flight work on the loops carries on). */
     public void close() {
         for (Channel ch : channels) {

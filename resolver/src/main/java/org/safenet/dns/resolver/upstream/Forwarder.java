@@ -74,6 +74,11 @@ public final class Forwarder {
     private final int ednsUdpSize;
     private final FixedRecvByteBufAllocator upstreamReceiveBuffers;
     private final Policy policy;
+    /** Upstream exchanges waiting for an answer on the calling event loop (call it on that loop). */
+    public int inFlightOnThisLoop() {
+        return inFlight.get().size();
+    }
+
     private final FastThreadLocal<Map<String, Exchange>> inFlight = new FastThreadLocal<>() {
         @Override
         protected Map<String, Exchange> initialValue() {
