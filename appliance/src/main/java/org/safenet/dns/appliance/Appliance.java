@@ -46,7 +46,13 @@ public final class Appliance implements AutoCloseable {
 
     private final @Nullable BlocklistStore store;
     private final String blocklistSummary;
-    private final ApplianceConfig config;
+    /** The configuration in force: its live sections follow reloads, the others stay as started. */
+    private volatile ApplianceConfig config;
+
+    private final List<HostPort> systemNameservers;
+    /** Where a reload reads the configuration from (the file and command-line overrides); null: no reload. */
+    private volatile java.util.concurrent.@Nullable Callable<ApplianceConfig> configSource;
+
     private final List<BlockPageServer> blockPages = new ArrayList<>();
     private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
     /** The list the resolver enforces, and the one way to change it while running. */
@@ -79,6 +85,7 @@ public final class Appliance implements AutoCloseable {
                             "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
         }
         this.config = config;
+        this.systemNameservers = List.copyOf(systemNameservers);
         this.categories = config.blocklist().categoryActions();
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -293,7 +300,7 @@ public final class Appliance implements AutoCloseable {
                 () -> ready
                         ? "list version " + listVersion() + " loaded; listening on " + resolver.boundAddresses()
                         : "starting",
-                null,
+                configSource == null ? null : this::reload,
                 System::currentTimeMillis);
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
@@ -441,6 +448,144 @@ public final class Appliance implements AutoCloseable {
     private static String text(InetSocketAddress a) {
         String h = io.netty.util.NetUtil.toAddressString(a.getAddress());
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /** Lets {@link #reload} re-read the configuration (SIGHUP, the admin API); set before {@link #start}. */
+    public void configSource(java.util.concurrent.Callable<ApplianceConfig> source) {
+        this.configSource = source;
+    }
+
+    /**
+     * Re-reads the configuration and applies what can change while queries flow: upstreams and
+     * forward zones, the access list, the block page's addresses and TTLs, category actions, and
+     * list sources. Keys that only take effect at start are reported, not applied. A file that
+     * does not load changes nothing and the answer says why. No query is dropped: each part is
+     * swapped in as one reference.
+     */
+    public synchronized org.safenet.dns.admin.api.ReloadOutcome reload() {
+        java.util.concurrent.Callable<ApplianceConfig> source = configSource;
+        if (source == null) {
+            return org.safenet.dns.admin.api.ReloadOutcome.refused("started without a config file");
+        }
+        ApplianceConfig next;
+        ResolverSettings nextSettings;
+        try {
+            next = source.call();
+            nextSettings = next.resolverSettings(systemNameservers);
+        } catch (ConfigException e) {
+            return logged(org.safenet.dns.admin.api.ReloadOutcome.refused(String.join("; ", e.problems())));
+        } catch (Exception e) {
+            return logged(org.safenet.dns.admin.api.ReloadOutcome.refused(String.valueOf(e.getMessage())));
+        }
+        ApplianceConfig now = config;
+        List<String> restart = new ArrayList<>();
+        restartIfChanged(restart, "server", now.server(), next.server());
+        restartIfChanged(restart, "cache", now.cache(), next.cache());
+        restartIfChanged(restart, "dataDir", now.dataDir(), next.dataDir());
+        restartIfChanged(restart, "admin", now.admin(), next.admin());
+        restartIfChanged(restart, "stats", now.stats(), next.stats());
+        restartIfChanged(restart, "distribution", now.distribution(), next.distribution());
+        restartIfChanged(
+                restart,
+                "blocklist.enabled",
+                now.blocklist().enabled(),
+                next.blocklist().enabled());
+        restartIfChanged(
+                restart,
+                "blocklist.blockPageListen",
+                now.blocklist().blockPageListen(),
+                next.blocklist().blockPageListen());
+        restartIfChanged(
+                restart,
+                "blocklist.protectedDomains",
+                now.blocklist().protectedDomains(),
+                next.blocklist().protectedDomains());
+        restartIfChanged(
+                restart, "sync.tsigKeys", now.sync().keys(), next.sync().keys());
+        restartIfChanged(
+                restart,
+                "sync.initialBackoff",
+                now.sync().initialBackoff(),
+                next.sync().initialBackoff());
+
+        List<String> changed = new ArrayList<>();
+        boolean upstream = !now.upstream().equals(next.upstream());
+        boolean access = !now.access().equals(next.access());
+        boolean sinkhole = !now.blocklist().sinkhole().equals(next.blocklist().sinkhole());
+        if (upstream || access || sinkhole) {
+            resolver.reconfigure(
+                    nextSettings.upstream(),
+                    nextSettings.access(),
+                    next.blocklist().sinkhole());
+        }
+        if (upstream) {
+            changed.add("upstream");
+        }
+        if (access) {
+            changed.add("access");
+        }
+        if (sinkhole) {
+            changed.add("blocklist.blockPage/ttl/negativeTtl");
+        }
+        LiveList live = liveList;
+        try {
+            if (live != null
+                    && !now.blocklist().categories().equals(next.blocklist().categories())) {
+                categories =
+                        CategoryOverrides.apply(live.store(), next.blocklist().categories());
+                live.reconfigure(c -> categories.actionFor(c), live.precedence());
+                changed.add("blocklist.categories");
+            }
+        } catch (BlocklistStore.StoreException e) {
+            log.warn("reload: the categories could not be applied: {}", e.getMessage());
+        }
+        SyncService service = sync;
+        BlocklistStore opened = store;
+        if (service != null
+                && opened != null
+                && !restart.contains("sync.tsigKeys")
+                && !now.sync().specs().equals(next.sync().specs())) {
+            service.setSources(next.sync().specs());
+            for (org.safenet.dns.blocklist.sync.SourceSpec added : AdminApi.storedSources(opened)) {
+                service.putSource(added);
+            }
+            changed.add("sync.sources");
+        }
+        // The running configuration: the new live sections, the old ones for what needs a restart.
+        config = new ApplianceConfig(
+                now.server(),
+                next.upstream(),
+                next.access(),
+                now.cache(),
+                new ApplianceConfig.Blocklist(
+                        now.blocklist().enabled(),
+                        next.blocklist().categories(),
+                        next.blocklist().blockPage(),
+                        next.blocklist().ttl(),
+                        next.blocklist().negativeTtl(),
+                        now.blocklist().protectedDomains(),
+                        now.blocklist().blockPageListen()),
+                restart.contains("sync.tsigKeys") ? now.sync() : next.sync(),
+                now.distribution(),
+                now.admin(),
+                now.stats(),
+                now.dataDir());
+        return logged(new org.safenet.dns.admin.api.ReloadOutcome(true, changed, restart, null));
+    }
+
+    private static void restartIfChanged(List<String> restart, String key, Object now, Object next) {
+        if (!now.equals(next)) {
+            restart.add(key);
+        }
+    }
+
+    private static org.safenet.dns.admin.api.ReloadOutcome logged(org.safenet.dns.admin.api.ReloadOutcome outcome) {
+        if (outcome.applied()) {
+            log.info("{}", outcome.summary());
+        } else {
+            log.warn("{}", outcome.summary());
+        }
+        return outcome;
     }
 
     /** Whether the appliance is up and its event loops run tasks (the systemd watchdog's check). */

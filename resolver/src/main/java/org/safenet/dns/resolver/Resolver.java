@@ -17,6 +17,7 @@ import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.upstream.UpstreamRouter;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
 
 /**
  * The resolver engine, wired: event loops, listeners, pipeline, cache, forwarder. The one entry
@@ -106,6 +107,19 @@ public final class Resolver implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    /**
+     * Applies what a config reload may change while queries flow: upstreams, timeouts, forward
+     * zones, the access list, and the sinkhole answers. Each is swapped in as one reference, so a
+     * query sees either the old settings or the new ones, never a mix, and none is dropped.
+     */
+    public void reconfigure(
+            UpstreamSettings upstream, ResolverSettings.AccessSettings access, SinkholeSettings sinkhole) {
+        forwarder.reconfigure(new UpstreamRouter(upstream, metrics), upstream);
+        pipeline.reconfigure(
+                new ClientAccessList(access.allow()),
+                new PolicyAnswers(sinkhole, settings.server().ednsUdpSize()));
     }
 
     /** Whether every event loop runs a task within {@code timeout} (the watchdog's health check). */

@@ -40,6 +40,7 @@ final class AccessResources {
         routes.add("POST", "/api/v1/tokens", Role.ADMIN, this::createToken);
         routes.add("DELETE", "/api/v1/tokens/{id}", Role.ADMIN, this::revokeToken);
         routes.add("GET", "/api/v1/audit", Role.VIEWER, this::auditTrail);
+        routes.add("POST", "/api/v1/config/reload", Role.ADMIN, this::reload);
     }
 
     /** The body of an appeal review. */
@@ -171,6 +172,21 @@ final class AccessResources {
         }
         r.audit("token.revoke", id, view(before), null);
         return Map.of("revoked", id);
+    }
+
+    /** Re-reads the config file, as SIGHUP does: 200 with what changed, or 422 with why nothing did. */
+    private Object reload(ApiRequest r) throws Exception {
+        java.util.function.Supplier<ReloadOutcome> reload = context.reload();
+        if (reload == null) {
+            throw new ApiException(
+                    409, "reload_unavailable", "this appliance was started without a config file to reload");
+        }
+        ReloadOutcome outcome = reload.get();
+        r.audit("config.reload", "config", null, outcome);
+        if (!outcome.applied()) {
+            throw new ApiException(422, "invalid_config", "nothing changed: " + outcome.error());
+        }
+        return outcome;
     }
 
     private Object auditTrail(ApiRequest r) {

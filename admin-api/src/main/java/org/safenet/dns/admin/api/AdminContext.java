@@ -41,7 +41,7 @@ public record AdminContext(
         Supplier<String> prometheus,
         BooleanSupplier ready,
         Supplier<String> readyDetail,
-        @Nullable Supplier<String> reload,
+        @Nullable Supplier<ReloadOutcome> reload,
         LongSupplier clock) {
 
     /** Sets a category's action ("off" to stop enforcing it) and applies it live. */

@@ -66,6 +66,7 @@ final class AdminTestAppliance implements AutoCloseable {
                 """.formatted(upstream, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);
         ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
         Appliance a = new Appliance(c);
+        a.configSource(() -> new ConfigLoader().load(config, ConfigLoader.Overrides.none())); // reloads read the file
         a.start();
         String token = Files.readString(dir.resolve("data/admin-token")).trim();
         return new AdminTestAppliance(a, token);

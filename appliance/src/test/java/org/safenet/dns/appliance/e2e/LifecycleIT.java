@@ -81,6 +81,22 @@ class LifecycleIT {
                 // Readiness came after the listeners were bound: a query is answered at once.
                 new DnsProbe(new InetSocketAddress("127.0.0.1", app.dnsPort())).udp("example.org.", Type.A);
                 assertThat(messages.poll(30, TimeUnit.SECONDS)).isEqualTo("WATCHDOG=1");
+                // systemctl reload sends SIGHUP: the file is re-read, and systemd hears about it.
+                Path config = RunningAppliance.configOf(dir.resolve("data"));
+                Files.writeString(config, Files.readString(config) + "upstream:\n  timeout: 900ms\n");
+                new ProcessBuilder("kill", "-HUP", Long.toString(app.pid()))
+                        .start()
+                        .waitFor();
+                String reloaded = null;
+                for (String m = messages.poll(30, TimeUnit.SECONDS);
+                        m != null;
+                        m = messages.poll(30, TimeUnit.SECONDS)) {
+                    if (m.startsWith("READY=1")) {
+                        reloaded = m;
+                        break;
+                    }
+                }
+                assertThat(reloaded).contains("STATUS=reloaded: upstream changed live");
                 assertThat(app.stop()).isTrue();
                 assertThat(app.exitValue()).isEqualTo(143); // SuccessExitStatus=143 in the unit
                 String last = null;

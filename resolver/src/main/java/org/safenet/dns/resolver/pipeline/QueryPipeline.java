@@ -47,9 +47,13 @@ public final class QueryPipeline {
     /** Larger than any UDP answer: a channel that allows more is TCP. */
     private static final int MAX_UDP_PAYLOAD = 65507;
 
-    private final ClientAccessList acl;
+    /** Swapped by a config reload; read once per query. */
+    private volatile ClientAccessList acl;
+
     private final Policy policy;
-    private final PolicyAnswers policyAnswers;
+    /** Swapped by a config reload (block page addresses, TTLs). */
+    private volatile PolicyAnswers policyAnswers;
+
     private final PacketCache cache;
     private final Forwarder forwarder;
     private final ResolverMetrics metrics;
@@ -80,6 +84,12 @@ public final class QueryPipeline {
     /** Where zone transfers and NOTIFY messages go from now on. */
     public void zoneService(ZoneService service) {
         this.zoneService = service;
+    }
+
+    /** A reloaded access list: the next query is checked against it. */
+    public void reconfigure(ClientAccessList acl, PolicyAnswers policyAnswers) {
+        this.acl = acl;
+        this.policyAnswers = policyAnswers;
     }
 
     /**

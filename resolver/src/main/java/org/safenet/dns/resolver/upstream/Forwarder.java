@@ -65,8 +65,10 @@ public final class Forwarder {
         void failed();
     }
 
-    private final UpstreamRouter router;
-    private final UpstreamSettings settings;
+    /** Swapped together by {@link #reconfigure} (a config reload); an exchange keeps the settings it began with. */
+    private volatile UpstreamRouter router;
+
+    private volatile UpstreamSettings settings;
     private final PacketCache cache;
     private final Transports transports;
     private final ResolverMetrics metrics;
@@ -74,6 +76,15 @@ public final class Forwarder {
     private final int ednsUdpSize;
     private final FixedRecvByteBufAllocator upstreamReceiveBuffers;
     private final Policy policy;
+    /**
+     * New upstreams, timeouts and forward zones (a config reload): queries from now on use them;
+     * exchanges already in flight finish with what they began with.
+     */
+    public void reconfigure(UpstreamRouter router, UpstreamSettings settings) {
+        this.settings = settings;
+        this.router = router;
+    }
+
     /** Upstream exchanges waiting for an answer on the calling event loop (call it on that loop). */
     public int inFlightOnThisLoop() {
         return inFlight.get().size();
@@ -235,6 +246,9 @@ public final class Forwarder {
         int queryId;
         long sentNanos;
         boolean finished;
+
+        /** The upstream settings this exchange began with (a reload does not change it midway). */
+        private final UpstreamSettings settings = Forwarder.this.settings;
 
         Exchange(ParsedQuery q, String key, EventLoop loop, List<UpstreamServer> candidates) {
             this.q = q;
