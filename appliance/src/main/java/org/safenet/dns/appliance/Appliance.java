@@ -50,6 +50,7 @@ public final class Appliance implements AutoCloseable {
     private volatile ApplianceConfig config;
 
     private final List<HostPort> systemNameservers;
+    private final LogLevels logLevels = new LogLevels();
     /** Where a reload reads the configuration from (the file and command-line overrides); null: no reload. */
     private volatile java.util.concurrent.@Nullable Callable<ApplianceConfig> configSource;
 
@@ -86,6 +87,7 @@ public final class Appliance implements AutoCloseable {
         }
         this.config = config;
         this.systemNameservers = List.copyOf(systemNameservers);
+        logLevels.apply(config.logging().levels());
         this.categories = config.blocklist().categoryActions();
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
@@ -301,6 +303,7 @@ public final class Appliance implements AutoCloseable {
                         ? "list version " + listVersion() + " loaded; listening on " + resolver.boundAddresses()
                         : "starting",
                 configSource == null ? null : this::reload,
+                logLevels,
                 System::currentTimeMillis);
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
@@ -450,6 +453,26 @@ public final class Appliance implements AutoCloseable {
         return (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
+    /**
+     * Config keys (prefixes) that {@link #reload} applies live; every other key needs a restart.
+     * docs/configuration.md's "Live" column is checked against this list.
+     */
+    public static final List<String> LIVE_KEYS = List.of(
+            "upstream.",
+            "access.",
+            "blocklist.categories",
+            "blocklist.blockPage",
+            "blocklist.ttl",
+            "blocklist.negativeTtl",
+            "sync.sources",
+            "sync.rails",
+            "logging.levels");
+
+    /** Whether {@code key} (e.g. {@code upstream.timeout}) changes live on a reload. */
+    public static boolean isLive(String key) {
+        return !key.equals("blocklist.blockPageListen") && LIVE_KEYS.stream().anyMatch(key::startsWith);
+    }
+
     /** Lets {@link #reload} re-read the configuration (SIGHUP, the admin API); set before {@link #start}. */
     public void configSource(java.util.concurrent.Callable<ApplianceConfig> source) {
         this.configSource = source;
@@ -509,6 +532,11 @@ public final class Appliance implements AutoCloseable {
                 next.sync().initialBackoff());
 
         List<String> changed = new ArrayList<>();
+        if (!now.logging().equals(next.logging())) {
+            now.logging().levels().keySet().forEach(logger -> logLevels.set(logger, null));
+            logLevels.apply(next.logging().levels());
+            changed.add("logging.levels");
+        }
         boolean upstream = !now.upstream().equals(next.upstream());
         boolean access = !now.access().equals(next.access());
         boolean sinkhole = !now.blocklist().sinkhole().equals(next.blocklist().sinkhole());
@@ -569,6 +597,7 @@ public final class Appliance implements AutoCloseable {
                 now.distribution(),
                 now.admin(),
                 now.stats(),
+                next.logging(),
                 now.dataDir());
         return logged(new org.safenet.dns.admin.api.ReloadOutcome(true, changed, restart, null));
     }

@@ -41,6 +41,12 @@ final class AccessResources {
         routes.add("DELETE", "/api/v1/tokens/{id}", Role.ADMIN, this::revokeToken);
         routes.add("GET", "/api/v1/audit", Role.VIEWER, this::auditTrail);
         routes.add("POST", "/api/v1/config/reload", Role.ADMIN, this::reload);
+        routes.add(
+                "GET",
+                "/api/v1/logging",
+                Role.VIEWER,
+                r -> Map.of("levels", context.logs().levels()));
+        routes.add("PUT", "/api/v1/logging/{logger}", Role.ADMIN, this::setLevel);
     }
 
     /** The body of an appeal review. */
@@ -187,6 +193,30 @@ final class AccessResources {
             throw new ApiException(422, "invalid_config", "nothing changed: " + outcome.error());
         }
         return outcome;
+    }
+
+    /** The body of {@code PUT /api/v1/logging/{logger}}; a null level clears the logger's own level. */
+    record LevelRequest(@Nullable String level) {}
+
+    /** Sets a logger's level until the next reload or restart (logging.levels in the config is what lasts). */
+    private Object setLevel(ApiRequest r) throws Exception {
+        String logger = r.path("logger");
+        if (!logger.matches("root|[A-Za-z0-9_$.]{1,200}")) {
+            throw ApiException.badRequest(
+                    "invalid_logger", "logger must be root or a logger name such as org.safenet.dns.blocklist.sync");
+        }
+        LevelRequest req = r.body(LevelRequest.class);
+        String before = context.logs().levels().get(logger);
+        try {
+            context.logs().set(logger, req.level());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_level", e.getMessage());
+        }
+        r.audit("logging.set", logger, before, req.level());
+        java.util.Map<String, Object> out = new LinkedHashMap<>();
+        out.put("logger", logger);
+        out.put("level", req.level());
+        return out;
     }
 
     private Object auditTrail(ApiRequest r) {

@@ -28,6 +28,7 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param ready whether the list is loaded and the listeners bound
  * @param readyDetail what {@code /readyz} says
  * @param reload re-reads the configuration file (null: not supported here)
+ * @param logs log levels at run time
  */
 public record AdminContext(
         LiveList live,
@@ -42,7 +43,17 @@ public record AdminContext(
         BooleanSupplier ready,
         Supplier<String> readyDetail,
         @Nullable Supplier<ReloadOutcome> reload,
+        LogControl logs,
         LongSupplier clock) {
+
+    /** Log levels at run time. */
+    public interface LogControl {
+        /** Loggers with a level set (logger name, or "root"). */
+        java.util.Map<String, String> levels();
+
+        /** Sets (or with null, clears) a logger's level; IllegalArgumentException for an unknown level. */
+        void set(String logger, @Nullable String level);
+    }
 
     /** Sets a category's action ("off" to stop enforcing it) and applies it live. */
     @FunctionalInterface

@@ -29,6 +29,7 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param distribution this appliance as an RPZ primary for others
  * @param admin the admin API and dashboard
  * @param stats what statistics are kept, and for how long
+ * @param logging log levels
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
 public record ApplianceConfig(
@@ -41,6 +42,7 @@ public record ApplianceConfig(
         SyncConfig.Distribution distribution,
         Admin admin,
         Stats stats,
+        Logging logging,
         Path dataDir) {
 
     public ApplianceConfig {
@@ -64,6 +66,25 @@ public record ApplianceConfig(
             listen = List.copyOf(listen);
             if (tlsCertificate.isEmpty() != tlsKey.isEmpty()) {
                 throw new IllegalArgumentException("admin: tlsCertificate and tlsKey go together (both or neither)");
+            }
+        }
+    }
+
+    /**
+     * The {@code logging} section (where the log goes is chosen before the config is read: the
+     * SAFENET_LOG_OUTPUT environment variable, see logback.xml).
+     *
+     * @param levels logger name (or {@code root}) -> TRACE, DEBUG, INFO, WARN, ERROR or OFF
+     */
+    public record Logging(Map<String, String> levels) {
+        public Logging {
+            levels = Map.copyOf(levels);
+            for (Map.Entry<String, String> e : levels.entrySet()) {
+                String upper = e.getValue().trim().toUpperCase(java.util.Locale.ROOT);
+                if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(upper)) {
+                    throw new IllegalArgumentException("logging.levels." + e.getKey() + ": '" + e.getValue()
+                            + "' is not one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+                }
             }
         }
     }

@@ -181,6 +181,32 @@ class AdminApiTest {
                 .isEqualTo("invalid_role");
     }
 
+    @Test
+    void logLevelsChangeAtRunTimeForAdminsOnly() throws Exception {
+        String logger = "org.safenet.dns.blocklist.sync";
+        assertThat(app.call("PUT", "/api/v1/logging/" + logger, operator, "{\"level\":\"DEBUG\"}")
+                        .status())
+                .isEqualTo(403);
+        Reply set = app.admin("PUT", "/api/v1/logging/" + logger, "{\"level\":\"DEBUG\"}");
+        assertThat(set.status()).as(set.text()).isEqualTo(200);
+        assertThat(org.slf4j.LoggerFactory.getLogger(logger).isDebugEnabled()).isTrue();
+        assertThat(app.call("GET", "/api/v1/logging", viewer, null)
+                        .json()
+                        .at("/levels/" + logger)
+                        .asText())
+                .isEqualTo("DEBUG");
+        Reply bad = app.admin("PUT", "/api/v1/logging/" + logger, "{\"level\":\"LOUD\"}");
+        assertThat(bad.json().at("/error/code").asText()).isEqualTo("invalid_level");
+        assertThat(app.admin("PUT", "/api/v1/logging/" + logger, "{\"level\":null}")
+                        .status())
+                .isEqualTo(200);
+        assertThat(org.slf4j.LoggerFactory.getLogger(logger).isDebugEnabled()).isFalse();
+        assertThat(find(app.admin("GET", "/api/v1/audit", null).json().path("items"), "action", "logging.set")
+                        .path("target")
+                        .asText())
+                .isEqualTo(logger);
+    }
+
     // ---- entries ----
 
     @Test

@@ -47,8 +47,23 @@ class ConfigurationDocTest {
         assertThat(sourceKeys).containsExactlyInAnyOrderElementsOf(components);
     }
 
+    @Test
+    void theLiveColumnSaysWhatAReloadApplies() throws Exception {
+        String doc = Files.readString(Path.of("../docs/configuration.md"));
+        Matcher m = Pattern.compile("(?m)^\\| `([a-zA-Z0-9.\\[\\]]+)` \\|[^|]*\\|[^|]*\\| (yes|no) \\|")
+                .matcher(doc);
+        int rows = 0;
+        while (m.find()) {
+            rows++;
+            assertThat(m.group(2))
+                    .as(m.group(1))
+                    .isEqualTo(org.safenet.dns.appliance.Appliance.isLive(m.group(1)) ? "yes" : "no");
+        }
+        assertThat(rows).isGreaterThan(60);
+    }
+
     /** Keys whose value is a free-form map, documented as one row. */
-    private static final Set<String> MAP_KEYS = Set.of("blocklist.categories");
+    private static final Set<String> MAP_KEYS = Set.of("blocklist.categories", "logging.levels");
 
     private static void collect(JsonNode node, String path, Set<String> out) {
         if (node.isObject() && !MAP_KEYS.contains(path)) {
