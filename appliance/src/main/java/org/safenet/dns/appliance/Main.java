@@ -132,15 +132,16 @@ public final class Main implements Callable<Integer> {
                             "safenet-shutdown"));
             if (options.config != null) {
                 appliance.configSource(options::load); // the same file and command-line overrides
-                // SIGHUP (systemctl reload): re-read the file off the signal thread; a bad file changes nothing.
-                sun.misc.Signal.handle(
-                        new sun.misc.Signal("HUP"),
-                        signal -> Thread.ofPlatform().name("safenet-reload").start(() -> {
-                            systemd.notify("RELOADING=1");
-                            org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reload();
-                            systemd.notify("READY=1\nSTATUS=" + outcome.summary());
-                        }));
             }
+            // SIGHUP (systemctl reload): re-read the file off the signal thread; a bad file changes
+            // nothing. Without --config the reload says so: SIGHUP must never stop the resolver.
+            sun.misc.Signal.handle(
+                    new sun.misc.Signal("HUP"),
+                    signal -> Thread.ofPlatform().name("safenet-reload").start(() -> {
+                        systemd.notify("RELOADING=1");
+                        org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reload();
+                        systemd.notify("READY=1\nSTATUS=" + outcome.summary());
+                    }));
             try {
                 appliance.start();
             } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked-style
