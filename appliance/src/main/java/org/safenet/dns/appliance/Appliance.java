@@ -296,7 +296,7 @@ public final class Appliance implements AutoCloseable {
                 () -> categories,
                 this::setCategory,
                 config.blocklist().protectedDomains(),
-                config.blocklist().sinkhole(),
+                () -> config.blocklist().sinkhole(),
                 registry::scrape,
                 () -> ready,
                 () -> ready

@@ -23,7 +23,7 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param categories the category actions now in force
  * @param categoryChanger makes a category's action live (and remembers it over restarts)
  * @param protectedDomains names no entry may block
- * @param sinkhole what sinkholed names resolve to (for explain)
+ * @param sinkhole what sinkholed names resolve to now (for explain; a reload changes it)
  * @param prometheus renders {@code /metrics}
  * @param ready whether the list is loaded and the listeners bound
  * @param readyDetail what {@code /readyz} says
@@ -38,7 +38,7 @@ public record AdminContext(
         Supplier<Categories> categories,
         CategoryChanger categoryChanger,
         List<String> protectedDomains,
-        SinkholeSettings sinkhole,
+        Supplier<SinkholeSettings> sinkhole,
         Supplier<String> prometheus,
         BooleanSupplier ready,
         Supplier<String> readyDetail,

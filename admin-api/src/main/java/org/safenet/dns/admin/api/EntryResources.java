@@ -509,7 +509,7 @@ final class EntryResources {
         return switch (v.action()) {
             case SINKHOLE ->
                 "A/AAAA of the block page "
-                        + context.sinkhole().blockPageAddresses().stream()
+                        + context.sinkhole().get().blockPageAddresses().stream()
                                 .map(a -> a.getHostAddress())
                                 .toList()
                         + ", with Extended DNS Error " + v.edeInfoCode();

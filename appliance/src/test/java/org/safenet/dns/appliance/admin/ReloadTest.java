@@ -159,6 +159,11 @@ class ReloadTest {
                         .isEqualTo("127.0.0.4");
                 Message m = app.query("127.0.0.1", "reload-casino.example");
                 assertThat(DnsProbe.firstAnswer(m)).isEqualTo("127.0.0.4"); // gambling sinkholed again
+                assertThat(app.admin("GET", "/api/v1/explain?name=x.reload-scam.example", null)
+                                .json()
+                                .path("answer")
+                                .asText())
+                        .contains("127.0.0.4"); // explain follows the reload too
             }
         }
     }
