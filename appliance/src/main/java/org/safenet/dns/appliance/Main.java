@@ -138,9 +138,15 @@ public final class Main implements Callable<Integer> {
             sun.misc.Signal.handle(
                     new sun.misc.Signal("HUP"),
                     signal -> Thread.ofPlatform().name("safenet-reload").start(() -> {
-                        systemd.notify("RELOADING=1");
+                        // Only a status line (no RELOADING=1). Under systemd 252 one SIGHUP was seen to
+                        // bring a second, empty reload right after the first; its "nothing changed" must not
+                        // hide what the first one did.
                         org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reload();
-                        systemd.notify("READY=1\nSTATUS=" + outcome.summary());
+                        if (!outcome.changed().isEmpty()
+                                || !outcome.needsRestart().isEmpty()
+                                || !outcome.applied()) {
+                            systemd.notify("STATUS=" + outcome.summary());
+                        }
                     }));
             try {
                 appliance.start();

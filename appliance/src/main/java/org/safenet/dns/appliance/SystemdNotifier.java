@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells systemd how the service is doing ({@code sd_notify(3)}): {@code READY=1} once the list is
  * loaded and every listener is bound ({@code Type=notify}), {@code WATCHDOG=1} while the health
- * check passes ({@code WatchdogSec}), {@code STOPPING=1} on the way down. The message is one
+ * check passes ({@code WatchdogSec}), {@code STATUS=} after a reload, {@code STOPPING=1} on the way down. The message is one
  * datagram to the AF_UNIX socket named in {@code $NOTIFY_SOCKET} (a path, or {@code @name} in
  * the abstract namespace); Java's own channels cannot send AF_UNIX datagrams, so this goes
  * through the FFM API to libc's {@code socket} and {@code sendto}. Without {@code NOTIFY_SOCKET}

@@ -97,7 +97,7 @@ final class StatsResources {
     private Object totals(ApiRequest r) throws Exception {
         StatsRecorder stats = context.stats();
         stats.flushIfStale();
-        Range range = range(r, 0);
+        Range range = range(r, stats.earliest(context.clock().getAsLong())); // default: all kept history
         StatsBucket b = stats.total(range.resolution(), range.from(), range.to());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("from", Instant.ofEpochMilli(range.from()).toString());

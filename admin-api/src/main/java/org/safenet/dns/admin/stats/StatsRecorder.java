@@ -305,6 +305,16 @@ public final class StatsRecorder implements AutoCloseable {
         return sum;
     }
 
+    /** Where the oldest stored day bucket starts (the start of kept history), or {@code otherwise} if none. */
+    public long earliest(long otherwise) {
+        long[] first = {otherwise};
+        records.scan(key(Resolution.DAY, 0), key(Resolution.DAY, Long.MAX_VALUE), false, (k, v) -> {
+            first[0] = ByteBuffer.wrap(k, 1, 8).getLong();
+            return false;
+        });
+        return first[0];
+    }
+
     /** When this recorder started (the live counters count from here). */
     public long startedMillis() {
         return startedMillis;

@@ -91,7 +91,7 @@ class LifecycleIT {
                 for (String m = messages.poll(30, TimeUnit.SECONDS);
                         m != null;
                         m = messages.poll(30, TimeUnit.SECONDS)) {
-                    if (m.startsWith("READY=1")) {
+                    if (m.startsWith("STATUS=reloaded")) {
                         reloaded = m;
                         break;
                     }
