@@ -107,7 +107,9 @@ public final class Tokens {
                         BOOTSTRAP_ENV + " is too short to be a token (20 characters at least)");
             }
             if (authenticate(text) == null) {
-                store(text, new Token("env", "from " + BOOTSTRAP_ENV, Role.ADMIN, clock.getAsLong(), "bootstrap"));
+                // An id of its own per value, so an old one can be revoked once the variable changes.
+                String id = "env-" + HexFormat.of().formatHex(hash(text), 0, 4);
+                store(text, new Token(id, "from " + BOOTSTRAP_ENV, Role.ADMIN, clock.getAsLong(), "bootstrap"));
             }
             log.info("admin API: the token in {} is an admin token", BOOTSTRAP_ENV);
             return;
