@@ -1,6 +1,5 @@
 package org.safenet.dns.admin.api;
 
-import com.dynatrace.hash4j.distinctcount.UltraLogLog;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -11,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.datasketches.frequencies.ErrorType;
 import org.apache.datasketches.frequencies.FrequentLongsSketch;
-import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.stats.StatsBucket;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.admin.stats.StatsRecorder.Resolution;
@@ -226,9 +224,5 @@ final class StatsResources {
         out.put("maxError", sketch.getMaximumError());
         out.put("clientKeys", kind.equals("clients") ? b.clientKeyMode() : null);
         return out;
-    }
-
-    static @Nullable Long estimate(@Nullable UltraLogLog u) {
-        return u == null ? null : Math.round(u.getDistinctCountEstimate());
     }
 }
