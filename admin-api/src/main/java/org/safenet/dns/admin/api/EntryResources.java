@@ -415,7 +415,7 @@ final class EntryResources {
                 return rev.startsWith(exactName); // keys of one name are contiguous
             }
             if (underName != null && !(rev.equals(underName) || rev.startsWith(underName + "."))) {
-                return rev.compareTo(underName + ".~") < 0 && rev.startsWith(underName);
+                return rev.startsWith(underName); // keys sharing the prefix are contiguous; past them, stop
             }
             if (category != null && !e.category().equals(category)) {
                 return true;
