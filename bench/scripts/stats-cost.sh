@@ -10,28 +10,12 @@
 # Results: bench-results/stats-cost-<time>/ (the generator's report) and dnsperf.txt. Loopback
 # only; every process started here is stopped by its PID.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-data=$(cd "$repo/../shared/data" && pwd)
+source "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-15s}
 ROUNDS=${ROUNDS:-2}
 out="$repo/bench-results/stats-cost-$(date +%Y%m%d-%H%M%S)"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 mkdir -p "$out"
-
-"$repo/safenet" version >/dev/null          # build both jars first, one after the other
-"$repo/safenet" bench --help >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up_port=$(free_port)
-taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
-pids+=($!)
+start_responder
 
 zcat "$data/derived/blocked-domains-1m.txt.gz" | awk "NR <= 100000" >"$work/list.txt"   # awk reads on: no SIGPIPE under pipefail
 start_appliance() { # name enabled -> sets port_<name>, jvm_<name>

@@ -9,33 +9,14 @@
 # Results: bench-results/sync-under-load-<time>/{baseline,during-sync}/summary.md and the sync's
 # log line. Loopback only; every process started here is stopped by its PID.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-data=$(cd "$repo/../shared/data" && pwd)
+source "$(dirname "$0")/lib.sh"
 RATE=${RATE:-10000}
 APP_CPUS=${APP_CPUS:-1}   # APP_CPUS=0,1: the appliance may use both cores (the sync then has one to itself, mostly)
 DURATION=${DURATION:-40s}
 out="$repo/bench-results/sync-under-load-$(date +%Y%m%d-%H%M%S)"
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 mkdir -p "$out"
-
-# Build both jars first, one after the other: two launchers building at once race on target/.
-"$repo/safenet" version >/dev/null
-"$repo/safenet" bench --help >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 dns_port=$(free_port)
-up_port=$(free_port)
-
-# The upstream: the trivial responder (misses in the mix are answered there, not on the Internet).
-taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
-pids+=($!)
+start_responder
 
 grep -v '^#' "$data/vn/hostsvn-threat.domains.txt" >"$work/feed.txt"
 cat >"$work/safenet.yaml" <<YAML

@@ -468,6 +468,18 @@ class AdminApiTest {
         Reply badType = app.call(
                 "POST", "/api/v1/sources", operator, "{\"name\":\"x\",\"type\":\"ftp\",\"category\":\"scam\"}");
         assertThat(badType.status()).isEqualTo(400);
+        // A secret in a source is never shown back, not even in the audit trail.
+        Reply secret = app.call(
+                "POST",
+                "/api/v1/sources",
+                operator,
+                "{\"name\":\"paid-feed\",\"type\":\"http\",\"url\":\"http://127.0.0.1:9/list.txt\",\"category\":\"scam\",\"enabled\":false,\"bearerToken\":\"s3cret-feed-token\"}");
+        assertThat(secret.status()).as(secret.text()).isEqualTo(201);
+        assertThat(secret.text()).doesNotContain("s3cret-feed-token");
+        JsonNode added = find(app.admin("GET", "/api/v1/audit", null).json().path("items"), "target", "paid-feed");
+        assertThat(added.at("/after/bearerToken").asText()).isEqualTo("(set)");
+        assertThat(app.call("GET", "/api/v1/sources/paid-feed", viewer, null).text())
+                .doesNotContain("s3cret-feed-token");
         // Kept in the store, so the next start applies it.
         assertThat(org.safenet.dns.admin.api.AdminApi.storedSources(
                         app.appliance.liveList().store()))

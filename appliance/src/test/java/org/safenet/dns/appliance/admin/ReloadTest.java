@@ -105,7 +105,11 @@ class ReloadTest {
                     assertThat(outcome.changed())
                             .contains("upstream", "blocklist.blockPage/ttl/negativeTtl", "blocklist.categories");
                     assertThat(outcome.needsRestart()).isEmpty();
-                    Thread.sleep(100);
+                    // Let queries flow between reloads: wait for 50 more answers or losses, not a fixed time.
+                    int mark = sent.get();
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(30))
+                            .until(() -> sent.get() >= mark + 50 || !load.isAlive());
                 }
                 running.set(false);
                 load.join();
