@@ -230,6 +230,42 @@ class ResolverComponentTest {
     }
 
     @Test
+    void closedUpstreamPort_failsOverAtOnce_notAfterTheTimeout() throws Exception {
+        int closedPort;
+        try (java.net.DatagramSocket gone = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = gone.getLocalPort();
+        }
+        ScriptedAuthServer second = authServer();
+        // A timeout far longer than the probe waits: only the ICMP port-unreachable can fail over in time.
+        DnsProbe probe = start(settings(
+                List.of("127.0.0.1:" + closedPort, second.hostPort()),
+                List.of(),
+                ClientAccessList.DEFAULT_ALLOWED,
+                Duration.ofSeconds(60)));
+        assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(registry.get("safenet.upstream.failures")
+                        .tag("reason", "network")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.find("safenet.upstream.failures")
+                        .tag("reason", "timeout")
+                        .counter())
+                .isNull();
+    }
+
+    @Test
+    void cacheMisses_sharePooledSocketsOfRandomPorts() throws Exception {
+        DnsProbe probe = startDefault();
+        for (int i = 0; i < 300; i++) {
+            assertThat(probe.udp("m" + i + ".example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        }
+        assertThat(upstream.udpQueries()).isEqualTo(300);
+        // At most 8 sockets per upstream on each of the 2 loops; not one socket for everything.
+        assertThat(upstream.udpSourcePorts()).hasSizeBetween(2, 16);
+    }
+
+    @Test
     void servfailUpstream_failsOverToSecond() throws Exception {
         ScriptedAuthServer second = authServer();
         upstream.mode(ScriptedAuthServer.Mode.SERVFAIL);

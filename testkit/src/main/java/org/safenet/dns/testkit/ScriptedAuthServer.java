@@ -11,6 +11,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,6 +47,7 @@ public final class ScriptedAuthServer implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Record> records = new CopyOnWriteArrayList<>();
     private final List<Message> received = new CopyOnWriteArrayList<>();
+    private final Set<Integer> udpSourcePorts = ConcurrentHashMap.newKeySet();
     private final AtomicInteger udpQueries = new AtomicInteger();
     private final AtomicInteger tcpQueries = new AtomicInteger();
     private volatile Mode mode = Mode.ANSWER;
@@ -130,6 +133,11 @@ public final class ScriptedAuthServer implements AutoCloseable {
         return udpQueries.get() + tcpQueries.get();
     }
 
+    /** The distinct source ports UDP queries came from. */
+    public Set<Integer> udpSourcePorts() {
+        return Set.copyOf(udpSourcePorts);
+    }
+
     public List<Message> received() {
         return List.copyOf(received);
     }
@@ -143,6 +151,7 @@ public final class ScriptedAuthServer implements AutoCloseable {
                 byte[] query = java.util.Arrays.copyOf(p.getData(), p.getLength());
                 InetAddress from = p.getAddress();
                 int port = p.getPort();
+                udpSourcePorts.add(port);
                 udpQueries.incrementAndGet();
                 threads.submit(() -> {
                     byte[] answer = answer(query, true);

@@ -13,12 +13,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.DatagramChannel;
-import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.Inet4Address;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -106,6 +103,25 @@ public final class Forwarder {
 
     /** Bound on {@link #recentFailures} per loop; past it, expired entries are swept. */
     static final int MAX_RECENT_FAILURES = 10_000;
+
+    /** Per loop: the UDP sockets upstream queries go out on. */
+    private final FastThreadLocal<UpstreamSockets> sockets = new FastThreadLocal<>() {
+        @Override
+        protected void onRemoval(UpstreamSockets value) {
+            value.closeAll();
+        }
+    };
+
+    /** This loop's sockets, made on first use. Call on {@code loop}. */
+    private UpstreamSockets socketsOf(EventLoop loop) {
+        UpstreamSockets s = sockets.getIfExists();
+        if (s == null) {
+            s = new UpstreamSockets(
+                    loop, transports, upstreamReceiveBuffers, random.get().nextLong());
+            sockets.set(s);
+        }
+        return s;
+    }
 
     private final FastThreadLocal<SecureRandom> random = new FastThreadLocal<>() {
         @Override
@@ -223,7 +239,7 @@ public final class Forwarder {
     }
 
     /** One question's journey through its candidate upstreams. Confined to {@link #loop}. */
-    private final class Exchange {
+    private final class Exchange implements UpstreamSockets.Receiver {
         final ParsedQuery q;
         final String key;
         final EventLoop loop;
@@ -237,8 +253,12 @@ public final class Forwarder {
         @Nullable
         UpstreamServer current;
 
+        /** The TCP connection of a retry over TCP. */
         @Nullable
         Channel channel;
+
+        /** The pooled UDP socket and ID of the current attempt. */
+        UpstreamSockets.@Nullable Lease lease;
 
         @Nullable
         ScheduledFuture<?> timeout;
@@ -265,44 +285,48 @@ public final class Forwarder {
             }
             UpstreamServer server = candidates.get(attempts++);
             current = server;
-            int gen = ++generation;
-            queryId = random.get().nextInt(0x10000);
+            ++generation;
             server.udpQueries.increment();
-            // A fresh socket (kernel-chosen random port) per attempt, as RFC 5452 asks; made by hand
-            // rather than through a Bootstrap, in the server's own address family, with a receive
-            // buffer sized to what we advertise: this setup is most of a cache miss's user CPU.
-            DatagramChannel ch = transports.newDatagramChannel(server.address().getAddress() instanceof Inet4Address);
-            ch.config().setRecvByteBufAllocator(upstreamReceiveBuffers);
-            ch.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
-                @Override
-                protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket msg) {
-                    if (gen == generation) {
-                        onResponse(msg.content(), false);
-                    }
-                }
-            });
-            channel = ch;
-            armTimeout(gen);
-            loop.register(ch).addListener(registered -> {
-                if (gen != generation) {
-                    ch.close();
-                    return;
-                }
-                if (!registered.isSuccess()) {
-                    attemptFailed("network");
-                    return;
-                }
-                ch.connect(server.address()).addListener(done -> {
-                    if (gen != generation) {
-                        return;
-                    }
-                    if (!done.isSuccess()) {
-                        attemptFailed("network");
-                        return;
-                    }
-                    sendQuery(ch, false, gen);
-                });
-            });
+            // A pooled socket of this loop (a random port, retired over time) and a CSPRNG ID
+            // that is free on it; see UpstreamSockets for the entropy this leaves an attacker.
+            UpstreamSockets.Lease l = socketsOf(loop)
+                    .lease(server.address(), System.nanoTime(), random.get().nextInt(0x10000), this);
+            if (l == null) {
+                attemptFailed("overload");
+                return;
+            }
+            lease = l;
+            queryId = l.id();
+            armTimeout(generation);
+            int gen = generation;
+            ChannelFuture ready = l.socket().ready;
+            if (ready.isDone()) {
+                sendPooled(l, gen);
+            } else {
+                ready.addListener(done -> sendPooled(l, gen));
+            }
+        }
+
+        private void sendPooled(UpstreamSockets.Lease l, int gen) {
+            if (gen != generation) {
+                return;
+            }
+            if (!l.socket().ready.isSuccess()) {
+                attemptFailed("network");
+                return;
+            }
+            sendQuery(l.socket().channel, false, gen);
+        }
+
+        @Override
+        public void received(ByteBuf answer) {
+            onResponse(answer, false);
+        }
+
+        @Override
+        public void socketFailed() {
+            lease = null; // the socket dropped it already
+            attemptFailed("network");
         }
 
         void retryOverTcp() {
@@ -489,6 +513,11 @@ public final class Forwarder {
         }
 
         private void closeChannel() {
+            UpstreamSockets.Lease l = lease;
+            lease = null;
+            if (l != null) {
+                l.release(this);
+            }
             Channel ch = channel;
             channel = null;
             if (ch != null) {
