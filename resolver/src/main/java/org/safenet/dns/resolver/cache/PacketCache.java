@@ -28,8 +28,17 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
  */
 public final class PacketCache {
     static final int WAYS = 8;
+    /** A hit refreshes an entry's last-use stamp at most this often (a write to memory other loops read). */
+    static final long LAST_USED_GRANULARITY_MILLIS = 1000;
 
     private final AtomicReferenceArray<@Nullable CachedResponse> slots;
+    /**
+     * Each slot's key hash beside it, so a probe reads one cache line per bucket (8 longs) and
+     * touches an entry only when the hash matches. Written before the slot's release; a reader
+     * that sees a stale tag only compares an entry that then fails (or passes) the full check.
+     */
+    private final long[] tags;
+
     private final int bucketMask;
     private final long seed;
     private final CacheSettings settings;
@@ -42,6 +51,7 @@ public final class PacketCache {
             buckets <<= 1;
         }
         this.slots = new AtomicReferenceArray<>(settings.maxEntries() == 0 ? 0 : buckets * WAYS);
+        this.tags = new long[slots.length()];
         this.bucketMask = buckets - 1;
         this.seed = new SecureRandom().nextLong();
     }
@@ -73,7 +83,9 @@ public final class PacketCache {
             return null;
         }
         if (nowMillis < e.expiresAtMillis || (allowStale && isServableStale(e, nowMillis))) {
-            e.lastUsedMillis = nowMillis;
+            if (nowMillis - e.lastUsedMillis >= LAST_USED_GRANULARITY_MILLIS) {
+                e.lastUsedMillis = nowMillis;
+            }
             return e;
         }
         return null;
@@ -81,9 +93,12 @@ public final class PacketCache {
 
     private @Nullable CachedResponse find(int first, long hash, ParsedQuery q, int keyFlags) {
         for (int i = first; i < first + WAYS; i++) {
-            CachedResponse e = slots.getAcquire(i);
-            if (e != null && e.matches(hash, q, keyFlags)) {
-                return e;
+            // The tag is a hint (one cache line covers the bucket); the entry confirms the whole key.
+            if (tags[i] == hash) {
+                CachedResponse e = slots.getAcquire(i);
+                if (e != null && e.matches(hash, q, keyFlags)) {
+                    return e;
+                }
             }
         }
         return null;
@@ -143,6 +158,7 @@ public final class PacketCache {
     }
 
     private void replace(int slot, CachedResponse entry) {
+        tags[slot] = entry.keyHash;
         CachedResponse previous = slots.getAndSet(slot, entry);
         if (previous == null) {
             occupied.incrementAndGet();
@@ -169,6 +185,7 @@ public final class PacketCache {
 
     public void clear() {
         for (int i = 0; i < slots.length(); i++) {
+            tags[i] = 0;
             if (slots.getAndSet(i, null) != null) {
                 occupied.decrementAndGet();
             }
@@ -188,10 +205,10 @@ public final class PacketCache {
             ByteBuf out, ParsedQuery q, CachedResponse e, long nowMillis, int ourUdpSize, int maxSize) {
         int questionLength = q.nameLength() + 4;
         int optLength = q.hasEdns() ? 11 : 0;
-        int extraFlags = e.flags & FLAG_AA;
+        int extraFlags = e.flags() & FLAG_AA;
         // RFC 6840 §5.8: AD only to clients that asked for DNSSEC data.
         if (q.dnssecOk() || (q.flags() & FLAG_AD) != 0) {
-            extraFlags |= e.flags & FLAG_AD;
+            extraFlags |= e.flags() & FLAG_AD;
         }
         if (e.encodedLength(questionLength) + optLength > maxSize) {
             AnswerWriter.writeHeader(
@@ -213,20 +230,25 @@ public final class PacketCache {
                 q.id(),
                 AnswerWriter.responseFlags(q, extraFlags, e.rcode),
                 1,
-                e.answerCount,
-                e.authorityCount,
+                e.answerCount(),
+                e.authorityCount(),
                 e.additionalCount + (q.hasEdns() ? 1 : 0));
         AnswerWriter.writeQuestion(out, q);
         int bodyAt = out.writerIndex();
-        out.writeBytes(e.body);
+        byte[] data = e.data();
+        int bodyStart = e.bodyStart();
+        out.writeBytes(data, bodyStart, data.length - bodyStart);
         boolean stale = nowMillis >= e.expiresAtMillis;
         long age = (nowMillis - e.storedAtMillis) / 1000;
         int staleTtl = (int) settings.staleAnswerTtl().toSeconds();
-        int[] offsets = e.ttlOffsets;
-        int[] ttls = e.ttls;
-        for (int i = 0; i < offsets.length; i++) {
-            int ttl = stale ? staleTtl : (int) Math.max(0, ttls[i] - age);
-            out.setInt(bodyAt + offsets[i], ttl);
+        for (int i = 0, n = e.ttlCount(); i < n; i++) {
+            int at = bodyStart + e.ttlOffset(i);
+            int stored = (data[at] & 0xFF) << 24
+                    | (data[at + 1] & 0xFF) << 16
+                    | (data[at + 2] & 0xFF) << 8
+                    | (data[at + 3] & 0xFF);
+            int ttl = stale ? staleTtl : (int) Math.max(0, stored - age);
+            out.setInt(bodyAt + (at - bodyStart), ttl);
         }
         if (q.hasEdns()) {
             AnswerWriter.writeOpt(out, ourUdpSize, e.rcode, q.dnssecOk());

@@ -36,10 +36,20 @@ public final class UpstreamResponses {
         MALFORMED
     }
 
-    /** The outcome; {@code entry} is set for {@link Status#OK}, {@code cacheable} says whether to store it. */
-    public record Decoded(Status status, @Nullable CachedResponse entry, boolean cacheable) {
+    /**
+     * The outcome; {@code entry} is set for {@link Status#OK}, {@code cacheable} says whether to
+     * store it. {@code chainTargets} are the CNAME/DNAME targets of the answer section (lowercase
+     * wire form) and {@code answerAddresses} its A/AAAA addresses, for the policy's checks of where
+     * an answer leads (CNAME cloaking, RPZ-IP); the cache entry does not keep them.
+     */
+    public record Decoded(
+            Status status,
+            @Nullable CachedResponse entry,
+            boolean cacheable,
+            List<byte[]> chainTargets,
+            List<byte[]> answerAddresses) {
         static Decoded of(Status s) {
-            return new Decoded(s, null, false);
+            return new Decoded(s, null, false, List.of(), List.of());
         }
     }
 
@@ -159,7 +169,6 @@ public final class UpstreamResponses {
                 }
             }
         }
-        ttlOffsets = Arrays.copyOf(ttlOffsets, ttlCount);
         ttls = Arrays.copyOf(ttls, ttlCount);
 
         long lifetime = lifetimeSeconds(rcode, an, ttls, soaTtlIndex, soaMinimum, settings);
@@ -171,12 +180,12 @@ public final class UpstreamResponses {
             writeInt(body, ttlOffsets[i], ttls[i]);
         }
         int keyFlags = CacheKeys.keyFlags(q);
-        byte[] name = Arrays.copyOf(qn, nameLength);
-        long hash = CacheKeys.hash(seed, name, nameLength, q.type(), q.qclass(), keyFlags);
+        long hash = CacheKeys.hash(seed, qn, nameLength, q.type(), q.qclass(), keyFlags);
         int keptFlags = flags & (FLAG_AA | FLAG_AD);
         CachedResponse entry = new CachedResponse(
                 hash,
-                name,
+                qn,
+                nameLength,
                 q.type(),
                 q.qclass(),
                 keyFlags,
@@ -186,13 +195,12 @@ public final class UpstreamResponses {
                 ns,
                 additional,
                 body,
+                body.length,
                 ttlOffsets,
-                ttls,
+                ttlCount,
                 nowMillis,
-                nowMillis + lifetime * 1000,
-                chainTargets.toArray(new byte[0][]),
-                addresses.toArray(new byte[0][]));
-        return new Decoded(Status.OK, entry, cacheable);
+                nowMillis + lifetime * 1000);
+        return new Decoded(Status.OK, entry, cacheable, chainTargets, addresses);
     }
 
     /**

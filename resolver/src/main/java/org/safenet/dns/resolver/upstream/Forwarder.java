@@ -211,15 +211,15 @@ public final class Forwarder {
      * The verdict for the first blocked name among the answer's CNAME/DNAME targets, or for the
      * first answer address inside a blocked prefix (RPZ-IP), or null.
      */
-    private @Nullable Verdict blockedTarget(CachedResponse entry) {
-        for (byte[] target : entry.chainTargets()) {
+    private @Nullable Verdict blockedTarget(UpstreamResponses.Decoded decoded) {
+        for (byte[] target : decoded.chainTargets()) {
             Verdict v = policy.decide(ParsedQuery.forName(target));
             // tcp-only is about the transport of the query itself, not where its answer leads.
             if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
                 return v;
             }
         }
-        for (byte[] address : entry.answerAddresses()) {
+        for (byte[] address : decoded.answerAddresses()) {
             Verdict v = policy.decideAddress(address);
             if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
                 return v;
@@ -442,7 +442,7 @@ public final class Forwarder {
                     // Policy applies to where the answer leads too: a CNAME into a blocked name
                     // (CNAME cloaking) or an address in a blocked prefix (RPZ-IP) is blocked,
                     // and such an answer is never cached.
-                    Verdict cloaked = blockedTarget(entry);
+                    Verdict cloaked = blockedTarget(d);
                     if (cloaked != null) {
                         finishBlocked(cloaked);
                         return;
