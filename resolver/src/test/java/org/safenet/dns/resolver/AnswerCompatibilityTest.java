@@ -26,12 +26,12 @@ import org.xbill.DNS.Type;
 /**
  * Answers stay byte-for-byte what they were: a recorded set of questions (misses, then hits after
  * the clock moved on, with and without EDNS, DO, mixed case, answers too big for UDP) is asked of a
- * resolver over real sockets, and every answer is compared with {@code golden/answers.txt}, which
+ * resolver over real sockets, and every answer is compared with {@code golden/answers.txt.gz}, which
  * was written by the resolver before the cache and forwarder were reworked for memory and speed.
  * Rewrite it on purpose only ({@code -Dsafenet.golden.write=true}) when an answer is meant to change.
  */
 class AnswerCompatibilityTest {
-    private static final Path GOLDEN = Path.of("src/test/resources/golden/answers.txt");
+    private static final Path GOLDEN = Path.of("src/test/resources/golden/answers.txt.gz");
 
     @Test
     void recordedQuestions_getTheRecordedAnswers() throws Exception {
@@ -120,10 +120,17 @@ class AnswerCompatibilityTest {
             }
         }
         if (Boolean.getBoolean("safenet.golden.write")) {
-            Files.write(GOLDEN, lines, StandardCharsets.US_ASCII);
+            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(GOLDEN))) {
+                out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.US_ASCII));
+            }
         }
         assertThat(GOLDEN).as("the recorded answers").exists();
-        List<String> expected = Files.readAllLines(GOLDEN, StandardCharsets.US_ASCII);
+        List<String> expected;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(GOLDEN))) {
+            expected = new String(in.readAllBytes(), StandardCharsets.US_ASCII)
+                    .lines()
+                    .toList();
+        }
         assertThat(lines).hasSize(expected.size());
         for (int i = 0; i < lines.size(); i++) {
             assertThat(lines.get(i)).as("answer %d", i).isEqualTo(expected.get(i));
