@@ -8,15 +8,20 @@
 #
 #   bench/peers/install.sh                      # once, as root
 #   bench/peers/compare.sh [SIZES="100000 1000000"] [SECONDS=15] [ROUNDS=2]
-#   RATE=20000   fixed rate of the latency run     PEERS="safenet unbound pdns kresd dnsdist"
+#   RATES="20000 50000"   fixed rates of the latency runs     PEERS="safenet unbound pdns kresd dnsdist"
 #
 # Per size: list load time (process start to the first sinkhole answer; for SafeNet DNS also the
-# one-time import into its store), then three runs per target: closed loop on the generated mix
-# (answers/s, answers per server CPU-second), closed loop on ../shared/data's 200k query mix, and
-# open loop at RATE (latency percentiles). Loopback only; everything started is stopped by PID.
+# one-time import into its store), then per target: closed loop on the generated mix (answers/s,
+# answers per server CPU-second, resident memory after it), closed loop on ../shared/data's 200k
+# query mix, open loop at each of RATES (latency percentiles), dnsperf on the query mix, and last
+# the miss workload: every query a never-seen name (closed loop; CPU per cache miss). The
+# never-seen names are under nx.bench, which Knot answers with a wildcard: a real upstream round
+# trip for every peer (a name under .test would be answered locally by Unbound, RFC 6761).
+# SafeNet DNS runs with its launcher's defaults and the embedded default cache size (200,000
+# entries). Loopback only; everything started is stopped by PID.
 set -euo pipefail
 sizes=${1:-"100000 1000000"} secs=${2:-15} rounds=${3:-2}
-rate=${RATE:-20000}
+rates=${RATES:-${RATE:-20000 50000}}
 peers=${PEERS:-"safenet unbound pdns kresd dnsdist"}
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="$(cd "$repo/../shared" && pwd)"
@@ -55,6 +60,8 @@ head -n "$POPULAR_LIMIT" "$shared/data/derived/top-domains-not-blocked.txt" > "$
   echo '. SOA ns.bench. admin.bench. 1 7200 900 86400 3600'
   echo '. NS ns.bench.'
   echo 'ns.bench. A 127.0.0.1'
+  echo '*.nx.bench. 300 A 192.0.2.1'
+  echo '*.nx.bench. 300 AAAA 2001:db8::1'
   { awk '{print $1}' "$work/query-mix.txt"; cat "$work/popular.txt"; } | tr 'A-Z' 'a-z' | sed 's/\.$//' | sort -u |
     awk '/^[a-z0-9._-]+$/ { printf "%s. A 198.51.100.%d\n%s. AAAA 2001:db8::%x:%x\n", $1, NR % 250 + 1, $1, int(NR / 65536), NR % 65536 }'
 } > "$work/root.zone"
@@ -90,10 +97,14 @@ start_safenet() {
     > "$work/safenet-import.log"
   t1=$(date +%s.%N)
   echo "safenet_import_s=$(echo "$t1 - $t0" | bc)" >> "$work/loadtimes"
-  # A cache as large as the peers' (each holds every answer of the mix): 1M entries.
-  printf 'server:\n  listen: ["127.0.0.1:%s"]\n  threads: 1\nupstream:\n  servers: ["127.0.0.1:%s"]\ncache:\n  maxEntries: 1000000\nblocklist:\n  blockPage: ["%s"]\n  blockPageListen: []\n' \
+  # The embedded default cache (200,000 entries): what a user gets.
+  printf 'server:\n  listen: ["127.0.0.1:%s"]\n  threads: 1\nupstream:\n  servers: ["127.0.0.1:%s"]\nblocklist:\n  blockPage: ["%s"]\n  blockPageListen: []\n' \
     "${PORT[safenet]}" "$KNOT" "$SINK" > "$work/safenet.yaml"
   taskset -c 1 "$repo/safenet" serve --config "$work/safenet.yaml" --data-dir "$work/safenet" 2>"$work/safenet.log" &
+}
+
+start_safenet_again() {
+  taskset -c 1 "$repo/safenet" serve --config "$work/safenet.yaml" --data-dir "$work/safenet" 2>>"$work/safenet.log" &
 }
 
 start_unbound() {
@@ -195,14 +206,16 @@ for size in $sizes; do
     targets+=(--target "$peer=127.0.0.1:${PORT[$peer]},pid=$pid")
   done
   common=(--blocked "$work/names.txt" --blocked-limit "$size" --popular "$work/popular.txt" --popular-limit "$POPULAR_LIMIT"
-          --expect-blocked "sinkhole:$SINK" --quiet)
+          --unique-zone nx.bench --expect-blocked "sinkhole:$SINK" --quiet)
   out="$results/$size"
   taskset -c 0 "$repo/safenet" bench "${targets[@]}" "${common[@]}" --warmup 10s --duration "${secs}s" --rounds "$rounds" \
     --outstanding 200 --out "$out/closed-mix" | tail -n +3 | head -n 5 || true
   taskset -c 0 "$repo/safenet" bench "${targets[@]}" "${common[@]}" --query-file "$work/query-mix.txt" --warmup 5s \
     --duration "${secs}s" --rounds "$rounds" --outstanding 200 --no-calibrate --out "$out/closed-querymix" >/dev/null || true
-  taskset -c 0 "$repo/safenet" bench "${targets[@]}" "${common[@]}" --rate "$rate" --duration "${secs}s" --rounds 1 \
-    --no-calibrate --out "$out/open-rate" >/dev/null || true
+  for rate in $rates; do
+    taskset -c 0 "$repo/safenet" bench "${targets[@]}" "${common[@]}" --rate "$rate" --duration "${secs}s" --rounds 1 \
+      --mix-length 2000000 --seed "$rate" --no-calibrate --out "$out/open-rate-$rate" >/dev/null || true
+  done
   # The same query mix through dnsperf, the tool engineers know: checks the generator's numbers.
   if command -v dnsperf >/dev/null; then
     for peer in $peers; do
@@ -211,14 +224,27 @@ for size in $sizes; do
         >> "$out/dnsperf.txt"
     done
   fi
-  cp "$work/loadtimes" "$out/loadtimes"
+  # Last, as it fills every cache with names nobody asks again: 100% never-seen names.
+  taskset -c 0 "$repo/safenet" bench "${targets[@]}" "${common[@]}" --unique-percent 100 --blocked-percent 0 \
+    --mix-length 3000000 --seed 99 --warmup 3s --duration "${secs}s" --rounds 1 --no-calibrate --out "$out/closed-miss" >/dev/null || true
   stop_all
+  # A restart with the list already in the store (and its saved index): process start to the
+  # first sinkhole answer.
+  if [[ " $peers " == *" safenet "* ]]; then
+    t0=$(date +%s.%N)
+    start_safenet_again
+    pid=$!
+    pids+=("$pid")
+    restart=$(wait_blocking "$t0" "${PORT[safenet]}" "$probe" "$pid") && echo "safenet_restart_s=$restart" >> "$work/loadtimes"
+    stop_all
+  fi
+  cp "$work/loadtimes" "$out/loadtimes"
   # The RocksDB store of this size is not reused by the next size.
   rm -rf "$work/safenet"
 done
 
 versions > "$results/versions.txt"
-python3 "$repo/bench/peers/table.py" "$results" "$rate" > "$results/table.md"
+python3 "$repo/bench/peers/table.py" "$results" $rates > "$results/table.md"
 cat "$results/table.md"
 if [ "${UPDATE_DOCS:-0}" = 1 ]; then
   python3 - "$repo/docs/benchmarks.md" "$results/table.md" <<'PY'

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Turns one compare.sh results directory into the Markdown table docs/benchmarks.md keeps.
 
-usage: table.py RESULTS_DIR RATE
+usage: table.py RESULTS_DIR RATE [RATE...]
 """
 import json
 import os
 import sys
 
-results, rate = sys.argv[1], sys.argv[2]
+results, rates = sys.argv[1], sys.argv[2:]
 
 
 def load(path):
@@ -59,27 +59,43 @@ print()
 for size in sizes:
     d = os.path.join(results, size)
     mix_report = load(os.path.join(d, "closed-mix", "result.json"))
-    mix, qmix, open_rate = (targets(load(os.path.join(d, n, "result.json")))
-                            for n in ("closed-mix", "closed-querymix", "open-rate"))
+    mix, qmix, miss = (targets(load(os.path.join(d, n, "result.json")))
+                       for n in ("closed-mix", "closed-querymix", "closed-miss"))
+    opens = {r: targets(load(os.path.join(d, f"open-rate-{r}", "result.json"))) for r in rates}
     loads = kv(os.path.join(d, "loadtimes"))
     perf = dnsperf(os.path.join(d, "dnsperf.txt"))
     print(f"**{int(size):,} listed names** (sinkhole for the names and below them)\n")
-    print("| server | list load s | RSS MiB | answers/s, mix | answers per CPU-s, mix | answers per CPU-s, 200k query mix "
-          "| dnsperf answers per CPU-s, query mix | p50 ms at " + rate + "/s | p99 ms at " + rate + "/s "
-          "| loss % at " + rate + "/s | wrong % | steal % |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    head = ("| server | list load s | restart s | RSS MiB after the mix | answers/s, mix | answers per CPU-s, mix "
+            "| answers per CPU-s, 200k query mix | dnsperf answers per CPU-s, query mix "
+            "| answers per CPU-s, every name never seen (µs per miss) |")
+    for r in rates:
+        head += f" p50 / p99 / p99.9 ms at {int(r):,}/s | loss % at {int(r):,}/s |"
+    print(head + " wrong % | steal % |")
+    print("|---|" + "---:|" * (8 + 2 * len(rates) + 2))
     for name, t in mix.items():
         load_s = loads.get(f"{name}_load_s")
         load_text = num(load_s, "{:.1f}")
         if name == "safenet" and "safenet_import_s" in loads:
             load_text += f" (+{loads['safenet_import_s']:.1f} import)"
-        q, o = qmix.get(name), open_rate.get(name)
-        wrong = max(t["wrongPercent"], q["wrongPercent"] if q else 0, o["wrongPercent"] if o else 0)
+        restart = num(loads.get(f"{name}_restart_s"), "{:.1f}")
+        q, m = qmix.get(name), miss.get(name)
+        miss_text = "-"
+        if m and m["answersPerCpuSecond"]:
+            miss_text = f"{m['answersPerCpuSecond']:,.0f} ({1e6 / m['answersPerCpuSecond']:.0f})"
+        wrong = max([t["wrongPercent"], q["wrongPercent"] if q else 0]
+                    + [o[name]["wrongPercent"] for o in opens.values() if name in o])
         p = perf.get(name, {})
-        print(f"| {name} | {load_text} | {num(t['serverRssMiB'])} | {num(t['qps'])} | {num(t['answersPerCpuSecond'])} "
-              f"| {num(q['answersPerCpuSecond']) if q else '-'} | {num(float(p['answers_per_cpu_s'])) if p else '-'} "
-              f"| {num(o['latencyMs']['p50'], '{:.2f}') if o else '-'} | {num(o['latencyMs']['p99'], '{:.2f}') if o else '-'} "
-              f"| {num(o['lossPercent'], '{:.3f}') if o else '-'} | {wrong:.3f} | {num(t['stealPercent'], '{:.1f}')} |")
+        row = (f"| {name} | {load_text} | {restart} | {num(t['serverRssMiB'])} | {num(t['qps'])} "
+               f"| {num(t['answersPerCpuSecond'])} | {num(q['answersPerCpuSecond']) if q else '-'} "
+               f"| {num(float(p['answers_per_cpu_s'])) if p else '-'} | {miss_text} |")
+        for r in rates:
+            o = opens[r].get(name)
+            if o:
+                lat = o["latencyMs"]
+                row += f" {lat['p50']:.2f} / {lat['p99']:.2f} / {lat['p999']:.2f} | {o['lossPercent']:.3f} |"
+            else:
+                row += " - | - |"
+        print(row + f" {wrong:.3f} | {num(t['stealPercent'], '{:.1f}')} |")
     print(f"\nMix: {mix_report['traffic']}.\n")
 print(f"Check: {first['check']}. Closed loop: {first['mode']}; {first['order']}. "
       f"Reports (JSON, HTML with charts): bench-results/ of the run.")

@@ -1,5 +1,6 @@
 package org.safenet.dns.appliance;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -22,6 +23,7 @@ import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.appliance.config.SyncConfig;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.distribution.RpzPrimary;
+import org.safenet.dns.blocklist.index.IndexFile;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -100,6 +102,14 @@ public final class Appliance implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(List.of(e.getMessage()));
         }
+        MemoryBudget memory = new MemoryBudget(settings.cache().maxEntries());
+        if (!config.blocklist().enabled()) {
+            memory.apply(0, 0);
+        }
+        Gauge.builder("safenet.memory.heap.soft.limit", memory, MemoryBudget::softLimit)
+                .description("The heap size the appliance asks the collector to stay under (bytes)")
+                .baseUnit("bytes")
+                .register(registry);
         // Category counter slots must exist before verdicts and the resolver's meters are made.
         PolicyCategories.register(Categories.KNOWN);
         Policy policy = Policy.NONE;
@@ -126,9 +136,12 @@ public final class Appliance implements AutoCloseable {
                         category -> this.categories.actionFor(category),
                         precedence,
                         System::currentTimeMillis,
-                        config.distribution().journalVersions());
+                        config.distribution().journalVersions(),
+                        dir.resolve(IndexFile.NAME));
                 IndexLoader.LoadResult loaded = live.lastLoad();
                 liveList = live;
+                memory.apply(loaded.snapshot().heapBytes(), loaded.blocked());
+                live.onRebuilt(rebuilt -> memory.apply(rebuilt.snapshot().heapBytes(), rebuilt.blocked()));
                 policy = live.policy();
                 SyncService service = new SyncService(
                         opened,
@@ -153,13 +166,14 @@ public final class Appliance implements AutoCloseable {
                 });
                 sync = service;
                 summary = String.format(
-                        "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms",
+                        "blocklist %s: %d entries enforced, %d allowed, %d skipped (category off or expired), list version %d, loaded in %d ms (%s)",
                         dir,
                         loaded.blocked(),
                         loaded.allowed(),
                         loaded.skipped(),
                         loaded.snapshot().version(),
-                        (System.nanoTime() - start) / 1_000_000);
+                        (System.nanoTime() - start) / 1_000_000,
+                        live.savedIndexUsed() ? "saved index" : "built from the store");
             } catch (BlocklistStore.StoreException e) {
                 if (opened != null) {
                     opened.close();

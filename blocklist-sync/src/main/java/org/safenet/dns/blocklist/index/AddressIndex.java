@@ -19,23 +19,37 @@ public final class AddressIndex {
     private final Map<String, Verdict> hosts;
     private final List<CidrPrefix> prefixes;
     private final List<Verdict> prefixVerdicts;
+    /** Every trigger as added, for {@link IndexFile}. */
+    private final List<Map.Entry<CidrPrefix, Verdict>> triggers;
 
-    private AddressIndex(Map<String, Verdict> hosts, List<CidrPrefix> prefixes, List<Verdict> prefixVerdicts) {
+    private AddressIndex(
+            Map<String, Verdict> hosts,
+            List<CidrPrefix> prefixes,
+            List<Verdict> prefixVerdicts,
+            List<Map.Entry<CidrPrefix, Verdict>> triggers) {
         this.hosts = hosts;
         this.prefixes = prefixes;
         this.prefixVerdicts = prefixVerdicts;
+        this.triggers = triggers;
     }
 
     public static AddressIndex empty() {
-        return new AddressIndex(Map.of(), List.of(), List.of());
+        return new AddressIndex(Map.of(), List.of(), List.of(), List.of());
+    }
+
+    /** The triggers, in the order they were added. */
+    List<Map.Entry<CidrPrefix, Verdict>> triggers() {
+        return triggers;
     }
 
     /** Collects triggers, then {@link #build()}. */
     public static final class Builder {
         private final Map<String, Verdict> hosts = new HashMap<>();
         private final List<Map.Entry<CidrPrefix, Verdict>> wide = new ArrayList<>();
+        private final List<Map.Entry<CidrPrefix, Verdict>> all = new ArrayList<>();
 
         public Builder add(CidrPrefix prefix, Verdict verdict) {
+            all.add(Map.entry(prefix, verdict));
             if (prefix.length() == prefix.network().length * 8) {
                 hosts.put(Arrays.toString(prefix.network()), verdict);
             } else {
@@ -49,7 +63,8 @@ public final class AddressIndex {
             return new AddressIndex(
                     Map.copyOf(hosts),
                     wide.stream().map(Map.Entry::getKey).toList(),
-                    wide.stream().map(Map.Entry::getValue).toList());
+                    wide.stream().map(Map.Entry::getValue).toList(),
+                    List.copyOf(all));
         }
     }
 

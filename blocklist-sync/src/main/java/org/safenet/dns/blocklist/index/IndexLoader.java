@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -48,8 +50,44 @@ public final class IndexLoader {
         this.precedence = precedence;
     }
 
-    /** Counts from one load, for the start-up log and the explain API. */
-    public record LoadResult(BlocklistPolicy.Snapshot snapshot, int blocked, int allowed, int skipped) {}
+    /** Counts from one load, for the start-up log and the explain API, and what the build depended on. */
+    public record LoadResult(BlocklistPolicy.Snapshot snapshot, int blocked, int allowed, int skipped, Inputs inputs) {}
+
+    /**
+     * Everything besides the store's contents that a build's result depends on, so a saved index
+     * ({@link IndexFile}) can tell whether it is still the one a build would make: the action of
+     * every category and the precedence of every source that any stored entry names, and the time
+     * the first indexed entry expires.
+     *
+     * @param categoryActions category to its action's name, or "off"
+     * @param validUntilMillis when the earliest expiring entry expires (Long.MAX_VALUE: none does)
+     */
+    public record Inputs(
+            SortedMap<String, String> categoryActions, SortedMap<String, Integer> precedences, long validUntilMillis) {
+
+        /** Whether the same store contents would build the same index under these functions now. */
+        boolean stillHold(
+                Function<String, @Nullable PolicyAction> categoryAction, ToIntFunction<String> precedence, long now) {
+            if (now >= validUntilMillis) {
+                return false;
+            }
+            for (Map.Entry<String, String> e : categoryActions.entrySet()) {
+                if (!actionName(categoryAction.apply(e.getKey())).equals(e.getValue())) {
+                    return false;
+                }
+            }
+            for (Map.Entry<String, Integer> e : precedences.entrySet()) {
+                if (precedence.applyAsInt(e.getKey()) != e.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        static String actionName(@Nullable PolicyAction action) {
+            return action == null ? "off" : action.name();
+        }
+    }
 
     public LoadResult load(BlocklistStore store) throws BlocklistStore.StoreException {
         long version = store.listVersion();
@@ -57,9 +95,20 @@ public final class IndexLoader {
         BlocklistIndexBuilder builder = new BlocklistIndexBuilder();
         Map<String, Verdict> verdicts = new HashMap<>();
         int[] counts = new int[3];
+        SortedMap<String, String> categories = new TreeMap<>();
+        SortedMap<String, Integer> sources = new TreeMap<>();
+        long[] validUntil = {Long.MAX_VALUE};
+        Consumer<StoredEntry> note = e -> {
+            categories.computeIfAbsent(e.category(), c -> Inputs.actionName(categoryAction.apply(c)));
+            sources.computeIfAbsent(e.source(), precedence::applyAsInt);
+            if (e.expiresMillis() > now) {
+                validUntil[0] = Math.min(validUntil[0], e.expiresMillis());
+            }
+        };
         Map<String, StoredEntry> allows = new HashMap<>();
         List<StoredEntry> group = new ArrayList<>();
         store.forEachAllow(e -> {
+            note.accept(e);
             if (!applies(e, now)) {
                 counts[2]++;
                 return;
@@ -93,6 +142,7 @@ public final class IndexLoader {
             counts[0]++;
         };
         store.forEachBlock(e -> {
+            note.accept(e);
             if (!group.isEmpty() && !sameGroup(group.get(0), e)) {
                 emitBlock.accept(group);
                 group.clear();
@@ -112,6 +162,7 @@ public final class IndexLoader {
             counts[1]++;
         }
         store.forEachIp(e -> {
+            note.accept(e);
             Verdict v = verdictFor(e, verdicts, categoryAction, version);
             if (v == null || !applies(e, now)) {
                 counts[2]++;
@@ -120,7 +171,12 @@ public final class IndexLoader {
             builder.blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse(e.reversedName()), v);
             counts[0]++;
         });
-        return new LoadResult(builder.build(version), counts[0], counts[1], counts[2]);
+        return new LoadResult(
+                builder.build(version),
+                counts[0],
+                counts[1],
+                counts[2],
+                new Inputs(categories, sources, validUntil[0]));
     }
 
     private static boolean applies(StoredEntry e, long now) {

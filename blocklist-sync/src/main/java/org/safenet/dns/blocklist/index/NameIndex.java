@@ -80,6 +80,19 @@ final class NameIndex {
         return size;
     }
 
+    /** The arrays as they are, for {@link IndexFile}; do not modify. */
+    long[] slots() {
+        return slots;
+    }
+
+    int[] verdicts() {
+        return verdicts;
+    }
+
+    byte[] arena() {
+        return arena;
+    }
+
     /** Heap bytes held by the arrays (object headers aside): what the index costs. */
     long heapBytes() {
         return 8L * slots.length + 4L * verdicts.length + arena.length;

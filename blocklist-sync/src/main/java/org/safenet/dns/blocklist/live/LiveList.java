@@ -1,17 +1,26 @@
 package org.safenet.dns.blocklist.live;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.index.BlocklistPolicy;
+import org.safenet.dns.blocklist.index.IndexFile;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.index.LiveEdits;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.policy.PolicyAction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one way a running appliance changes its list: writes a change to the store (with the
@@ -35,7 +44,18 @@ public final class LiveList {
     private BlocklistPolicy.Snapshot base;
     private LiveEdits edits = new LiveEdits();
     private final List<LongConsumer> versionListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<IndexLoader.LoadResult>> rebuildListeners = new CopyOnWriteArrayList<>();
     private IndexLoader.LoadResult lastLoad;
+    private final @Nullable Path indexFile;
+    private final boolean savedIndexUsed;
+    /** One daemon thread writes saved indexes, in order, off the caller's path. */
+    private final ExecutorService saver = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "blocklist-index-saver");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static final Logger log = LoggerFactory.getLogger(LiveList.class);
 
     public LiveList(
             BlocklistStore store,
@@ -44,14 +64,75 @@ public final class LiveList {
             LongSupplier clockMillis,
             int keepJournal)
             throws BlocklistStore.StoreException {
+        this(store, categoryAction, precedence, clockMillis, keepJournal, null);
+    }
+
+    /**
+     * @param indexFile where the built index is saved after every full build and read back at the
+     *     next start if it still matches the store ({@link IndexFile}); null to build every time
+     */
+    public LiveList(
+            BlocklistStore store,
+            Function<String, @Nullable PolicyAction> categoryAction,
+            ToIntFunction<String> precedence,
+            LongSupplier clockMillis,
+            int keepJournal,
+            @Nullable Path indexFile)
+            throws BlocklistStore.StoreException {
         this.store = store;
         this.categoryAction = categoryAction;
         this.precedence = precedence;
         this.clockMillis = clockMillis;
         this.keepJournal = keepJournal;
-        this.lastLoad = loader().load(store);
+        this.indexFile = indexFile;
+        IndexLoader.LoadResult saved = null;
+        if (indexFile != null) {
+            try {
+                saved = IndexFile.read(
+                        indexFile, store.listVersion(), categoryAction, precedence, clockMillis.getAsLong());
+            } catch (IndexFile.Refused refused) {
+                log.info("saved blocklist index not used ({}): building it from the store", refused.getMessage());
+            }
+        }
+        this.savedIndexUsed = saved != null;
+        this.lastLoad = saved != null ? saved : loader().load(store);
+        if (saved == null) {
+            save(lastLoad);
+        }
         this.base = lastLoad.snapshot();
         this.policy = new BlocklistPolicy(base);
+    }
+
+    /** Whether the index in use at start was read from the saved file rather than built. */
+    public boolean savedIndexUsed() {
+        return savedIndexUsed;
+    }
+
+    /** Waits until every index save started so far has finished (for tests and a clean stop). */
+    public void awaitSaved() throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(1);
+        saver.execute(done::countDown);
+        done.await();
+    }
+
+    /** Saves a full build in the background; a failure only costs the next start a rebuild. */
+    private void save(IndexLoader.LoadResult loaded) {
+        Path file = indexFile;
+        if (file == null) {
+            return;
+        }
+        saver.execute(() -> {
+            long start = System.nanoTime();
+            try {
+                IndexFile.write(file, loaded);
+                log.debug("blocklist index saved to {} in {} ms", file, (System.nanoTime() - start) / 1_000_000);
+            } catch (IOException | RuntimeException e) {
+                log.warn(
+                        "could not save the blocklist index to {} (the next start rebuilds it): {}",
+                        file,
+                        e.toString());
+            }
+        });
     }
 
     /** What {@link #apply} did. */
@@ -74,6 +155,11 @@ public final class LiveList {
         return precedence;
     }
 
+    /** Called with the result of every full build after the first (a sync, a reconfiguration). */
+    public void onRebuilt(Consumer<IndexLoader.LoadResult> listener) {
+        rebuildListeners.add(listener);
+    }
+
     /** Called with the new list version after every change that made one (e.g. to send NOTIFY). */
     public void onNewVersion(LongConsumer listener) {
         versionListeners.add(listener);
@@ -94,6 +180,10 @@ public final class LiveList {
         base = lastLoad.snapshot();
         edits = new LiveEdits();
         policy.swap(base);
+        save(lastLoad);
+        for (Consumer<IndexLoader.LoadResult> l : rebuildListeners) {
+            l.accept(lastLoad);
+        }
         return lastLoad;
     }
 

@@ -1,7 +1,11 @@
 package org.safenet.dns.resolver.policy;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.wire.DnsNames;
 
@@ -35,7 +39,7 @@ public final class Verdict {
      * @param cnameTarget the target name for {@link PolicyAction#CNAME}, else null
      */
     public Verdict(PolicyAction action, String category, String source, int edeInfoCode, @Nullable String cnameTarget) {
-        this(action, category, source, edeInfoCode, cnameTarget, java.util.List.of());
+        this(action, category, source, edeInfoCode, cnameTarget, List.of());
     }
 
     /**
@@ -48,7 +52,7 @@ public final class Verdict {
             String source,
             int edeInfoCode,
             @Nullable String cnameTarget,
-            java.util.List<java.net.InetAddress> localAddresses) {
+            List<InetAddress> localAddresses) {
         this.action = action;
         this.category = category;
         this.source = source;
@@ -98,6 +102,26 @@ public final class Verdict {
     /** UTF-8 EXTRA-TEXT of the Extended DNS Error option; do not modify. */
     byte[] edeText() {
         return edeText;
+    }
+
+    /** The CNAME target in presentation form (for {@link PolicyAction#CNAME}), or null. */
+    public @Nullable String cnameTargetText() {
+        return cnameTarget == null ? null : DnsNames.toText(cnameTarget, 0, cnameTarget.length);
+    }
+
+    /** The RPZ local-data addresses, IPv4 then IPv6 (empty: the block page's). */
+    public List<InetAddress> localAddresses() {
+        List<InetAddress> out = new ArrayList<>();
+        for (byte[][] family : new byte[][][] {localIpv4, localIpv6}) {
+            for (byte[] a : family) {
+                try {
+                    out.add(InetAddress.getByAddress(a));
+                } catch (UnknownHostException impossible) {
+                    throw new IllegalStateException(impossible);
+                }
+            }
+        }
+        return out;
     }
 
     /** Uncompressed wire form of the CNAME target, or null; do not modify. */

@@ -77,7 +77,12 @@ public class MissPathBenchmark {
         r.setShort(6, 2);
         r.setShort(10, 1);
         for (int i = 0; i < 2; i++) {
-            r.writeShort(0xC00C).writeShort(1).writeShort(1).writeInt(300).writeShort(4).writeInt(0xC0000201 + i);
+            r.writeShort(0xC00C)
+                    .writeShort(1)
+                    .writeShort(1)
+                    .writeInt(300)
+                    .writeShort(4)
+                    .writeInt(0xC0000201 + i);
         }
         r.writeByte(0).writeShort(41).writeShort(1232).writeInt(0).writeShort(0);
         return r;
