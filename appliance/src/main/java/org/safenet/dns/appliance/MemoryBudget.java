@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * it, for as long as the burst lasts. Called at start and after every list change. See
  * docs/decisions/0007-collector-and-heap.md for the measurements behind the figures.
  */
-final class MemoryBudget {
+public final class MemoryBudget {
     private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
 
     /** The heap that a running appliance holds with no list and an empty cache (measured: 25–35 MiB). */
@@ -35,14 +35,22 @@ final class MemoryBudget {
         this.cacheEntries = cacheEntries;
     }
 
-    /** The live heap in steady state for an index of {@code indexBytes}. */
-    long steadyBytes(long indexBytes) {
+    /** The live heap in steady state for an index of {@code indexBytes} and a cache of {@code cacheEntries}. */
+    public static long steadyBytes(long indexBytes, long cacheEntries) {
         return BASE_BYTES + cacheEntries * CACHE_ENTRY_BYTES + indexBytes;
     }
 
-    /** The soft limit for an index of {@code indexBytes}, within the hard limit. */
+    /** The heap the appliance asks the collector to stay under: {@value #HEADROOM}× the steady live heap. */
+    public static long softLimitBytes(long indexBytes, long cacheEntries) {
+        return (long) (steadyBytes(indexBytes, cacheEntries) * HEADROOM);
+    }
+
+    long steadyBytes(long indexBytes) {
+        return steadyBytes(indexBytes, cacheEntries);
+    }
+
     long softLimitFor(long indexBytes, long maxHeap) {
-        return Math.min(maxHeap, (long) (steadyBytes(indexBytes) * HEADROOM));
+        return Math.min(maxHeap, softLimitBytes(indexBytes, cacheEntries));
     }
 
     /** The soft limit last set, in bytes (0 before the first {@link #apply}). */

@@ -63,6 +63,7 @@ public final class Resolver implements AutoCloseable {
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
         this.forwarder =
                 new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns, policy);
+        registry.gauge("safenet.upstream.pending", forwarder, Forwarder::pending);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         this.pipeline = new QueryPipeline(
                 acl, policy, new PolicyAnswers(sinkhole, edns), cache, forwarder, metrics, clockMillis, edns);

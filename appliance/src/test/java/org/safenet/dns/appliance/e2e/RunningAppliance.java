@@ -67,26 +67,34 @@ final class RunningAppliance implements AutoCloseable {
     /** As above, with extra environment variables (e.g. systemd's NOTIFY_SOCKET). */
     static RunningAppliance start(Path dataDir, String upstream, String extraYaml, java.util.Map<String, String> env)
             throws IOException {
+        return start(dataDir, upstream, extraYaml, env, List.of());
+    }
+
+    /** As above, with JVM options before {@code -jar} (e.g. a heap limit). */
+    static RunningAppliance start(
+            Path dataDir, String upstream, String extraYaml, java.util.Map<String, String> env, List<String> jvm)
+            throws IOException {
         // The block page on a free port, so nothing else on this machine is in the way.
         Path config = configOf(dataDir);
         Files.createDirectories(dataDir);
         Files.writeString(
                 config,
                 "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\nadmin:\n  listen: [\"127.0.0.1:0\"]\n" + extraYaml);
-        ProcessBuilder builder = new ProcessBuilder(
-                        JAVA,
-                        "-jar",
-                        JAR,
-                        "serve",
-                        "--config",
-                        config.toString(),
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--upstream",
-                        upstream,
-                        "--data-dir",
-                        dataDir.toString())
-                .redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(JAVA));
+        command.addAll(jvm);
+        command.addAll(List.of(
+                "-jar",
+                JAR,
+                "serve",
+                "--config",
+                config.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                upstream,
+                "--data-dir",
+                dataDir.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
         Process p = builder.start();
         RunningAppliance a = new RunningAppliance(p);

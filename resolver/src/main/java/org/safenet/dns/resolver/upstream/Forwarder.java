@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.cache.CachedResponse;
@@ -81,6 +82,13 @@ public final class Forwarder {
         this.settings = settings;
         this.router = router;
     }
+
+    /** Upstream exchanges waiting for an answer, on every loop (a gauge; bounded by the socket pools). */
+    public int pending() {
+        return pending.get();
+    }
+
+    private final AtomicInteger pending = new AtomicInteger();
 
     /** Upstream exchanges waiting for an answer on the calling event loop (call it on that loop). */
     public int inFlightOnThisLoop() {
@@ -177,6 +185,7 @@ public final class Forwarder {
         Exchange ex = new Exchange(q, key, loop, router.candidates(q, System.nanoTime()));
         ex.callbacks.add(callback);
         pending.put(key, ex);
+        this.pending.incrementAndGet();
         ex.nextAttempt();
     }
 
@@ -498,6 +507,7 @@ public final class Forwarder {
             cancelTimeout();
             closeChannel();
             inFlight.get().remove(key, this);
+            pending.decrementAndGet();
             return true;
         }
 

@@ -39,7 +39,8 @@ import org.safenet.dns.resolver.wire.QueryParser;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class CacheHitBenchmark implements ClientChannel {
-    @Param({"1000", "100000"})
+    /** Names asked (rounded down to a power of two), all cached; the table has room for twice as many. */
+    @Param({"1000", "100000", "1000000"})
     public int names;
 
     private ByteBuf[] queries;
@@ -60,7 +61,16 @@ public class CacheHitBenchmark implements ClientChannel {
     @Setup(Level.Trial)
     public void setUp() {
         long now = System.currentTimeMillis();
-        PacketCache cache = new PacketCache(CacheSettings.defaults());
+        CacheSettings d = CacheSettings.defaults();
+        PacketCache cache = new PacketCache(new CacheSettings(
+                Math.max(d.maxEntries(), 2 * names),
+                d.minTtl(),
+                d.maxTtl(),
+                d.negativeMaxTtl(),
+                d.serveStale(),
+                d.maxStale(),
+                d.staleAnswerTtl(),
+                d.staleClientTimeout()));
         pipeline = BenchData.pipeline(
                 Policy.NONE,
                 new PolicyAnswers(SinkholeSettings.defaults(), 1232),
@@ -68,7 +78,11 @@ public class CacheHitBenchmark implements ClientChannel {
                 now,
                 stats.equals("off") ? null : ClientKeys.Mode.FULL);
 
-        List<String> list = BenchData.topDomains(names);
+        List<String> list = new java.util.ArrayList<>(BenchData.topDomains(names));
+        // The popular-name list has about 110,000 names: past that, names under them.
+        for (int i = 0, top = list.size(); list.size() < names; i++) {
+            list.add("x" + i + "." + list.get(i % top));
+        }
         int size = Integer.highestOneBit(list.size());
         mask = size - 1;
         queries = new ByteBuf[size];
