@@ -9,6 +9,7 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +27,8 @@ import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.pipeline.ReplySink;
 import org.safenet.dns.resolver.pipeline.ZoneService;
+import org.safenet.dns.resolver.wire.DnsNames;
+import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
@@ -79,6 +82,9 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
     private final LongSupplier clockMillis;
     private final Settings settings;
     private final Name origin;
+    /** The zone's name in lowercase wire form, as the parser leaves a query's name. */
+    private final byte[] originWire;
+
     private final @Nullable SyncService sync;
     private final MeterRegistry registry;
     private final ClientAccessList transferAcl;
@@ -104,9 +110,18 @@ public final class RpzPrimary implements ZoneService, AutoCloseable {
         this.transferAcl = new ClientAccessList(settings.allowTransfer());
         try {
             this.origin = Name.fromString(settings.zone(), Name.root);
+            this.originWire = DnsNames.toWire(origin.toString());
         } catch (TextParseException e) {
             throw new IllegalArgumentException("distribution.zone: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public boolean mayServeSoa(ParsedQuery q) {
+        byte[] zone = originWire;
+        return settings.enabled()
+                && q.nameLength() == zone.length
+                && Arrays.equals(q.name(), 0, zone.length, zone, 0, zone.length);
     }
 
     public Name origin() {

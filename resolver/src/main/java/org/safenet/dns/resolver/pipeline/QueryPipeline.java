@@ -128,7 +128,8 @@ public final class QueryPipeline {
 
         // Zone transfers of a zone we serve (and the SOA queries secondaries send before them)
         // have their own access rules (secondaries, TSIG).
-        if ((q.type() == TYPE_AXFR || q.type() == TYPE_IXFR || q.type() == TYPE_SOA) && handOver(in, client, channel)) {
+        if ((q.type() == TYPE_AXFR || q.type() == TYPE_IXFR || (q.type() == TYPE_SOA && zoneService.mayServeSoa(q)))
+                && handOver(in, client, channel)) {
             return Outcome.FORWARDED;
         }
 

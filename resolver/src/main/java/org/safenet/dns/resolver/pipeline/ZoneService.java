@@ -1,6 +1,7 @@
 package org.safenet.dns.resolver.pipeline;
 
 import java.net.InetSocketAddress;
+import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
  * What the resolver hands over instead of resolving: zone transfers (AXFR, IXFR) and SOA queries
@@ -21,4 +22,13 @@ public interface ZoneService {
      * @param tcp whether it came over TCP (transfers need it)
      */
     boolean take(byte[] message, InetSocketAddress client, boolean tcp, ReplySink sink);
+
+    /**
+     * Whether an SOA query for {@code q}'s name may be for a zone this service serves. Checked on
+     * the event loop before an SOA query is copied and handed over, so that the SOA queries of
+     * ordinary clients cost nothing extra; must not allocate. The default says yes to everything.
+     */
+    default boolean mayServeSoa(ParsedQuery q) {
+        return true;
+    }
 }
