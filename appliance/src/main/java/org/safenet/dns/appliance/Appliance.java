@@ -119,6 +119,7 @@ public final class Appliance implements AutoCloseable {
             Path dir = storeDir(config.dataDir());
             try {
                 opened = BlocklistStore.open(dir);
+                memory.applyEstimate(opened.estimatedBlockEntries());
                 this.categories =
                         CategoryOverrides.apply(opened, config.blocklist().categories());
                 long start = System.nanoTime();

@@ -266,6 +266,44 @@ class ResolverComponentTest {
     }
 
     @Test
+    void soaQueries_reachTheZoneServiceOnlyForItsZone() throws Exception {
+        Resolver r = new Resolver(
+                settings(
+                        List.of(upstream.hostPort()),
+                        List.of(),
+                        ClientAccessList.DEFAULT_ALLOWED,
+                        Duration.ofSeconds(2)),
+                registry,
+                clock);
+        closeAfter.add(r);
+        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+        r.zoneService(new org.safenet.dns.resolver.pipeline.ZoneService() {
+            @Override
+            public boolean take(
+                    byte[] message,
+                    InetSocketAddress client,
+                    boolean tcp,
+                    org.safenet.dns.resolver.pipeline.ReplySink sink) {
+                taken.incrementAndGet();
+                return false;
+            }
+
+            @Override
+            public boolean mayServeSoa(org.safenet.dns.resolver.wire.ParsedQuery q) {
+                return q.nameLength() == 11; // "\003rpz\005local\000"
+            }
+        });
+        DnsProbe probe = new DnsProbe(r.start().getFirst());
+        probe.udp("example.com.", Type.SOA);
+        assertThat(taken)
+                .as("an ordinary client's SOA query is not handed over")
+                .hasValue(0);
+        assertThat(upstream.queries()).as("but resolved").isEqualTo(1);
+        probe.udp("rpz.local.", Type.SOA);
+        assertThat(taken).as("the served zone's SOA query is").hasValue(1);
+    }
+
+    @Test
     void servfailUpstream_failsOverToSecond() throws Exception {
         ScriptedAuthServer second = authServer();
         upstream.mode(ScriptedAuthServer.Mode.SERVFAIL);

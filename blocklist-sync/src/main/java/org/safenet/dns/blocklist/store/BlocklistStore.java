@@ -176,6 +176,15 @@ public final class BlocklistStore implements AutoCloseable {
         }
     }
 
+    /** RocksDB's estimate of the block entries held: cheap, for sizing memory, not for counting. */
+    public long estimatedBlockEntries() {
+        try {
+            return db.getLongProperty(entries, "rocksdb.estimate-num-keys");
+        } catch (RocksDBException e) {
+            return 0;
+        }
+    }
+
     /** The list version: 0 for an empty store, bumped by every {@link #apply}. */
     public long listVersion() throws StoreException {
         try {

@@ -85,10 +85,10 @@ public final class Forwarder {
 
     /** Upstream exchanges waiting for an answer, on every loop (a gauge; bounded by the socket pools). */
     public int pending() {
-        return pending.get();
+        return exchangesPending.get();
     }
 
-    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicInteger exchangesPending = new AtomicInteger();
 
     /** Upstream exchanges waiting for an answer on the calling event loop (call it on that loop). */
     public int inFlightOnThisLoop() {
@@ -185,7 +185,7 @@ public final class Forwarder {
         Exchange ex = new Exchange(q, key, loop, router.candidates(q, System.nanoTime()));
         ex.callbacks.add(callback);
         pending.put(key, ex);
-        this.pending.incrementAndGet();
+        exchangesPending.incrementAndGet();
         ex.nextAttempt();
     }
 
@@ -507,7 +507,7 @@ public final class Forwarder {
             cancelTimeout();
             closeChannel();
             inFlight.get().remove(key, this);
-            pending.decrementAndGet();
+            exchangesPending.decrementAndGet();
             return true;
         }
 

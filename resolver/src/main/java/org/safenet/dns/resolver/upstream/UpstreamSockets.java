@@ -65,8 +65,6 @@ final class UpstreamSockets {
     private final SplittableRandom random;
     private final Map<InetSocketAddress, Pool> pools = new HashMap<>();
     private long lastSweepNanos;
-    /** Sockets opened since start on this loop (for tests and the decision record's figures). */
-    long opened;
 
     UpstreamSockets(EventLoop loop, Transports transports, FixedRecvByteBufAllocator receiveBuffers, long seed) {
         this.loop = loop;
@@ -121,24 +119,12 @@ final class UpstreamSockets {
         pools.clear();
     }
 
-    /** Sockets open now on this loop, retired ones still waiting for answers included. */
-    int openSockets() {
-        return openNow;
-    }
-
-    private int openNow;
-
     private PooledSocket open(InetSocketAddress server, long nowNanos) {
         DatagramChannel ch = transports.newDatagramChannel(server.getAddress() instanceof Inet4Address);
         ch.config().setRecvByteBufAllocator(receiveBuffers);
         PooledSocket s = new PooledSocket(ch, nowNanos);
         ch.pipeline().addLast(s);
-        opened++;
-        openNow++;
-        ch.closeFuture().addListener(f -> {
-            openNow--;
-            s.failAll();
-        });
+        ch.closeFuture().addListener(f -> s.failAll());
         // On the loop itself both complete at once; the future covers any other case.
         ChannelPromise ready = ch.newPromise();
         s.ready = ready;
