@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Which collector and heap for the appliance (docs/decisions/0007-collector-and-heap.md): the same
-# appliance and list, started once per JVM option set, each alone on CPU 1 (the load generator and
+# appliance and list (its index saved by a first start), restarted once per JVM option set, each alone on CPU 1 (the load generator and
 # the upstream on CPU 0). Per option set: start to the first blocked answer; resident memory once
 # ready; 200,000 never-seen names (fills the cache); a closed-loop warm-up on the mix; open loop at
 # each of RATES on the mix (5% never-seen names); closed loop; resident memory at the end.
@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 names=${NAMES:-1000000} secs=${SECS:-15} rates=${RATES:-"20000 50000"}
 if [ $# -eq 0 ]; then
-  set -- "zgc-soft:-XX:+UseZGC -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30" \
+  set -- "default:-XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30" \
          "zgc-256m:-XX:+UseZGC -Xmx256m" "serial-200m:-XX:+UseSerialGC -Xmx200m" \
          "parallel-200m:-XX:+UseParallelGC -Xmx200m" "g1-200m:-XX:+UseG1GC -Xmx200m"
 fi
@@ -45,6 +45,14 @@ printf 'server:\n  listen: ["127.0.0.1:%s"]\n  threads: 1\nupstream:\n  servers:
 rss() { echo $(( $(awk '/VmRSS/{print $2}' "/proc/$1/status") / 1024 )); }
 bench() { taskset -c 0 "$repo/safenet" bench --no-calibrate --quiet --blocked "$work/names.txt" --blocked-limit "$names" \
   --popular "$work/popular.txt" --popular-limit 100000 --unique-zone nx.bench "$@"; }
+
+# One start to save the index beside the store: every option set below then starts as a restart.
+"$repo/safenet" serve --config "$work/safenet.yaml" --data-dir "$work/store" 2>"$results/first-start.log" &
+first=$!; pids+=("$first")
+until dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$probe" 2>/dev/null | grep -qx '[0-9.]*'; do
+  kill -0 "$first" || { echo "the appliance exited: see $results/first-start.log" >&2; exit 1; }; sleep 0.1
+done
+kill "$first"; wait "$first" 2>/dev/null || true
 
 for spec in "$@"; do
   label=${spec%%:*} opts=${spec#*:}

@@ -48,12 +48,8 @@ public final class LiveList {
     private IndexLoader.LoadResult lastLoad;
     private final @Nullable Path indexFile;
     private final boolean savedIndexUsed;
-    /** One daemon thread writes saved indexes, in order, off the caller's path. */
-    private final ExecutorService saver = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "blocklist-index-saver");
-        t.setDaemon(true);
-        return t;
-    });
+    /** One daemon thread writes saved indexes, in order, off the caller's path (none without a file). */
+    private final @Nullable ExecutorService saver;
 
     private static final Logger log = LoggerFactory.getLogger(LiveList.class);
 
@@ -85,6 +81,13 @@ public final class LiveList {
         this.clockMillis = clockMillis;
         this.keepJournal = keepJournal;
         this.indexFile = indexFile;
+        this.saver = indexFile == null
+                ? null
+                : Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "blocklist-index-saver");
+                    t.setDaemon(true);
+                    return t;
+                });
         IndexLoader.LoadResult saved = null;
         if (indexFile != null) {
             try {
@@ -110,18 +113,23 @@ public final class LiveList {
 
     /** Waits until every index save started so far has finished (for tests and a clean stop). */
     public void awaitSaved() throws InterruptedException {
+        ExecutorService s = saver;
+        if (s == null) {
+            return;
+        }
         CountDownLatch done = new CountDownLatch(1);
-        saver.execute(done::countDown);
+        s.execute(done::countDown);
         done.await();
     }
 
     /** Saves a full build in the background; a failure only costs the next start a rebuild. */
     private void save(IndexLoader.LoadResult loaded) {
         Path file = indexFile;
-        if (file == null) {
+        ExecutorService s = saver;
+        if (file == null || s == null) {
             return;
         }
-        saver.execute(() -> {
+        s.execute(() -> {
             long start = System.nanoTime();
             try {
                 IndexFile.write(file, loaded);
