@@ -15,7 +15,7 @@ deb=$(ls "$repo"/appliance/target/safenet-dns_*_amd64.deb | head -n 1)
 command -v systemd-nspawn >/dev/null || { echo "apt-get install systemd-container" >&2; exit 2; }
 if [ ! -x "$root/bin/systemctl" ]; then
   command -v debootstrap >/dev/null || { echo "apt-get install debootstrap" >&2; exit 2; }
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,dnsutils,procps bookworm "$root" http://deb.debian.org/debian
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,dnsutils,procps bookworm "$root"
 fi
 mkdir -p "$root/usr/lib/jvm"
 rm -rf "$root/usr/lib/jvm/$(basename "$jdk")"

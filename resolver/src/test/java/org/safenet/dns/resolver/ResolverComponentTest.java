@@ -5,19 +5,25 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.pipeline.ReplySink;
+import org.safenet.dns.resolver.pipeline.ZoneService;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
+import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.FakeClock;
 import org.safenet.dns.testkit.ScriptedAuthServer;
@@ -131,9 +137,14 @@ class ResolverComponentTest {
         return new DnsProbe(r.start().getFirst());
     }
 
+    /** The default upstream and ACL, a 2 s upstream timeout. */
+    private ResolverSettings defaultSettings() {
+        return settings(
+                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2));
+    }
+
     private DnsProbe startDefault() throws InterruptedException {
-        return start(settings(
-                List.of(upstream.hostPort()), List.of(), ClientAccessList.DEFAULT_ALLOWED, Duration.ofSeconds(2)));
+        return start(defaultSettings());
     }
 
     @Test
@@ -232,7 +243,7 @@ class ResolverComponentTest {
     @Test
     void closedUpstreamPort_failsOverAtOnce_notAfterTheTimeout() throws Exception {
         int closedPort;
-        try (java.net.DatagramSocket gone = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+        try (DatagramSocket gone = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             closedPort = gone.getLocalPort();
         }
         ScriptedAuthServer second = authServer();
@@ -267,29 +278,18 @@ class ResolverComponentTest {
 
     @Test
     void soaQueries_reachTheZoneServiceOnlyForItsZone() throws Exception {
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock);
+        Resolver r = new Resolver(defaultSettings(), registry, clock);
         closeAfter.add(r);
-        java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
-        r.zoneService(new org.safenet.dns.resolver.pipeline.ZoneService() {
+        AtomicInteger taken = new AtomicInteger();
+        r.zoneService(new ZoneService() {
             @Override
-            public boolean take(
-                    byte[] message,
-                    InetSocketAddress client,
-                    boolean tcp,
-                    org.safenet.dns.resolver.pipeline.ReplySink sink) {
+            public boolean take(byte[] message, InetSocketAddress client, boolean tcp, ReplySink sink) {
                 taken.incrementAndGet();
                 return false;
             }
 
             @Override
-            public boolean mayServeSoa(org.safenet.dns.resolver.wire.ParsedQuery q) {
+            public boolean mayServeSoa(ParsedQuery q) {
                 return q.nameLength() == 11; // "\003rpz\005local\000"
             }
         });
@@ -599,15 +599,7 @@ class ResolverComponentTest {
 
     @Test
     void nioTransport_fallbackAnswersUdpAndTcp() throws Exception {
-        Resolver r = new Resolver(
-                settings(
-                        List.of(upstream.hostPort()),
-                        List.of(),
-                        ClientAccessList.DEFAULT_ALLOWED,
-                        Duration.ofSeconds(2)),
-                registry,
-                clock,
-                org.safenet.dns.resolver.listen.Transports.nio());
+        Resolver r = new Resolver(defaultSettings(), registry, clock, org.safenet.dns.resolver.listen.Transports.nio());
         closeAfter.add(r);
         DnsProbe probe = new DnsProbe(r.start().getFirst());
         assertThat(r.transportName()).isEqualTo("nio");
