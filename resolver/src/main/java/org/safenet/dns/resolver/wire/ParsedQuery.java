@@ -13,12 +13,12 @@ import java.util.Arrays;
 public final class ParsedQuery {
     int id;
     int flags;
-    final byte[] name = new byte[DnsConstants.MAX_NAME_LENGTH];
-    final byte[] nameAsSent = new byte[DnsConstants.MAX_NAME_LENGTH];
+    final byte[] name;
+    final byte[] nameAsSent;
     int nameLength;
     int labelCount;
     /** Offset in {@link #name} of each label's length octet, left to right (at most 127 labels). */
-    final int[] labelOffsets = new int[128];
+    final int[] labelOffsets;
 
     int type;
     int qclass;
@@ -123,6 +123,17 @@ public final class ParsedQuery {
      * A query for {@code wire} (lowercase uncompressed wire form), type A: what the policy is
      * asked about for a CNAME target in an upstream answer. Cold path.
      */
+    /** A reusable instance that {@link QueryParser#parse} fills, with room for any name. */
+    public ParsedQuery() {
+        this(new byte[DnsConstants.MAX_NAME_LENGTH], new byte[DnsConstants.MAX_NAME_LENGTH], new int[128]);
+    }
+
+    private ParsedQuery(byte[] name, byte[] nameAsSent, int[] labelOffsets) {
+        this.name = name;
+        this.nameAsSent = nameAsSent;
+        this.labelOffsets = labelOffsets;
+    }
+
     public static ParsedQuery forName(byte[] wire) {
         ParsedQuery q = new ParsedQuery();
         int pos = 0;
@@ -141,14 +152,18 @@ public final class ParsedQuery {
         return q;
     }
 
-    /** A detached copy, for the miss path where the query outlives the event loop's reused instance. */
+    /**
+     * A detached copy, for the miss path where the query outlives the event loop's reused
+     * instance. Its arrays are only as long as this name (a miss keeps 60 bytes, not 1 KiB), so it
+     * is read-only: never parse into it.
+     */
     public ParsedQuery copy() {
-        ParsedQuery c = new ParsedQuery();
+        ParsedQuery c = new ParsedQuery(
+                Arrays.copyOf(name, nameLength),
+                Arrays.copyOf(nameAsSent, nameLength),
+                Arrays.copyOf(labelOffsets, labelCount));
         c.id = id;
         c.flags = flags;
-        System.arraycopy(name, 0, c.name, 0, nameLength);
-        System.arraycopy(nameAsSent, 0, c.nameAsSent, 0, nameLength);
-        System.arraycopy(labelOffsets, 0, c.labelOffsets, 0, labelCount);
         c.nameLength = nameLength;
         c.labelCount = labelCount;
         c.type = type;
