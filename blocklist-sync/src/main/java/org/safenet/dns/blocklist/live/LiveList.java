@@ -111,7 +111,7 @@ public final class LiveList {
         return savedIndexUsed;
     }
 
-    /** Waits until every index save started so far has finished (for tests and a clean stop). */
+    /** Waits until every index save started so far has finished (for tests). */
     public void awaitSaved() throws InterruptedException {
         ExecutorService s = saver;
         if (s == null) {

@@ -1,7 +1,6 @@
 package org.safenet.dns.resolver.upstream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -126,11 +125,11 @@ final class UpstreamSockets {
         ch.pipeline().addLast(s);
         ch.closeFuture().addListener(f -> s.failAll());
         // On the loop itself both complete at once; the future covers any other case.
-        ChannelPromise ready = ch.newPromise();
-        s.ready = ready;
+        ChannelPromise ready = s.ready;
         loop.register(ch).addListener(registered -> {
             if (!registered.isSuccess()) {
                 ready.tryFailure(registered.cause());
+                ch.close(); // worn() then replaces it
                 return;
             }
             ch.connect(server).addListener(connected -> {
@@ -185,12 +184,12 @@ final class UpstreamSockets {
         int queries;
         boolean retired;
         /** Done once the socket is registered and connected: a query sent before waits for it. */
-        ChannelFuture ready;
+        final ChannelPromise ready;
 
         PooledSocket(DatagramChannel channel, long bornNanos) {
             this.channel = channel;
             this.bornNanos = bornNanos;
-            this.ready = channel.newSucceededFuture();
+            this.ready = channel.newPromise();
         }
 
         boolean worn(long nowNanos) {
