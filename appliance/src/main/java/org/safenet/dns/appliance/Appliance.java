@@ -20,7 +20,11 @@ import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
+import org.safenet.dns.appliance.config.PolicyConfig;
 import org.safenet.dns.appliance.config.SyncConfig;
+import org.safenet.dns.appliance.policy.ProfileCompiler;
+import org.safenet.dns.appliance.policy.ProfileRegistry;
+import org.safenet.dns.appliance.policy.ServiceCatalog;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.distribution.RpzPrimary;
 import org.safenet.dns.blocklist.index.IndexFile;
@@ -71,6 +75,12 @@ public final class Appliance implements AutoCloseable {
     /** The category actions in force: the config's, overridden by what operators set through the API. */
     private volatile Categories categories;
 
+    private final ProfileCompiler profileCompiler = new ProfileCompiler(ServiceCatalog.builtIn());
+    /** The profiles and client groups in force, and the categories the index holds for them. */
+    private volatile ProfileCompiler.Compiled profiles;
+    /** Profiles and groups made through the admin API, over the config file's; null without a store. */
+    private @Nullable ProfileRegistry profileRegistry;
+
     private final List<AdminServer> adminServers = new ArrayList<>();
     private @Nullable AdminApi adminApi;
     private @Nullable MultiThreadIoEventLoopGroup adminGroup;
@@ -91,6 +101,7 @@ public final class Appliance implements AutoCloseable {
         this.systemNameservers = List.copyOf(systemNameservers);
         logLevels.apply(config.logging().levels());
         this.categories = config.blocklist().categoryActions();
+        this.profiles = compileProfiles(config);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
@@ -122,6 +133,7 @@ public final class Appliance implements AutoCloseable {
                 memory.applyEstimate(opened.estimatedBlockEntries());
                 this.categories =
                         CategoryOverrides.apply(opened, config.blocklist().categories());
+                this.profiles = compileProfiles(config);
                 long start = System.nanoTime();
                 // Sources' precedences come from the sync service once it exists (they can change at run time).
                 java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
@@ -134,7 +146,7 @@ public final class Appliance implements AutoCloseable {
                 };
                 LiveList live = new LiveList(
                         opened,
-                        category -> this.categories.actionFor(category),
+                        category -> this.profiles.indexAction(category),
                         precedence,
                         System::currentTimeMillis,
                         config.distribution().journalVersions(),
@@ -192,6 +204,40 @@ public final class Appliance implements AutoCloseable {
                 policy,
                 config.blocklist().sinkhole());
         LiveList live = liveList;
+        if (live != null) {
+            ProfileRegistry registry = new ProfileRegistry(
+                    live.store(),
+                    () -> this.config,
+                    (p, c) -> {
+                        try {
+                            profileCompiler.compile(categories, p, c, this.config.policy());
+                            return null;
+                        } catch (IllegalArgumentException e) {
+                            return e.getMessage();
+                        }
+                    },
+                    (p, c) -> applyProfiles(this.config, p, c),
+                    resolver,
+                    live::policy);
+            profileRegistry = registry;
+            ProfileCompiler.Compiled configured = this.profiles;
+            try {
+                this.profiles = profileCompiler.compile(
+                        categories, registry.profiles(config), registry.clients(config), config.policy());
+            } catch (IllegalArgumentException e) {
+                log.warn(
+                        "profiles and client groups made through the admin API do not compile and are ignored: {}",
+                        e.getMessage());
+            }
+            if (!configured.indexActions().equals(this.profiles.indexActions())) {
+                try {
+                    live.reconfigure(this.profiles::indexAction, live.precedence()); // an API profile enforces more
+                } catch (BlocklistStore.StoreException e) {
+                    throw new ConfigException(List.of("dataDir: " + e.getMessage()));
+                }
+            }
+        }
+        resolver.profiles(profiles.groups(), config.policy().zone());
         SyncService service = sync;
         if (live != null && service != null) {
             SyncConfig.Distribution d = config.distribution();
@@ -319,7 +365,8 @@ public final class Appliance implements AutoCloseable {
                         : "starting",
                 configSource == null ? null : this::reload,
                 logLevels,
-                System::currentTimeMillis);
+                System::currentTimeMillis,
+                java.util.Objects.requireNonNull(profileRegistry));
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
         io.netty.handler.ssl.SslContext tls = null;
@@ -360,7 +407,7 @@ public final class Appliance implements AutoCloseable {
         }
         CategoryOverrides.store(live.store(), category, action);
         categories = CategoryOverrides.apply(live.store(), config.blocklist().categories());
-        live.reconfigure(c -> categories.actionFor(c), live.precedence());
+        applyProfiles(config);
         log.info("category {} set to {} through the admin API", category, action);
     }
 
@@ -479,6 +526,9 @@ public final class Appliance implements AutoCloseable {
             "blocklist.blockPage",
             "blocklist.ttl",
             "blocklist.negativeTtl",
+            "profiles",
+            "clients",
+            "policy.",
             "sync.sources",
             "sync.rails",
             "logging.levels");
@@ -571,16 +621,26 @@ public final class Appliance implements AutoCloseable {
             changed.add("blocklist.blockPage/ttl/negativeTtl");
         }
         LiveList live = liveList;
+        boolean categoriesChanged =
+                !now.blocklist().categories().equals(next.blocklist().categories());
+        boolean profilesChanged = !now.profiles().equals(next.profiles())
+                || !now.clients().equals(next.clients())
+                || !now.policy().equals(next.policy());
         try {
-            if (live != null
-                    && !now.blocklist().categories().equals(next.blocklist().categories())) {
-                categories =
-                        CategoryOverrides.apply(live.store(), next.blocklist().categories());
-                live.reconfigure(c -> categories.actionFor(c), live.precedence());
+            if (categoriesChanged) {
+                categories = live != null
+                        ? CategoryOverrides.apply(live.store(), next.blocklist().categories())
+                        : next.blocklist().categoryActions();
                 changed.add("blocklist.categories");
             }
-        } catch (BlocklistStore.StoreException e) {
-            log.warn("reload: the categories could not be applied: {}", e.getMessage());
+            if (categoriesChanged || profilesChanged) {
+                applyProfiles(next);
+            }
+            if (profilesChanged) {
+                changed.add("profiles/clients/policy");
+            }
+        } catch (BlocklistStore.StoreException | IllegalArgumentException e) {
+            log.warn("reload: the categories and profiles could not be applied: {}", e.getMessage());
         }
         SyncService service = sync;
         BlocklistStore opened = store;
@@ -608,6 +668,9 @@ public final class Appliance implements AutoCloseable {
                         next.blocklist().negativeTtl(),
                         now.blocklist().protectedDomains(),
                         now.blocklist().blockPageListen()),
+                next.profiles(),
+                next.clients(),
+                next.policy(),
                 restart.contains("sync.tsigKeys") ? now.sync() : next.sync(),
                 now.distribution(),
                 now.admin(),
@@ -615,6 +678,43 @@ public final class Appliance implements AutoCloseable {
                 next.logging(),
                 now.dataDir());
         return logged(new org.safenet.dns.admin.api.ReloadOutcome(true, changed, restart, null));
+    }
+
+    /** The profiles and client groups of {@code c}, over the category actions in force. */
+    private ProfileCompiler.Compiled compileProfiles(ApplianceConfig c) throws ConfigException {
+        try {
+            return profileCompiler.compile(categories, c.profiles(), c.clients(), c.policy());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(List.of(e.getMessage()));
+        }
+    }
+
+    /**
+     * Compiles {@code c}'s profiles and client groups over the category actions in force and
+     * makes them live: first the index, rebuilt if the categories it must hold changed (a
+     * profile enforcing one the others do not), then the resolver's groups.
+     *
+     * @throws IllegalArgumentException if they do not compile (nothing changed)
+     */
+    private void applyProfiles(ApplianceConfig c) throws BlocklistStore.StoreException {
+        ProfileRegistry registry = profileRegistry;
+        applyProfiles(
+                c,
+                registry == null ? c.profiles() : registry.profiles(c),
+                registry == null ? c.clients() : registry.clients(c));
+    }
+
+    private synchronized void applyProfiles(
+            ApplianceConfig c, List<PolicyConfig.Profile> profileList, List<PolicyConfig.Client> clientList)
+            throws BlocklistStore.StoreException {
+        ProfileCompiler.Compiled next = profileCompiler.compile(categories, profileList, clientList, c.policy());
+        ProfileCompiler.Compiled before = profiles;
+        profiles = next;
+        LiveList live = liveList;
+        if (live != null && !before.indexActions().equals(next.indexActions())) {
+            live.reconfigure(next::indexAction, live.precedence());
+        }
+        resolver.profiles(next.groups(), c.policy().zone());
     }
 
     private static void restartIfChanged(List<String> restart, String key, Object now, Object next) {

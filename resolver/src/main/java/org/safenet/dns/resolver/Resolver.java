@@ -61,8 +61,7 @@ public final class Resolver implements AutoCloseable {
         registry.gauge("safenet.cache.entries", cache, PacketCache::size);
         int edns = settings.server().ednsUdpSize();
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
-        this.forwarder =
-                new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns, policy);
+        this.forwarder = new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
         registry.gauge("safenet.upstream.pending", forwarder, Forwarder::pending);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         this.pipeline = new QueryPipeline(
@@ -121,6 +120,27 @@ public final class Resolver implements AutoCloseable {
         pipeline.reconfigure(
                 new ClientAccessList(access.allow()),
                 new PolicyAnswers(sinkhole, settings.server().ednsUdpSize()));
+    }
+
+    /**
+     * Client groups and profiles from now on (live: the next query sees them), their schedules
+     * read in {@code zone}; each profile's blocks are exported as a metric.
+     */
+    public void profiles(org.safenet.dns.resolver.policy.ClientGroups groups, java.time.ZoneId zone) {
+        for (org.safenet.dns.resolver.policy.Profile p : groups.profiles()) {
+            metrics.profile(p.slot(), p.name());
+        }
+        pipeline.profiles(groups, zone);
+    }
+
+    /** The client groups and profiles in force. */
+    public org.safenet.dns.resolver.policy.ClientGroups clientGroups() {
+        return pipeline.clientGroups();
+    }
+
+    /** The minute of the week (0 = Monday 00:00) in the schedules' time zone, now. */
+    public int minuteOfWeek() {
+        return pipeline.minuteOfWeek();
     }
 
     /** Whether every event loop runs a task within {@code timeout} (the watchdog's health check). */

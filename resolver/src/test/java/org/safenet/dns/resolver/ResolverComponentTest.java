@@ -666,7 +666,7 @@ class ResolverComponentTest {
     }
 
     @Test
-    void cnameIntoBlockedName_isBlocked_andNotCached() throws Exception {
+    void cnameIntoBlockedName_isBlocked_fromTheCacheToo() throws Exception {
         upstream.add("cloaked.example.com. 300 IN CNAME tracker.adnet.example.")
                 .add("tracker.adnet.example. 300 IN A 198.51.100.7")
                 .add("fine.example.com. 300 IN CNAME www.example.com.");
@@ -684,8 +684,14 @@ class ResolverComponentTest {
             assertThat(rr.getName().toString()).isEqualTo("cloaked.example.com.");
             assertThat(rr.rdataToString()).isEqualTo("192.0.2.80");
         });
-        probe.udp("cloaked.example.com.", Type.A);
-        assertThat(upstream.queries()).as("the cloaked answer was not cached").isEqualTo(2);
+        Message again = probe.udp("cloaked.example.com.", Type.A);
+        assertThat(again.getSection(Section.ANSWER))
+                .extracting(rr -> rr.rdataToString())
+                .as("the cached answer is checked again: still blocked")
+                .containsExactly("192.0.2.80");
+        assertThat(upstream.queries())
+                .as("the second answer came from the cache")
+                .isEqualTo(1);
 
         Message fine = probe.udp("fine.example.com.", Type.A);
         assertThat(fine.getSection(Section.ANSWER))
@@ -694,7 +700,7 @@ class ResolverComponentTest {
     }
 
     @Test
-    void answerAddressInBlockedPrefix_isBlocked_andNotCached() throws Exception {
+    void answerAddressInBlockedPrefix_isBlocked_fromTheCacheToo() throws Exception {
         upstream.add("innocent.example.com. 300 IN A 198.51.100.7");
         org.safenet.dns.resolver.policy.Verdict nx = verdict(org.safenet.dns.resolver.policy.PolicyAction.NXDOMAIN);
         org.safenet.dns.resolver.policy.Policy rpzIp = new org.safenet.dns.resolver.policy.Policy() {
@@ -712,8 +718,10 @@ class ResolverComponentTest {
         DnsProbe probe = startWithPolicy(rpzIp, org.safenet.dns.resolver.policy.SinkholeSettings.defaults());
         assertThat(probe.udp("innocent.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
         assertThat(probe.udp("www.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
-        probe.udp("innocent.example.com.", Type.A);
-        assertThat(upstream.queries()).as("the blocked answer was not cached").isEqualTo(3);
+        assertThat(probe.udp("innocent.example.com.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(upstream.queries())
+                .as("the second answer came from the cache")
+                .isEqualTo(2);
     }
 
     private static org.safenet.dns.resolver.policy.Verdict verdict(

@@ -69,6 +69,7 @@ public final class AdminApi {
         new EntryResources(context).register(routes);
         new SourceResources(context, json).register(routes);
         new StatsResources(context).register(routes);
+        new ProfileResources(context.policy()).register(routes);
         new AccessResources(context, tokens, audit).register(routes);
         for (String file : Dashboard.FILES) {
             routes.add("GET", file.equals("index.html") ? "/" : "/" + file, null, r -> staticFile(file));

@@ -29,6 +29,7 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param readyDetail what {@code /readyz} says
  * @param reload re-reads the configuration file (null: not supported here)
  * @param logs log levels at run time
+ * @param policy profiles and client groups
  */
 public record AdminContext(
         LiveList live,
@@ -44,7 +45,8 @@ public record AdminContext(
         Supplier<String> readyDetail,
         @Nullable Supplier<ReloadOutcome> reload,
         LogControl logs,
-        LongSupplier clock) {
+        LongSupplier clock,
+        PolicyAdmin policy) {
 
     /** Log levels at run time. */
     public interface LogControl {

@@ -498,6 +498,23 @@ final class EntryResources {
         out.put("answer", answerFor(verdict));
         out.put("protected", refusal);
         out.put("notes", x.notes());
+        String client = r.param("client");
+        if (client != null) {
+            // The same name as one client sees it: its group, its profile, what that profile decides now.
+            java.net.InetAddress address;
+            java.net.InetSocketAddress listen = null;
+            try {
+                address = java.net.InetAddress.ofLiteral(client);
+                String l = r.param("listen");
+                if (l != null) {
+                    listen = org.safenet.dns.resolver.HostPort.parse(l, 53).toSocketAddress();
+                }
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(
+                        "invalid_parameter", "client must be an IP address and listen HOST:PORT: " + e.getMessage());
+            }
+            out.put("forClient", context.policy().explain(name, address, listen));
+        }
         return out;
     }
 

@@ -25,6 +25,9 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param access which clients may query
  * @param cache cache size and TTL policy
  * @param blocklist which categories are enforced and how blocked names are answered
+ * @param profiles named policies for groups of clients (the global settings are {@code default})
+ * @param clients client groups: which clients get which profile
+ * @param policy the time zone of schedules, the forwarders trusted for EDNS Client Subnet
  * @param sync list sources kept in sync automatically
  * @param distribution this appliance as an RPZ primary for others
  * @param admin the admin API and dashboard
@@ -38,6 +41,9 @@ public record ApplianceConfig(
         AccessSettings access,
         CacheSettings cache,
         Blocklist blocklist,
+        List<PolicyConfig.Profile> profiles,
+        List<PolicyConfig.Client> clients,
+        PolicyConfig.Settings policy,
         SyncConfig sync,
         SyncConfig.Distribution distribution,
         Admin admin,
@@ -46,6 +52,11 @@ public record ApplianceConfig(
         Path dataDir) {
 
     public ApplianceConfig {
+        profiles = List.copyOf(profiles);
+        clients = List.copyOf(clients);
+        // Profiles name services, categories and each other: check them together now, not at the first query.
+        new org.safenet.dns.appliance.policy.ProfileCompiler(org.safenet.dns.appliance.policy.ServiceCatalog.builtIn())
+                .compile(blocklist.categoryActions(), profiles, clients, policy);
         if (!distribution.tsigKey().isEmpty() && !sync.keys().containsKey(distribution.tsigKey())) {
             throw new IllegalArgumentException(
                     "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");

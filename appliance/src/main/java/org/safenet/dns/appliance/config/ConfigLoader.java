@@ -56,12 +56,24 @@ public final class ConfigLoader {
     private final YAMLFactory yaml = new YAMLFactory();
 
     public ConfigLoader() {
+        this.mapper = bindingMapper();
+    }
+
+    /**
+     * The mapper that binds config values (durations, host:port, prefixes, paths from strings),
+     * strictly: unknown fields, nulls for primitives and numbers for enums are errors. The admin
+     * API binds profile and client bodies with it, so they obey the config file's rules; it
+     * writes host:port and prefixes back as the strings they were read from.
+     */
+    public static ObjectMapper bindingMapper() {
         SimpleModule types = new SimpleModule("safenet-config-types")
                 .addDeserializer(HostPort.class, fromString(HostPort.class, s -> HostPort.parse(s, 53)))
                 .addDeserializer(CidrPrefix.class, fromString(CidrPrefix.class, CidrPrefix::parse))
                 .addDeserializer(Duration.class, fromString(Duration.class, DurationText::parse))
-                .addDeserializer(Path.class, fromString(Path.class, Path::of));
-        this.mapper = new ObjectMapper()
+                .addDeserializer(Path.class, fromString(Path.class, Path::of))
+                .addSerializer(HostPort.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance)
+                .addSerializer(CidrPrefix.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance);
+        return new ObjectMapper()
                 .registerModule(types)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

@@ -45,6 +45,32 @@ class ConfigurationDocTest {
             components.add(c.getName());
         }
         assertThat(sourceKeys).containsExactlyInAnyOrderElementsOf(components);
+        // The same for profiles, their schedules and client groups.
+        assertThat(itemKeys(doc, "profiles[]."))
+                .containsExactlyInAnyOrderElementsOf(componentNames(PolicyConfig.Profile.class));
+        assertThat(itemKeys(doc, "profiles[].schedules[]."))
+                .containsExactlyInAnyOrderElementsOf(componentNames(PolicyConfig.Schedule.class));
+        assertThat(itemKeys(doc, "clients[]."))
+                .containsExactlyInAnyOrderElementsOf(componentNames(PolicyConfig.Client.class));
+    }
+
+    /** The keys documented directly under {@code prefix} (one level). */
+    private static Set<String> itemKeys(String doc, String prefix) {
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^\\| `" + Pattern.quote(prefix) + "([a-zA-Z]+)` \\|")
+                .matcher(doc);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    private static Set<String> componentNames(Class<? extends Record> type) {
+        Set<String> out = new TreeSet<>();
+        for (var c : type.getRecordComponents()) {
+            out.add(c.getName());
+        }
+        return out;
     }
 
     @Test

@@ -87,8 +87,7 @@ public final class BenchData {
                 Transports.nio(),
                 metrics,
                 () -> nowMillis,
-                1232,
-                policy);
+                1232);
         return new QueryPipeline(
                 ClientAccessList.of("127.0.0.0/8"), policy, answers, cache, forwarder, metrics, () -> nowMillis, 1232);
     }

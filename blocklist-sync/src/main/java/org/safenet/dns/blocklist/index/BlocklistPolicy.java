@@ -96,7 +96,35 @@ public final class BlocklistPolicy implements Policy {
     }
 
     @Override
+    public @Nullable Verdict decideAddress(byte[] address, int categoryMask) {
+        Verdict v = snapshot.addresses().decide(address);
+        return v == null || enforced(v, categoryMask) ? v : null;
+    }
+
+    @Override
+    public boolean hasAddressRules() {
+        return snapshot.addresses().size() > 0;
+    }
+
+    @Override
+    public long version() {
+        return snapshot.version();
+    }
+
+    /** Every entry in the index, whatever its category: what {@code explain} shows. */
+    @Override
     public @Nullable Verdict decide(ParsedQuery q) {
+        return decide(q, -1);
+    }
+
+    /** Allow entries and RPZ passthru apply whatever the mask; a block only if its category is in it. */
+    private static boolean enforced(Verdict v, int categoryMask) {
+        return (categoryMask >>> v.categorySlot() & 1) != 0
+                || v.action() == org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU;
+    }
+
+    @Override
+    public @Nullable Verdict decide(ParsedQuery q, int categoryMask) {
         Snapshot s = snapshot;
         byte[] name = q.name();
         int end = q.nameLength();
@@ -119,7 +147,7 @@ public final class BlocklistPolicy implements Policy {
                     subtree = 0; // RPZ "*.name" covers what is below the name, not the name
                 }
                 int id = whole && (block >>> 16) != 0 ? block >>> 16 : subtree & ~DESCENDANTS_ONLY;
-                if (id != 0) {
+                if (id != 0 && (categoryMask == -1 || enforced(s.verdicts()[id], categoryMask))) {
                     best = id;
                 }
             }

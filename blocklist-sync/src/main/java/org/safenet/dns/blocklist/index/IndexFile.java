@@ -49,7 +49,8 @@ import org.safenet.dns.resolver.policy.Verdict;
  */
 public final class IndexFile {
     static final long MAGIC = 0x534E_4458_4944_5831L; // "SNDXIDX1"
-    static final int FORMAT = 1;
+    /** 2: a verdict says whether its action is its category's (profiles change those). */
+    static final int FORMAT = 2;
     /** The name of the file inside the store's directory (RocksDB ignores names it did not make). */
     public static final String NAME = "safenet-index.bin";
     /** Arrays move through a buffer of this many bytes, not a call per element. */
@@ -113,8 +114,9 @@ public final class IndexFile {
                 verdicts[i] = readVerdict(in);
             }
             Verdict allowedVerdict = readVerdict(in);
-            NameIndex block = readNameIndex(in);
-            NameIndex allow = readNameIndex(in);
+            long fileSize = Files.size(file);
+            NameIndex block = readNameIndex(in, fileSize);
+            NameIndex allow = readNameIndex(in, fileSize);
             int triggers = in.readInt();
             if (triggers < 0) {
                 throw new Refused("damaged: " + triggers + " address triggers");
@@ -231,6 +233,7 @@ public final class IndexFile {
         out.writeUTF(v.category());
         out.writeUTF(v.source());
         out.writeInt(v.edeInfoCode());
+        out.writeBoolean(v.fromCategory());
         String target = v.cnameTargetText();
         out.writeBoolean(target != null);
         if (target != null) {
@@ -249,6 +252,7 @@ public final class IndexFile {
         String category = in.readUTF();
         String source = in.readUTF();
         int ede = in.readInt();
+        boolean fromCategory = in.readBoolean();
         String target = in.readBoolean() ? in.readUTF() : null;
         int n = count(in);
         List<InetAddress> local = new ArrayList<>(n);
@@ -257,7 +261,9 @@ public final class IndexFile {
             in.readFully(a);
             local.add(InetAddress.getByAddress(a));
         }
-        return new Verdict(action, category, source, ede, target, local);
+        return fromCategory
+                ? Verdict.ofCategory(action, category, source, ede)
+                : new Verdict(action, category, source, ede, target, local);
     }
 
     private static void writeNameIndex(DataOutputStream out, NameIndex index) throws IOException {
@@ -284,10 +290,11 @@ public final class IndexFile {
         out.write(arena);
     }
 
-    private static NameIndex readNameIndex(DataInputStream in) throws IOException, Refused {
+    /** Reads one name index; a damaged size is refused before it is allocated (the CRC comes last). */
+    private static NameIndex readNameIndex(DataInputStream in, long fileSize) throws IOException, Refused {
         int size = in.readInt();
         int capacity = in.readInt();
-        if (size < 0 || capacity < 2 || size >= capacity) {
+        if (size < 0 || capacity < 2 || size >= capacity || capacity * 12L > fileSize) {
             throw new Refused("damaged: an index of " + size + " names in " + capacity + " slots");
         }
         long[] slots = new long[capacity];
@@ -307,7 +314,7 @@ public final class IndexFile {
             view.asIntBuffer().get(verdicts, i, n);
         }
         int arenaLength = in.readInt();
-        if (arenaLength < 0 || arenaLength > NameIndex.MAX_ARENA) {
+        if (arenaLength < 0 || arenaLength > NameIndex.MAX_ARENA || arenaLength > fileSize) {
             throw new Refused("damaged: a name arena of " + arenaLength + " bytes");
         }
         byte[] arena = new byte[arenaLength];

@@ -247,9 +247,13 @@ public final class IndexLoader {
         // `safenet lookup` (and the explain API) can reproduce.
         String source = e.source() + ", list v" + version;
         String key = action + "|" + e.category() + "|" + source + "|" + target + "|" + local;
+        boolean byCategory = e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.BLOCK;
         return cache.computeIfAbsent(
-                key,
-                k -> new Verdict(action, e.category(), source, Verdict.EDE_BLOCKED, target, localAddresses(local)));
+                key + (byCategory ? "|category" : ""),
+                k -> byCategory
+                        ? Verdict.ofCategory(action, e.category(), source, Verdict.EDE_BLOCKED)
+                        : new Verdict(
+                                action, e.category(), source, Verdict.EDE_BLOCKED, target, localAddresses(local)));
     }
 
     /** RPZ local data, stored as a comma-separated address list (see ListImporter). */

@@ -40,6 +40,32 @@ public final class CachedResponse {
 
     private final byte[] data;
 
+    /** {@link #LEADS_ELSEWHERE} and {@link #HAS_ADDRESSES}: what {@link #checked} is about. */
+    private final byte leads;
+
+    static final int LEADS_ELSEWHERE = 1;
+    static final int HAS_ADDRESSES = 2;
+
+    /**
+     * Which profiles (bit {@code slot}, low 32 bits) found this answer's CNAME/DNAME targets and
+     * addresses clean, under which policy stamp (high 32 bits). Racy on purpose: one long
+     * written whole, so a reader sees either the old memo or the new one, never a mix; losing a
+     * write only costs a second check.
+     */
+    @SuppressWarnings("unused") // through CHECKED
+    private long checked;
+
+    private static final java.lang.invoke.VarHandle CHECKED;
+
+    static {
+        try {
+            CHECKED =
+                    java.lang.invoke.MethodHandles.lookup().findVarHandle(CachedResponse.class, "checked", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     CachedResponse(
             long keyHash,
             byte[] name,
@@ -57,8 +83,10 @@ public final class CachedResponse {
             int[] ttlOffsets,
             int ttlCount,
             long storedAtMillis,
-            long expiresAtMillis) {
+            long expiresAtMillis,
+            int leads) {
         this.keyHash = keyHash;
+        this.leads = (byte) leads;
         this.typeAndClass = type << 16 | qclass;
         this.keyFlagsAndFlags = keyFlags << 16 | flags;
         this.rcode = rcode;
@@ -100,6 +128,32 @@ public final class CachedResponse {
 
     int nameLength() {
         return layout & 0xFF;
+    }
+
+    /**
+     * Whether the answer needs its targets checked for a profile: true if it has CNAME/DNAME
+     * targets, or addresses while {@code addressRules} exist, and has not been found clean for
+     * {@code profileSlot} under {@code stamp}.
+     */
+    public boolean needsCheck(int stamp, int profileSlot, boolean addressRules) {
+        if ((leads & LEADS_ELSEWHERE) == 0 && (!addressRules || (leads & HAS_ADDRESSES) == 0)) {
+            return false;
+        }
+        if (profileSlot >= 32) {
+            return true; // no memo bit: check every time
+        }
+        long memo = (long) CHECKED.getOpaque(this);
+        return (int) (memo >>> 32) != stamp || (memo >>> profileSlot & 1) == 0;
+    }
+
+    /** Notes that {@code profileSlot} found the answer clean under {@code stamp}. */
+    public void markChecked(int stamp, int profileSlot) {
+        if (profileSlot >= 32) {
+            return;
+        }
+        long memo = (long) CHECKED.getOpaque(this);
+        long bits = (int) (memo >>> 32) == stamp ? memo & 0xFFFFFFFFL : 0;
+        CHECKED.setOpaque(this, (long) stamp << 32 | bits | 1L << profileSlot);
     }
 
     int ttlCount() {

@@ -255,4 +255,135 @@ public final class PacketCache {
         }
         return true;
     }
+
+    /**
+     * Writes the answer to {@code q} that redirects it: a CNAME from the question's name to {@code
+     * target} (uncompressed wire form, TTL {@code cnameTtl}), followed by the target's answer and
+     * authority records from {@code e} (the cached answer for the target, same type), their
+     * names decompressed and TTLs aged, with {@code e}'s rcode. What SafeSearch and RPZ's CNAME
+     * action answer, so every stub resolver sees a complete chain. Allocates nothing; a TC answer
+     * if it does not fit {@code maxSize}.
+     *
+     * @param scratch room for one decompressed name (255 octets)
+     * @return true if the full answer was written, false if it was truncated
+     */
+    public boolean writeRedirect(
+            ByteBuf out,
+            ParsedQuery q,
+            byte[] target,
+            int cnameTtl,
+            CachedResponse e,
+            long nowMillis,
+            int ourUdpSize,
+            int maxSize,
+            byte[] scratch) {
+        int start = out.writerIndex();
+        int extraFlags = 0;
+        if (q.dnssecOk() || (q.flags() & FLAG_AD) != 0) {
+            extraFlags |= e.flags() & FLAG_AD;
+        }
+        AnswerWriter.writeHeader(
+                out, q.id(), AnswerWriter.responseFlags(q, extraFlags, e.rcode), 1, 0, 0, q.hasEdns() ? 1 : 0);
+        AnswerWriter.writeQuestion(out, q);
+        out.writeShort(0xC000 | HEADER_LENGTH);
+        out.writeShort(TYPE_CNAME);
+        out.writeShort(CLASS_IN);
+        out.writeInt(cnameTtl);
+        out.writeShort(target.length);
+        out.writeBytes(target);
+        int answers = 1;
+        int authority = 0;
+        byte[] data = e.data();
+        int nameLength = e.nameLength();
+        int bodyStart = e.bodyStart();
+        boolean stale = nowMillis >= e.expiresAtMillis;
+        long age = (nowMillis - e.storedAtMillis) / 1000;
+        int staleTtl = (int) settings.staleAnswerTtl().toSeconds();
+        int pos = bodyStart;
+        int records = e.answerCount() + e.authorityCount();
+        for (int i = 0; i < records; i++) {
+            int owner = pos;
+            int at = AnswerTargets.skipName(data, pos);
+            if (at < 0 || at + 10 > data.length) {
+                break;
+            }
+            int type = (data[at] & 0xFF) << 8 | (data[at + 1] & 0xFF);
+            int rdlength = (data[at + 8] & 0xFF) << 8 | (data[at + 9] & 0xFF);
+            int rdata = at + 10;
+            pos = rdata + rdlength;
+            int recordOut = out.writerIndex();
+            if (pos > data.length || !writeName(out, data, nameLength, bodyStart, owner, scratch)) {
+                out.writerIndex(recordOut);
+                break;
+            }
+            out.writeBytes(data, at, 4); // type, class
+            int stored = (data[at + 4] & 0xFF) << 24
+                    | (data[at + 5] & 0xFF) << 16
+                    | (data[at + 6] & 0xFF) << 8
+                    | (data[at + 7] & 0xFF);
+            out.writeInt(stale ? staleTtl : (int) Math.max(0, stored - age));
+            int lengthAt = out.writerIndex();
+            out.writeShort(0);
+            int rdataOut = out.writerIndex();
+            boolean ok = switch (type) {
+                case TYPE_CNAME, TYPE_DNAME, TYPE_NS, TYPE_PTR ->
+                    writeName(out, data, nameLength, bodyStart, rdata, scratch);
+                case TYPE_MX -> {
+                    out.writeBytes(data, rdata, 2);
+                    yield writeName(out, data, nameLength, bodyStart, rdata + 2, scratch);
+                }
+                case TYPE_SOA -> {
+                    int second = AnswerTargets.skipName(data, rdata);
+                    boolean names = second > 0
+                            && writeName(out, data, nameLength, bodyStart, rdata, scratch)
+                            && writeName(out, data, nameLength, bodyStart, second, scratch);
+                    int fixed = second < 0 ? -1 : AnswerTargets.skipName(data, second);
+                    if (names && fixed > 0 && fixed + 20 <= pos) {
+                        out.writeBytes(data, fixed, 20);
+                        yield true;
+                    }
+                    yield false;
+                }
+                default -> {
+                    out.writeBytes(data, rdata, rdlength);
+                    yield true;
+                }
+            };
+            if (!ok) {
+                out.writerIndex(recordOut); // an unreadable record: the chain ends before it
+                break;
+            }
+            out.setShort(lengthAt, out.writerIndex() - rdataOut);
+            if (i < e.answerCount()) {
+                answers++;
+            } else {
+                authority++;
+            }
+        }
+        out.setShort(start + 6, answers);
+        out.setShort(start + 8, authority);
+        if (q.hasEdns()) {
+            AnswerWriter.writeOpt(out, ourUdpSize, e.rcode, q.dnssecOk());
+        }
+        if (out.writerIndex() - start > maxSize) {
+            out.writerIndex(start);
+            AnswerWriter.writeHeader(
+                    out, q.id(), AnswerWriter.responseFlags(q, FLAG_TC, e.rcode), 1, 0, 0, q.hasEdns() ? 1 : 0);
+            AnswerWriter.writeQuestion(out, q);
+            if (q.hasEdns()) {
+                AnswerWriter.writeOpt(out, ourUdpSize, e.rcode, q.dnssecOk());
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private static boolean writeName(ByteBuf out, byte[] data, int nameLength, int bodyStart, int at, byte[] scratch) {
+        int length = AnswerTargets.decompress(data, nameLength, bodyStart, at, scratch, 0);
+        if (length < 0) {
+            return false;
+        }
+        out.writeBytes(scratch, 0, length);
+        return true;
+    }
 }

@@ -199,7 +199,9 @@ public final class UpstreamResponses {
                 ttlOffsets,
                 ttlCount,
                 nowMillis,
-                nowMillis + lifetime * 1000);
+                nowMillis + lifetime * 1000,
+                (chainTargets.isEmpty() ? 0 : CachedResponse.LEADS_ELSEWHERE)
+                        | (addresses.isEmpty() ? 0 : CachedResponse.HAS_ADDRESSES));
         return new Decoded(Status.OK, entry, cacheable, chainTargets, addresses);
     }
 

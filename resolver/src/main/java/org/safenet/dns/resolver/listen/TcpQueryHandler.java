@@ -75,6 +75,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    @Override
     public int maxAnswerSize(int udpLimit) {
         return 65535;
     }

@@ -69,6 +69,12 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     @Override
+    public @Nullable InetSocketAddress localAddress() {
+        Channel ch = channel;
+        return ch == null ? null : (InetSocketAddress) ch.localAddress(); // cached by the channel
+    }
+
+    @Override
     public int maxAnswerSize(int udpLimit) {
         return udpLimit;
     }

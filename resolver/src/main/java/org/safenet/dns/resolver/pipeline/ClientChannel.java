@@ -7,6 +7,14 @@ public interface ClientChannel {
     /** Largest answer the client can take: {@code udpLimit} over UDP, 65535 over TCP. */
     int maxAnswerSize(int udpLimit);
 
+    /**
+     * The address and port the query came in on (what client groups match with {@code listen}),
+     * or null if unknown. A listener bound to a wildcard address reports the wildcard.
+     */
+    default @org.jspecify.annotations.Nullable InetSocketAddress localAddress() {
+        return null;
+    }
+
     /** A sink for answering {@code client} later; called on the miss path only. */
     ReplySink sinkFor(InetSocketAddress client);
 }

@@ -3,22 +3,28 @@ package org.safenet.dns.resolver.pipeline;
 import static org.safenet.dns.resolver.wire.DnsConstants.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.AnswerTargets;
 import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.policy.ClientGroups;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.policy.Profile;
 import org.safenet.dns.resolver.policy.Verdict;
+import org.safenet.dns.resolver.policy.WeekClock;
 import org.safenet.dns.resolver.stats.LoopCounters;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.wire.AnswerWriter;
+import org.safenet.dns.resolver.wire.Hashing;
 import org.safenet.dns.resolver.wire.ParseResult;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
@@ -62,6 +68,25 @@ public final class QueryPipeline {
     /** Transfers and NOTIFY go here; read only for those (rare) messages. */
     private volatile ZoneService zoneService = ZoneService.NONE;
 
+    /** Client groups and their profiles, with the clock their schedules read; swapped whole by a reload. */
+    private record Profiles(ClientGroups groups, WeekClock clock, int generation) {}
+
+    private volatile Profiles profiles;
+
+    /** What a query that leads somewhere needs on its loop, reused: where cached answers lead, a redirect's query. */
+    private static final class Scratch {
+        final AnswerTargets targets = new AnswerTargets();
+        final ParsedQuery redirect = new ParsedQuery();
+        final byte[] name = new byte[MAX_NAME_LENGTH];
+    }
+
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
     public QueryPipeline(
             ClientAccessList acl,
             Policy policy,
@@ -79,6 +104,29 @@ public final class QueryPipeline {
         this.metrics = metrics;
         this.clockMillis = clockMillis;
         this.ednsUdpSize = ednsUdpSize;
+        this.profiles = new Profiles(
+                ClientGroups.only(Profile.builder("default").allCategories().build(0)),
+                new WeekClock(java.time.ZoneOffset.UTC, clockMillis),
+                0);
+    }
+
+    /**
+     * Client groups and profiles from now on, schedules read in {@code zone}. A cached answer
+     * checked under the old ones is checked again before it is served.
+     */
+    public void profiles(ClientGroups groups, java.time.ZoneId zone) {
+        Profiles old = profiles;
+        profiles = new Profiles(groups, new WeekClock(zone, clockMillis), old.generation() + 1);
+    }
+
+    /** The client groups and profiles in force. */
+    public ClientGroups clientGroups() {
+        return profiles.groups();
+    }
+
+    /** The minute of the week schedules see now. */
+    public int minuteOfWeek() {
+        return profiles.clock().minuteOfWeek();
     }
 
     /** Where zone transfers and NOTIFY messages go from now on. */
@@ -151,16 +199,24 @@ public final class QueryPipeline {
             return Outcome.ANSWERED;
         }
 
-        // 4. Policy (blocklist), before the cache: a list change is then live at once and the
-        //    cache never holds a blocked answer.
-        Verdict verdict = policy.decide(q);
+        // 4. Policy: the client's profile, then the lists as it sees them, before the cache: a
+        //    list change is then live at once and a blocked name never reaches the cache.
+        long now = clockMillis.getAsLong();
+        Profiles ps = profiles;
+        Profile profile = ps.groups().profileFor(client.getAddress(), channel.localAddress(), q);
+        int minute = ps.clock().minuteOfWeek(now);
+        Verdict verdict = profile.decide(q, policy, minute);
+        int maxSize = channel.maxAnswerSize(udpLimit(q));
         if (verdict != null) {
-            counters.policyHit(verdict, q, client.getAddress());
+            counters.policyHit(verdict, q, client.getAddress(), profile.slot());
             boolean resolveNormally = verdict.action() == PolicyAction.PASSTHRU
                     || (verdict.action() == PolicyAction.TCP_ONLY
                             && channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD); // over TCP
+            if (verdict.action() == PolicyAction.CNAME && verdict.cnameTarget() != null) {
+                return redirect(client, q, out, channel, profile, verdict, now, maxSize);
+            }
             if (!resolveNormally) {
-                if (!policyAnswers.write(out, q, verdict)) {
+                if (!policyAnswers.write(out, q, verdict, profile)) {
                     return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
                 }
                 counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
@@ -168,12 +224,20 @@ public final class QueryPipeline {
             }
         }
 
-        // 5. Cache.
-        long now = clockMillis.getAsLong();
-        int maxSize = channel.maxAnswerSize(udpLimit(q));
+        // 5. Cache. Where a cached answer leads (CNAME targets, addresses) is checked for this
+        //    profile once per list version, so a trigger added after it was cached still applies.
         CachedResponse hit = cache.lookup(q, now, false);
         if (hit != null) {
             counters.cacheHit();
+            Verdict led = leadsToBlock(hit, profile, minute, ps);
+            if (led != null) {
+                counters.policyHit(led, q, client.getAddress(), profile.slot());
+                if (!policyAnswers.write(out, q, led, profile)) {
+                    return Outcome.DROPPED;
+                }
+                counters.answered(PolicyAnswers.rcodeOf(led.action()));
+                return Outcome.ANSWERED;
+            }
             if (!cache.writeAnswer(out, q, hit, now, ednsUdpSize, maxSize)) {
                 counters.truncated();
             }
@@ -185,7 +249,7 @@ public final class QueryPipeline {
         // 6. Miss: forward. From here on allocation is fine (a copy of the query, a waiter).
         ParsedQuery detached = q.copy();
         ReplySink sink = channel.sinkFor(client);
-        Waiter waiter = new Waiter(detached, client.getAddress(), sink, maxSize);
+        Waiter waiter = new Waiter(detached, detached, null, client.getAddress(), sink, maxSize, profile);
         // RFC 8767 §5: if an expired answer exists, the client gets it should the upstreams be slow.
         if (cache.settings().serveStale() && cache.lookup(q, now, true) != null) {
             waiter.staleTimer = sink.eventLoop()
@@ -196,6 +260,73 @@ public final class QueryPipeline {
         }
         forwarder.forward(detached, sink.eventLoop(), waiter);
         return Outcome.FORWARDED;
+    }
+
+    /**
+     * A redirect (SafeSearch, RPZ CNAME): the CNAME to the verdict's target followed by the
+     * target's records, from the cache or, on a miss, from the upstreams. The answer is never
+     * stored under the question's name, so it cannot reach a client of another profile.
+     */
+    private Outcome redirect(
+            InetSocketAddress client,
+            ParsedQuery q,
+            ByteBuf out,
+            ClientChannel channel,
+            Profile profile,
+            Verdict verdict,
+            long now,
+            int maxSize) {
+        LoopCounters counters = metrics.counters();
+        byte[] target = verdict.cnameTarget();
+        Scratch scratch = SCRATCH.get();
+        ParsedQuery tq = scratch.redirect;
+        if (target == null || !tq.loadRedirect(q, target)) {
+            return rcode(out, q, RCODE_SERVFAIL, counters);
+        }
+        CachedResponse hit = cache.lookup(tq, now, false);
+        if (hit != null) {
+            counters.cacheHit();
+            if (!cache.writeRedirect(
+                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name)) {
+                counters.truncated();
+            }
+            counters.answered(hit.rcode());
+            return Outcome.ANSWERED;
+        }
+        counters.cacheMiss();
+        ParsedQuery original = q.copy();
+        ParsedQuery lookup = tq.copy();
+        ReplySink sink = channel.sinkFor(client);
+        Waiter waiter = new Waiter(original, lookup, target, client.getAddress(), sink, maxSize, profile);
+        forwarder.forward(lookup, sink.eventLoop(), waiter);
+        return Outcome.FORWARDED;
+    }
+
+    /**
+     * The block that a cached answer leads into for {@code profile} (a CNAME/DNAME target or an
+     * address the lists now block), or null when it is clean, which is remembered in the entry
+     * until the lists or the profiles change. Allocates nothing.
+     */
+    private @Nullable Verdict leadsToBlock(CachedResponse e, Profile profile, int minute, Profiles ps) {
+        boolean addressRules = policy.hasAddressRules();
+        int stamp = (int) Hashing.fmix64(policy.version() * 31 + ps.generation());
+        if (!e.needsCheck(stamp, profile.slot(), addressRules)) {
+            return null;
+        }
+        AnswerTargets t = SCRATCH.get().targets;
+        t.reset(e);
+        for (int kind = t.next(); kind != AnswerTargets.END; kind = t.next()) {
+            Verdict v = switch (kind) {
+                case AnswerTargets.NAME -> profile.decideTarget(t.name(), policy, minute);
+                case AnswerTargets.IPV4 -> addressRules ? profile.decideAddress(t.ipv4(), policy, minute) : null;
+                default -> addressRules ? profile.decideAddress(t.ipv6(), policy, minute) : null;
+            };
+            if (v != null) {
+                return v;
+            }
+        }
+        e.markChecked(stamp, profile.slot());
+        return null;
     }
 
     private boolean handOver(ByteBuf in, InetSocketAddress client, ClientChannel channel) {
@@ -222,20 +353,37 @@ public final class QueryPipeline {
      * All of it runs on the client's event loop, so {@code replied} needs no synchronisation.
      */
     private final class Waiter implements Forwarder.Callback {
+        /** The client's question, answered. */
         private final ParsedQuery q;
+        /** What was forwarded and is looked up for a stale answer: {@link #q}, or a redirect's target query. */
+        private final ParsedQuery lookup;
+        /** A redirect's CNAME target (wire form), or null. */
+        private final byte @Nullable [] redirect;
+
         private final java.net.InetAddress client;
         private final ReplySink sink;
         private final int maxSize;
+        private final Profile profile;
         private boolean replied;
 
         @Nullable
         ScheduledFuture<?> staleTimer;
 
-        Waiter(ParsedQuery q, java.net.InetAddress client, ReplySink sink, int maxSize) {
+        Waiter(
+                ParsedQuery q,
+                ParsedQuery lookup,
+                byte @Nullable [] redirect,
+                java.net.InetAddress client,
+                ReplySink sink,
+                int maxSize,
+                Profile profile) {
             this.q = q;
+            this.lookup = lookup;
+            this.redirect = redirect;
             this.client = client;
             this.sink = sink;
             this.maxSize = maxSize;
+            this.profile = profile;
         }
 
         @Override
@@ -246,17 +394,14 @@ public final class QueryPipeline {
             reply(response, false);
         }
 
-        @Override
-        public void blocked(Verdict verdict) {
-            if (replied) {
-                return;
-            }
+        /** Where the answer leads is blocked for this client's profile: answer as the verdict says. */
+        private void blocked(Verdict verdict) {
             replied = true;
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
-            counters.policyHit(verdict, q, client);
+            counters.policyHit(verdict, q, client, profile.slot());
             ByteBuf out = sink.newAnswerBuffer();
-            if (!policyAnswers.write(out, q, verdict)) {
+            if (!policyAnswers.write(out, q, verdict, profile)) {
                 out.release(); // DROP: the client hears nothing
                 return;
             }
@@ -269,7 +414,7 @@ public final class QueryPipeline {
             if (replied) {
                 return;
             }
-            CachedResponse stale = cache.lookup(q, clockMillis.getAsLong(), true);
+            CachedResponse stale = cache.lookup(lookup, clockMillis.getAsLong(), true);
             if (stale != null) {
                 reply(stale, true);
             }
@@ -281,7 +426,7 @@ public final class QueryPipeline {
                 return;
             }
             // RFC 8767: every upstream failed, so an expired answer beats none.
-            CachedResponse stale = cache.lookup(q, clockMillis.getAsLong(), true);
+            CachedResponse stale = cache.lookup(lookup, clockMillis.getAsLong(), true);
             if (stale != null) {
                 reply(stale, true);
                 return;
@@ -302,11 +447,34 @@ public final class QueryPipeline {
         }
 
         private void reply(CachedResponse response, boolean stale) {
+            long now = clockMillis.getAsLong();
+            byte[] target = redirect;
+            if (target == null) {
+                // A redirect's target is the operator's (or the search engine's) choice: not checked.
+                Profiles ps = profiles;
+                Verdict led = leadsToBlock(response, profile, ps.clock().minuteOfWeek(now), ps);
+                if (led != null) {
+                    blocked(led);
+                    return;
+                }
+            }
             replied = true;
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
             ByteBuf out = sink.newAnswerBuffer();
-            if (!cache.writeAnswer(out, q, response, clockMillis.getAsLong(), ednsUdpSize, maxSize)) {
+            boolean whole = target == null
+                    ? cache.writeAnswer(out, q, response, now, ednsUdpSize, maxSize)
+                    : cache.writeRedirect(
+                            out,
+                            q,
+                            target,
+                            policyAnswers.ttl(),
+                            response,
+                            now,
+                            ednsUdpSize,
+                            maxSize,
+                            SCRATCH.get().name);
+            if (!whole) {
                 counters.truncated();
             }
             if (stale) {

@@ -26,10 +26,41 @@ public interface Policy {
     Verdict decide(ParsedQuery q);
 
     /**
+     * The decision for {@code q}'s name as a client's profile sees it: entries whose category slot
+     * ({@link Verdict#categorySlot()}) is not set in {@code categoryMask} do not exist for it, so
+     * a less specific entry of an enforced category may decide instead. The default ignores the
+     * mask (a policy without categories).
+     */
+    default @Nullable Verdict decide(ParsedQuery q, int categoryMask) {
+        return decide(q);
+    }
+
+    /**
      * The decision for an address in an upstream answer (RPZ {@code rpz-ip} triggers), or null.
-     * Miss path: may allocate. {@code address} is 4 or 16 octets.
+     * {@code address} is 4 or 16 octets.
      */
     default @Nullable Verdict decideAddress(byte[] address) {
         return null;
+    }
+
+    /** {@link #decideAddress(byte[])} as a profile sees it (see {@link #decide(ParsedQuery, int)}). */
+    default @Nullable Verdict decideAddress(byte[] address, int categoryMask) {
+        return decideAddress(address);
+    }
+
+    /**
+     * Whether any address rule may exist: without one, answer addresses need no check. The
+     * default is the safe answer; an implementation that knows it has none says so.
+     */
+    default boolean hasAddressRules() {
+        return true;
+    }
+
+    /**
+     * Changes whenever a decision may have changed (a new list version, an edit): a cached answer
+     * checked under another value is checked again before it is served.
+     */
+    default long version() {
+        return 0;
     }
 }

@@ -42,6 +42,11 @@ public final class PolicyAnswers {
         this.negativeTtl = (int) settings.negativeTtl().toSeconds();
     }
 
+    /** TTL of sinkhole answers, also the CNAME's in a redirect (SafeSearch, RPZ CNAME). */
+    public int ttl() {
+        return ttl;
+    }
+
     static byte[][] addresses(List<InetAddress> all, int length) {
         List<byte[]> out = new ArrayList<>();
         for (InetAddress a : all) {
@@ -58,6 +63,20 @@ public final class PolicyAnswers {
      * normally); true when an answer was written.
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict) {
+        return write(out, q, verdict, NO_NOTE);
+    }
+
+    private static final byte[] NO_NOTE = new byte[0];
+
+    /**
+     * As {@link #write(ByteBuf, ParsedQuery, Verdict)} for a client of {@code profile}: the EDE
+     * text also names the profile, unless it is {@code default}.
+     */
+    public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile) {
+        return write(out, q, verdict, profile.name().equals("default") ? NO_NOTE : profile.edeNote());
+    }
+
+    private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note) {
         switch (verdict.action()) {
             case DROP, PASSTHRU -> {
                 return false;
@@ -67,28 +86,28 @@ public final class PolicyAnswers {
                 // truncated answer sends the client to TCP, where spoofing is impractical.
                 header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC);
                 AnswerWriter.writeQuestion(out, q);
-                opt(out, q, verdict, RCODE_NOERROR);
+                opt(out, q, verdict, RCODE_NOERROR, note);
             }
             case REFUSED -> {
                 header(out, q, RCODE_REFUSED, 0, 0);
                 AnswerWriter.writeQuestion(out, q);
-                opt(out, q, verdict, RCODE_REFUSED);
+                opt(out, q, verdict, RCODE_REFUSED, note);
             }
-            case NXDOMAIN -> negative(out, q, verdict, RCODE_NXDOMAIN);
-            case NODATA -> negative(out, q, verdict, RCODE_NOERROR);
+            case NXDOMAIN -> negative(out, q, verdict, RCODE_NXDOMAIN, note);
+            case NODATA -> negative(out, q, verdict, RCODE_NOERROR, note);
             case CNAME -> {
                 byte[] target = verdict.cnameTarget();
                 if (target == null) {
-                    negative(out, q, verdict, RCODE_NXDOMAIN);
+                    negative(out, q, verdict, RCODE_NXDOMAIN, note);
                     return true;
                 }
                 header(out, q, RCODE_NOERROR, 1, 0);
                 AnswerWriter.writeQuestion(out, q);
                 recordHeader(out, TYPE_CNAME, ttl, target.length);
                 out.writeBytes(target);
-                opt(out, q, verdict, RCODE_NOERROR);
+                opt(out, q, verdict, RCODE_NOERROR, note);
             }
-            case SINKHOLE -> sinkhole(out, q, verdict);
+            case SINKHOLE -> sinkhole(out, q, verdict, note);
         }
         return true;
     }
@@ -102,14 +121,14 @@ public final class PolicyAnswers {
         };
     }
 
-    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict) {
+    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note) {
         boolean local = verdict.localIpv4().length + verdict.localIpv6().length > 0;
         byte[][] v4 = local ? verdict.localIpv4() : ipv4;
         byte[][] v6 = local ? verdict.localIpv6() : ipv6;
         byte[][] addresses = q.type() == TYPE_A ? v4 : q.type() == TYPE_AAAA ? v6 : NONE;
         if (addresses.length == 0) {
             // Other types (MX, TXT, HTTPS...) of a blocked name exist no more than its addresses do.
-            negative(out, q, verdict, RCODE_NOERROR);
+            negative(out, q, verdict, RCODE_NOERROR, note);
             return;
         }
         header(out, q, RCODE_NOERROR, addresses.length, 0);
@@ -118,10 +137,10 @@ public final class PolicyAnswers {
             recordHeader(out, q.type(), ttl, address.length);
             out.writeBytes(address);
         }
-        opt(out, q, verdict, RCODE_NOERROR);
+        opt(out, q, verdict, RCODE_NOERROR, note);
     }
 
-    private void negative(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode) {
+    private void negative(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode, byte[] note) {
         header(out, q, rcode, 0, 1);
         AnswerWriter.writeQuestion(out, q);
         // SOA owned by the queried name: the answer is about that name only.
@@ -135,7 +154,7 @@ public final class PolicyAnswers {
         out.writeInt(86400); // expire
         out.writeInt(negativeTtl); // minimum: the negative-caching TTL
         out.setShort(rdataLengthAt, out.writerIndex() - rdataStart);
-        opt(out, q, verdict, rcode);
+        opt(out, q, verdict, rcode, note);
     }
 
     private void header(ByteBuf out, ParsedQuery q, int rcode, int answers, int authority) {
@@ -165,7 +184,7 @@ public final class PolicyAnswers {
     }
 
     /** Our OPT, with an EDE option naming category and source (RFC 8914), if the client sent EDNS. */
-    private void opt(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode) {
+    private void opt(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode, byte[] note) {
         if (!q.hasEdns()) {
             return;
         }
@@ -176,10 +195,11 @@ public final class PolicyAnswers {
         out.writeByte(rcode >>> 4);
         out.writeByte(0);
         out.writeShort(q.dnssecOk() ? EDNS_DO : 0);
-        out.writeShort(4 + 2 + text.length);
+        out.writeShort(4 + 2 + text.length + note.length);
         out.writeShort(EDE_OPTION);
-        out.writeShort(2 + text.length);
+        out.writeShort(2 + text.length + note.length);
         out.writeShort(verdict.edeInfoCode());
         out.writeBytes(text);
+        out.writeBytes(note);
     }
 }

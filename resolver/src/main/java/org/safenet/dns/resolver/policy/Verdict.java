@@ -30,6 +30,14 @@ public final class Verdict {
     private final int categorySlot;
     private final byte[][] localIpv4;
     private final byte[][] localIpv6;
+    /**
+     * For a verdict that takes its action from its category (a plain list entry, not an RPZ
+     * action): the same verdict with each action, by {@link PolicyAction#ordinal()}, shared by the
+     * siblings so that a profile can change the action without allocating. Null otherwise.
+     */
+    private Verdict @Nullable [] byAction;
+
+    private final boolean counted;
 
     /**
      * @param action what to answer
@@ -64,8 +72,42 @@ public final class Verdict {
         }
         this.cnameTarget = cnameTarget == null ? null : DnsNames.toWire(cnameTarget);
         this.categorySlot = PolicyCategories.slotOf(category);
+        this.counted = action != PolicyAction.PASSTHRU && !category.equals(Profile.CATEGORY_SAFESEARCH);
         this.localIpv4 = PolicyAnswers.addresses(localAddresses, 4);
         this.localIpv6 = PolicyAnswers.addresses(localAddresses, 16);
+    }
+
+    /**
+     * A verdict whose action is its category's (a plain list entry): {@link #withAction} then
+     * gives the same decision with another action, as a profile's category settings ask.
+     */
+    public static Verdict ofCategory(PolicyAction action, String category, String source, int edeInfoCode) {
+        Verdict[] siblings = new Verdict[PolicyAction.values().length];
+        for (PolicyAction a : PolicyAction.values()) {
+            if (a != PolicyAction.CNAME) {
+                Verdict v = new Verdict(a, category, source, edeInfoCode, null);
+                v.byAction = siblings;
+                siblings[a.ordinal()] = v;
+            }
+        }
+        return siblings[action.ordinal()];
+    }
+
+    /** Whether the action comes from the category (see {@link #ofCategory}); RPZ actions do not. */
+    public boolean fromCategory() {
+        return byAction != null;
+    }
+
+    /**
+     * This decision with {@code other} as its action if it comes from its category, else this
+     * verdict unchanged (an RPZ zone's explicit action is the zone's to choose). Allocates nothing.
+     */
+    public Verdict withAction(PolicyAction other) {
+        Verdict[] siblings = byAction;
+        if (siblings == null || other == PolicyAction.CNAME) {
+            return this;
+        }
+        return siblings[other.ordinal()];
     }
 
     /** RPZ local-data IPv4 addresses (empty: use the block page's); do not modify. */
@@ -76,6 +118,14 @@ public final class Verdict {
     /** RPZ local-data IPv6 addresses (empty: use the block page's); do not modify. */
     byte[][] localIpv6() {
         return localIpv6;
+    }
+
+    /**
+     * Whether statistics count this as a block: every action but PASSTHRU and the SafeSearch
+     * redirects (a safe answer, not a blocked one).
+     */
+    public boolean counted() {
+        return counted;
     }
 
     /** The category's counter slot ({@link PolicyCategories}). */
@@ -125,7 +175,7 @@ public final class Verdict {
     }
 
     /** Uncompressed wire form of the CNAME target, or null; do not modify. */
-    byte @Nullable [] cnameTarget() {
+    public byte @Nullable [] cnameTarget() {
         return cnameTarget;
     }
 
@@ -139,6 +189,7 @@ public final class Verdict {
     public boolean equals(Object o) {
         return o instanceof Verdict v
                 && v.action == action
+                && v.fromCategory() == fromCategory()
                 && v.category.equals(category)
                 && v.source.equals(source)
                 && v.edeInfoCode == edeInfoCode

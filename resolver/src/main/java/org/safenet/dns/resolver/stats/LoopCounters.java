@@ -22,6 +22,8 @@ public final class LoopCounters {
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
     final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
     final long[] blockedByCategory = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
+    final long[] blockedByProfile = new long[org.safenet.dns.resolver.policy.ProfileSlots.SLOTS];
+    long redirected;
     /** This minute's sketches; null when client statistics are off. */
     @Nullable
     StatsWindow window;
@@ -75,9 +77,23 @@ public final class LoopCounters {
             org.safenet.dns.resolver.policy.Verdict verdict,
             org.safenet.dns.resolver.wire.ParsedQuery q,
             java.net.InetAddress client) {
+        policyHit(verdict, q, client, 0);
+    }
+
+    /** As {@link #policyHit(org.safenet.dns.resolver.policy.Verdict, org.safenet.dns.resolver.wire.ParsedQuery, java.net.InetAddress)}, counted for the client's profile too. */
+    public void policyHit(
+            org.safenet.dns.resolver.policy.Verdict verdict,
+            org.safenet.dns.resolver.wire.ParsedQuery q,
+            java.net.InetAddress client,
+            int profileSlot) {
         policyByAction[verdict.action().ordinal()]++;
-        if (verdict.action() != org.safenet.dns.resolver.policy.PolicyAction.PASSTHRU) {
+        if (!verdict.counted()) {
+            if (verdict.action() == org.safenet.dns.resolver.policy.PolicyAction.CNAME) {
+                redirected++;
+            }
+        } else {
             blockedByCategory[verdict.categorySlot()]++;
+            blockedByProfile[profileSlot]++;
             StatsWindow w = window;
             if (w != null) {
                 w.blocked(q, verdict.categorySlot(), ClientKeys.hashOf(client));

@@ -165,6 +165,11 @@ public final class ResolverMetrics {
                     .tag("category", categories.get(slot))
                     .register(registry);
         }
+        sum(
+                "safenet.policy.redirected",
+                "queries answered with a redirect that is not a block (SafeSearch)",
+                c -> c.redirected);
+        profile(0, "default");
         for (int r = 0; r < DnsConstants.RCODE_SLOTS; r++) {
             int rcode = r;
             FunctionCounter.builder("safenet.answers", all, l -> sumOf(l, c -> c.answersByRcode[rcode]))
@@ -172,6 +177,28 @@ public final class ResolverMetrics {
                     .tag("rcode", RCODE_NAMES[r])
                     .register(registry);
         }
+    }
+
+    /**
+     * Exports the blocks counted for profile {@code slot} as {@code safenet_blocked_profile_total{profile=NAME}};
+     * idempotent, called for every profile a configuration names.
+     */
+    public void profile(int slot, String name) {
+        FunctionCounter.builder("safenet.blocked.profile", all, l -> sumOf(l, c -> c.blockedByProfile[slot]))
+                .description("queries blocked (any action but passthru and SafeSearch), by the client's profile")
+                .tag("profile", name)
+                .register(registry);
+    }
+
+    /** Blocks per profile slot since start ({@link org.safenet.dns.resolver.policy.ProfileSlots}). */
+    public long[] blockedByProfile() {
+        long[] out = new long[org.safenet.dns.resolver.policy.ProfileSlots.SLOTS];
+        for (LoopCounters c : all) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] += c.blockedByProfile[i];
+            }
+        }
+        return out;
     }
 
     private void sum(String name, String description, ToLongFunction<LoopCounters> field) {

@@ -30,9 +30,6 @@ import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.cache.UpstreamResponses;
 import org.safenet.dns.resolver.listen.Transports;
-import org.safenet.dns.resolver.policy.Policy;
-import org.safenet.dns.resolver.policy.PolicyAction;
-import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.wire.AnswerWriter;
 import org.safenet.dns.resolver.wire.ParsedQuery;
@@ -55,10 +52,12 @@ public final class Forwarder {
 
     /** What a waiting query is told. Called on the exchange's event loop. */
     public interface Callback {
+        /**
+         * The upstream's answer (stored in the cache if cacheable). Where it leads (CNAME targets,
+         * addresses) is not yet checked against the policy: the caller does that for its client's
+         * profile, as it does for a cache hit.
+         */
         void answered(CachedResponse response);
-
-        /** The upstream answer led into a blocked name (CNAME cloaking): answer as {@code verdict} says. */
-        void blocked(Verdict verdict);
 
         void failed();
     }
@@ -73,7 +72,6 @@ public final class Forwarder {
     private final LongSupplier clockMillis;
     private final int ednsUdpSize;
     private final FixedRecvByteBufAllocator upstreamReceiveBuffers;
-    private final Policy policy;
     /**
      * New upstreams, timeouts and forward zones (a config reload): queries from now on use them;
      * exchanges already in flight finish with what they began with.
@@ -145,9 +143,7 @@ public final class Forwarder {
             Transports transports,
             ResolverMetrics metrics,
             LongSupplier clockMillis,
-            int ednsUdpSize,
-            Policy policy) {
-        this.policy = policy;
+            int ednsUdpSize) {
         this.router = router;
         this.settings = settings;
         this.cache = cache;
@@ -214,27 +210,6 @@ public final class Forwarder {
             }
         }
         failures.put(key, now + ttl);
-    }
-
-    /**
-     * The verdict for the first blocked name among the answer's CNAME/DNAME targets, or for the
-     * first answer address inside a blocked prefix (RPZ-IP), or null.
-     */
-    private @Nullable Verdict blockedTarget(UpstreamResponses.Decoded decoded) {
-        for (byte[] target : decoded.chainTargets()) {
-            Verdict v = policy.decide(ParsedQuery.forName(target));
-            // tcp-only is about the transport of the query itself, not where its answer leads.
-            if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
-                return v;
-            }
-        }
-        for (byte[] address : decoded.answerAddresses()) {
-            Verdict v = policy.decideAddress(address);
-            if (v != null && v.action() != PolicyAction.PASSTHRU && v.action() != PolicyAction.TCP_ONLY) {
-                return v;
-            }
-        }
-        return null;
     }
 
     /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
@@ -448,14 +423,6 @@ public final class Forwarder {
                     }
                     server.latency.record(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
                     server.succeeded();
-                    // Policy applies to where the answer leads too: a CNAME into a blocked name
-                    // (CNAME cloaking) or an address in a blocked prefix (RPZ-IP) is blocked,
-                    // and such an answer is never cached.
-                    Verdict cloaked = blockedTarget(d);
-                    if (cloaked != null) {
-                        finishBlocked(cloaked);
-                        return;
-                    }
                     if (d.cacheable()) {
                         cache.store(entry);
                     }
@@ -477,12 +444,6 @@ public final class Forwarder {
                 log.debug("upstream {} failed for {}: {}", server, q, reason);
             }
             nextAttempt();
-        }
-
-        void finishBlocked(Verdict verdict) {
-            if (end()) {
-                tell(cb -> cb.blocked(verdict));
-            }
         }
 
         void finish(@Nullable CachedResponse entry) {

@@ -39,6 +39,8 @@ public final class DnsConstants {
     public static final int TYPE_A = 1;
     public static final int TYPE_NS = 2;
     public static final int TYPE_CNAME = 5;
+    public static final int TYPE_PTR = 12;
+    public static final int TYPE_MX = 15;
     public static final int TYPE_SOA = 6;
     public static final int TYPE_HINFO = 13;
     public static final int TYPE_TXT = 16;

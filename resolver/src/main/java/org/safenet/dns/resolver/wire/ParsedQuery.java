@@ -30,6 +30,13 @@ public final class ParsedQuery {
     int udpSize;
     boolean dnssecOk;
 
+    /** EDNS Client Subnet (RFC 7871): 0 if absent, else its FAMILY (1 IPv4, 2 IPv6). */
+    int ecsFamily;
+
+    int ecsSourcePrefix;
+    /** The ECS address, zero-padded to 16 octets (4 used for IPv4). */
+    final byte[] ecsAddress = new byte[16];
+
     void reset() {
         id = 0;
         flags = 0;
@@ -42,6 +49,23 @@ public final class ParsedQuery {
         ednsVersion = 0;
         udpSize = DnsConstants.CLASSIC_UDP_SIZE;
         dnssecOk = false;
+        ecsFamily = 0;
+        ecsSourcePrefix = 0;
+    }
+
+    /** The EDNS Client Subnet option's family: 0 none, 1 IPv4, 2 IPv6. */
+    public int ecsFamily() {
+        return ecsFamily;
+    }
+
+    /** The ECS option's SOURCE PREFIX-LENGTH. */
+    public int ecsSourcePrefix() {
+        return ecsSourcePrefix;
+    }
+
+    /** The ECS address, zero-padded to 16 octets; meaningful when {@link #ecsFamily()} is not 0. Do not modify. */
+    public byte[] ecsAddress() {
+        return ecsAddress;
     }
 
     public int id() {
@@ -150,6 +174,59 @@ public final class ParsedQuery {
         q.qclass = DnsConstants.CLASS_IN;
         q.questionRead = true;
         return q;
+    }
+
+    /**
+     * Makes this reusable instance a type-A query for {@code length} octets of uncompressed wire
+     * name in {@code wire} (lowercased here): how the policy is asked about a name an answer
+     * leads to without allocating. False if the name is not well formed.
+     */
+    public boolean loadName(byte[] wire, int length, int type) {
+        reset();
+        if (length < 1 || length > DnsConstants.MAX_NAME_LENGTH || length > name.length) {
+            return false;
+        }
+        int pos = 0;
+        int labels = 0;
+        while (pos < length && wire[pos] != 0) {
+            if (labels == labelOffsets.length || pos + (wire[pos] & 0xFF) + 1 >= length) {
+                return false;
+            }
+            labelOffsets[labels++] = pos;
+            pos += (wire[pos] & 0xFF) + 1;
+        }
+        if (pos != length - 1) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            nameAsSent[i] = wire[i];
+            name[i] = DnsNames.lower(wire[i]);
+        }
+        nameLength = length;
+        labelCount = labels;
+        this.type = type;
+        qclass = DnsConstants.CLASS_IN;
+        questionRead = true;
+        return true;
+    }
+
+    /**
+     * Makes this reusable instance {@code from}'s query with {@code target} (uncompressed,
+     * lowercase wire form) as its name: same ID, flags, type, class and EDNS facts. What a
+     * redirect (SafeSearch, RPZ CNAME) looks up and forwards. False if the name is malformed.
+     */
+    public boolean loadRedirect(ParsedQuery from, byte[] target) {
+        if (!loadName(target, target.length, from.type)) {
+            return false;
+        }
+        id = from.id;
+        flags = from.flags;
+        qclass = from.qclass;
+        hasEdns = from.hasEdns;
+        ednsVersion = from.ednsVersion;
+        udpSize = from.udpSize;
+        dnssecOk = from.dnssecOk;
+        return true;
     }
 
     /**

@@ -158,8 +158,55 @@ public final class QueryParser {
             q.udpSize = Math.max(CLASSIC_UDP_SIZE, p.getUnsignedShort(pos + 2));
             q.ednsVersion = p.getUnsignedByte(pos + 5);
             q.dnssecOk = (p.getUnsignedShort(pos + 6) & EDNS_DO) != 0;
+            if (!readOptions(p, pos + 10, next, q)) {
+                return -1;
+            }
         }
         return next;
+    }
+
+    /** EDNS option code of Client Subnet (RFC 7871 §6). */
+    private static final int OPTION_ECS = 8;
+
+    /**
+     * Walks the OPT record's options: each must fit inside the record (else FORMERR), and an ECS
+     * option is noted if it is well formed (RFC 7871 §7.1.1: FORMERR if not). Other options are
+     * skipped.
+     */
+    private static boolean readOptions(ByteBuf p, int pos, int end, ParsedQuery q) {
+        while (pos < end) {
+            if (pos + 4 > end) {
+                return false;
+            }
+            int code = p.getUnsignedShort(pos);
+            int length = p.getUnsignedShort(pos + 2);
+            int data = pos + 4;
+            if (data + length > end) {
+                return false;
+            }
+            if (code == OPTION_ECS) {
+                if (q.ecsFamily != 0 || length < 4) {
+                    return false;
+                }
+                int family = p.getUnsignedShort(data);
+                int source = p.getUnsignedByte(data + 2);
+                int addressLength = length - 4;
+                int max = family == 1 ? 32 : family == 2 ? 128 : -1;
+                if (max < 0 || source > max || addressLength != (source + 7) / 8) {
+                    return false;
+                }
+                java.util.Arrays.fill(q.ecsAddress, (byte) 0);
+                p.getBytes(data + 4, q.ecsAddress, 0, addressLength);
+                if (source % 8 != 0 && addressLength > 0) {
+                    // RFC 7871 §6: bits beyond the prefix must be zero; clear them rather than trust them.
+                    q.ecsAddress[addressLength - 1] &= (byte) (0xFF << (8 - source % 8));
+                }
+                q.ecsFamily = family;
+                q.ecsSourcePrefix = source;
+            }
+            pos = data + length;
+        }
+        return true;
     }
 
     /** Skips a possibly compressed name without following pointers. Returns next offset or -1. */

@@ -1,0 +1,425 @@
+package org.safenet.dns.resolver.policy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.ParsedQuery;
+
+/**
+ * A named policy that a group of clients gets: which list categories are enforced and how, its
+ * own allow and block entries, blocked services, schedules, SafeSearch, and the DoH-bypass
+ * controls. The built-in {@code default} profile is the global settings. Immutable; a reload
+ * builds new ones.
+ *
+ * <p>{@link #decide} runs on the event loops for every query and allocates nothing. Its order,
+ * first match wins:
+ *
+ * <ol>
+ *   <li>the profile's allow entries (the operator's word for this group beats every list);
+ *   <li>the DoH-bypass canaries and resolvers, when {@code blockDohBypass} is on;
+ *   <li>the profile's own block entries;
+ *   <li>blocked services, always or inside an open schedule;
+ *   <li>the lists, seeing only the categories this profile enforces (plus those an open
+ *       schedule adds), with the profile's action for each;
+ *   <li>SafeSearch: the search engine's enforcement name as a CNAME;
+ *   <li>the lists' allow entries (resolve normally) or nothing.
+ * </ol>
+ */
+public final class Profile {
+    /** Category names for decisions a profile makes itself (statistics count them like list categories). */
+    public static final String CATEGORY_SERVICES = "services";
+
+    public static final String CATEGORY_SCHEDULE = "schedule";
+    public static final String CATEGORY_DOH_BYPASS = "doh-bypass";
+    public static final String CATEGORY_SAFESEARCH = "safesearch";
+    public static final String CATEGORY_PROFILE = "profile";
+
+    static {
+        PolicyCategories.register(List.of(
+                CATEGORY_SERVICES, CATEGORY_SCHEDULE, CATEGORY_DOH_BYPASS, CATEGORY_SAFESEARCH, CATEGORY_PROFILE));
+    }
+
+    /** Services a profile can name, at most: one bit each in a {@code long}. */
+    public static final int MAX_SERVICES = 64;
+
+    private final String name;
+    private final int slot;
+    private final int categoryMask;
+    private final @Nullable PolicyAction[] categoryActions;
+    private final DomainSet allow;
+    private final DomainSet own;
+    private final Verdict[] ownVerdicts;
+    private final Verdict allowed;
+    private final DomainSet services;
+    /** By a {@link #services} value: the services that domain belongs to, as bits. */
+    private final long[] serviceBits;
+
+    private final String[] serviceNames;
+    private final long alwaysBlocked;
+    private final Verdict[] serviceVerdicts;
+    private final Schedule[] schedules;
+    /** By schedule, then service bit: the verdict naming both. */
+    private final Verdict[][] scheduleVerdicts;
+
+    private final Verdict[] scheduleCategoryVerdicts;
+    private final DomainSet safeSearch;
+    private final Verdict[] rewrites;
+    private final byte[] ede;
+
+    private Profile(Builder b, int slot) {
+        this.name = b.name;
+        this.slot = slot;
+        this.categoryActions = b.categoryActions.clone();
+        int mask = 0;
+        for (int i = 0; i < categoryActions.length; i++) {
+            if (categoryActions[i] != null) {
+                mask |= 1 << i;
+            }
+        }
+        this.categoryMask = b.allCategories ? -1 : mask;
+        String source = "profile " + name;
+        this.allowed = new Verdict(PolicyAction.PASSTHRU, CATEGORY_PROFILE, source, 0, null);
+        this.allow = b.allow.build();
+        List<Verdict> own = new ArrayList<>();
+        DomainSet.Builder ownSet = new DomainSet.Builder();
+        Verdict profileBlock = new Verdict(PolicyAction.SINKHOLE, CATEGORY_PROFILE, source, Verdict.EDE_FILTERED, null);
+        own.add(profileBlock);
+        for (String d : b.block) {
+            ownSet.add(d, 0);
+        }
+        if (b.blockDohBypass) {
+            Verdict canary =
+                    new Verdict(PolicyAction.NXDOMAIN, CATEGORY_DOH_BYPASS, source, Verdict.EDE_FILTERED, null);
+            own.add(canary);
+            for (String d : b.dohNames) {
+                ownSet.add(d, own.size() - 1);
+            }
+        }
+        this.own = ownSet.build();
+        this.ownVerdicts = own.toArray(new Verdict[0]);
+
+        this.serviceNames = b.serviceNames.toArray(new String[0]);
+        DomainSet.Builder svc = new DomainSet.Builder();
+        List<Long> bitsList = new ArrayList<>();
+        java.util.Map<String, Long> domainBits = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < serviceNames.length; i++) {
+            for (String d : b.serviceDomains.get(i)) {
+                domainBits.merge(d, 1L << i, (x, y) -> x | y);
+            }
+        }
+        java.util.Map<Long, Integer> bitIds = new java.util.HashMap<>();
+        for (java.util.Map.Entry<String, Long> e : domainBits.entrySet()) {
+            Integer id = bitIds.get(e.getValue());
+            if (id == null) {
+                id = bitsList.size();
+                bitsList.add(e.getValue());
+                bitIds.put(e.getValue(), id);
+            }
+            svc.add(e.getKey(), id);
+        }
+        this.services = svc.build();
+        this.serviceBits = new long[bitsList.size()];
+        for (int i = 0; i < serviceBits.length; i++) {
+            serviceBits[i] = bitsList.get(i);
+        }
+        this.alwaysBlocked = b.alwaysBlocked;
+        this.serviceVerdicts = new Verdict[serviceNames.length];
+        for (int i = 0; i < serviceNames.length; i++) {
+            serviceVerdicts[i] = new Verdict(
+                    PolicyAction.SINKHOLE,
+                    CATEGORY_SERVICES,
+                    source + ", service " + serviceNames[i],
+                    Verdict.EDE_FILTERED,
+                    null);
+        }
+        this.schedules = b.schedules.toArray(new Schedule[0]);
+        this.scheduleVerdicts = new Verdict[schedules.length][serviceNames.length];
+        this.scheduleCategoryVerdicts = new Verdict[schedules.length];
+        for (int s = 0; s < schedules.length; s++) {
+            for (int i = 0; i < serviceNames.length; i++) {
+                scheduleVerdicts[s][i] = new Verdict(
+                        PolicyAction.SINKHOLE,
+                        CATEGORY_SCHEDULE,
+                        source + ", schedule " + schedules[s].name() + ", service " + serviceNames[i],
+                        Verdict.EDE_FILTERED,
+                        null);
+            }
+            scheduleCategoryVerdicts[s] = new Verdict(
+                    PolicyAction.SINKHOLE,
+                    CATEGORY_SCHEDULE,
+                    source + ", schedule " + schedules[s].name(),
+                    Verdict.EDE_FILTERED,
+                    null);
+        }
+        DomainSet.Builder ss = new DomainSet.Builder();
+        List<Verdict> rw = new ArrayList<>();
+        java.util.Map<String, Integer> targetIds = new java.util.HashMap<>();
+        for (java.util.Map.Entry<String, String> e : b.rewrites.entrySet()) {
+            String target = e.getValue();
+            Integer id = targetIds.get(target);
+            if (id == null) {
+                id = rw.size();
+                rw.add(new Verdict(PolicyAction.CNAME, CATEGORY_SAFESEARCH, source, Verdict.EDE_FILTERED, target));
+                targetIds.put(target, id);
+            }
+            ss.addExact(e.getKey(), id);
+        }
+        this.safeSearch = ss.build();
+        this.rewrites = rw.toArray(new Verdict[0]);
+        this.ede = (" [profile " + name + "]").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Starts a profile called {@code name} with no category enforced. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** What a profile is made of; validated when built. */
+    public static final class Builder {
+        private final String name;
+        private final @Nullable PolicyAction[] categoryActions = new PolicyAction[PolicyCategories.SLOTS];
+        private final DomainSet.Builder allow = new DomainSet.Builder();
+        private final List<String> block = new ArrayList<>();
+        private final List<String> serviceNames = new ArrayList<>();
+        private final List<List<String>> serviceDomains = new ArrayList<>();
+        private long alwaysBlocked;
+        private final List<Schedule> schedules = new ArrayList<>();
+        private final java.util.Map<String, String> rewrites = new java.util.LinkedHashMap<>();
+        private boolean blockDohBypass;
+        private boolean allCategories;
+        private final List<String> dohNames = new ArrayList<>();
+
+        private Builder(String name) {
+            if (!name.matches("[a-z0-9][a-z0-9_-]{0,62}")) {
+                throw new IllegalArgumentException("profile name '" + name
+                        + "': lowercase letters, digits, '-' and '_', starting with a letter or digit, at most 63");
+            }
+            this.name = name;
+        }
+
+        /** Enforces {@code category} with {@code action}; null: not enforced. */
+        public Builder category(String category, @Nullable PolicyAction action) {
+            int slot = PolicyCategories.slotOf(category);
+            if (slot == PolicyCategories.SLOTS - 1) {
+                throw new IllegalArgumentException("unknown category '" + category + "'");
+            }
+            categoryActions[slot] = action;
+            return this;
+        }
+
+        /**
+         * Enforces every category with the action the list's verdict carries (categories given
+         * an action here still get it): the profile of a resolver whose policy decides alone.
+         */
+        public Builder allCategories() {
+            allCategories = true;
+            return this;
+        }
+
+        public Builder allow(String domain) {
+            allow.add(domain, 0);
+            return this;
+        }
+
+        public Builder block(String domain) {
+            org.safenet.dns.resolver.wire.DnsNames.toWire(domain);
+            block.add(domain);
+            return this;
+        }
+
+        /**
+         * Makes {@code service} known to this profile (for its schedules) with its domains, blocked
+         * at all times if {@code always}. Returns the service's bit for {@link Schedule#services()}.
+         */
+        public long service(String service, List<String> domains, boolean always) {
+            int i = serviceNames.indexOf(service);
+            if (i < 0) {
+                if (serviceNames.size() == MAX_SERVICES) {
+                    throw new IllegalArgumentException("a profile can name at most " + MAX_SERVICES + " services");
+                }
+                serviceNames.add(service);
+                serviceDomains.add(List.copyOf(domains));
+                i = serviceNames.size() - 1;
+            }
+            if (always) {
+                alwaysBlocked |= 1L << i;
+            }
+            return 1L << i;
+        }
+
+        public Builder schedule(Schedule s) {
+            schedules.add(s);
+            return this;
+        }
+
+        /** Answers {@code name} (that exact name) with a CNAME to {@code target} and the target's records. */
+        public Builder rewrite(String name, String target) {
+            org.safenet.dns.resolver.wire.DnsNames.toWire(target);
+            rewrites.put(name, target);
+            return this;
+        }
+
+        /** NXDOMAIN for {@code names} (and below): the DoH canaries, Private Relay, public DoH resolvers. */
+        public Builder blockDohBypass(List<String> names) {
+            blockDohBypass = true;
+            dohNames.addAll(names);
+            return this;
+        }
+
+        public Profile build(int slot) {
+            return new Profile(this, slot);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The profile's statistics slot ({@link ProfileSlots}) and its bit in a cache entry's check memo. */
+    public int slot() {
+        return slot;
+    }
+
+    /** Category slots this profile enforces at all times. */
+    public int categoryMask() {
+        return categoryMask;
+    }
+
+    /** The action for a category slot, or null if this profile does not enforce it. */
+    public @Nullable PolicyAction actionFor(int categorySlot) {
+        return categoryActions[categorySlot];
+    }
+
+    /** UTF-8 text the EDE option carries after the verdict's: " [profile NAME]". Do not modify. */
+    byte[] edeNote() {
+        return ede;
+    }
+
+    /** Category slots this profile enforces at {@code minuteOfWeek}: its own and those of open schedules. */
+    public int categoryMaskAt(int minuteOfWeek) {
+        int mask = categoryMask;
+        for (Schedule s : schedules) {
+            if (s.categoryMask() != 0 && s.activeAt(minuteOfWeek)) {
+                mask |= s.categoryMask();
+            }
+        }
+        return mask;
+    }
+
+    /**
+     * The decision for {@code q} under this profile at {@code minuteOfWeek}, or null to resolve
+     * normally. Allocates nothing.
+     */
+    public @Nullable Verdict decide(ParsedQuery q, Policy lists, int minuteOfWeek) {
+        if (allow.lookup(q) != DomainSet.NONE) {
+            return allowed;
+        }
+        int o = own.lookup(q);
+        if (o != DomainSet.NONE) {
+            return ownVerdicts[o];
+        }
+        int s = services.lookup(q);
+        if (s != DomainSet.NONE) {
+            Verdict v = serviceVerdict(serviceBits[s], minuteOfWeek);
+            if (v != null) {
+                return v;
+            }
+        }
+        Verdict listed = lists.decide(q, categoryMaskAt(minuteOfWeek));
+        if (listed != null && listed.action() != PolicyAction.PASSTHRU) {
+            return applyCategory(listed, minuteOfWeek);
+        }
+        int r = safeSearch.lookup(q);
+        if (r != DomainSet.NONE) {
+            return rewrites[r];
+        }
+        return listed;
+    }
+
+    /**
+     * The decision for a name an answer leads to (a CNAME target) or an address in it, as this
+     * profile sees the lists: blocks only, the profile's own blocks and services included.
+     */
+    public @Nullable Verdict decideTarget(ParsedQuery target, Policy lists, int minuteOfWeek) {
+        if (allow.lookup(target) != DomainSet.NONE) {
+            return null;
+        }
+        int o = own.lookup(target);
+        if (o != DomainSet.NONE) {
+            return ownVerdicts[o];
+        }
+        int s = services.lookup(target);
+        if (s != DomainSet.NONE) {
+            Verdict v = serviceVerdict(serviceBits[s], minuteOfWeek);
+            if (v != null) {
+                return v;
+            }
+        }
+        Verdict listed = lists.decide(target, categoryMaskAt(minuteOfWeek));
+        return blocking(listed, minuteOfWeek);
+    }
+
+    /** As {@link #decideTarget} for an answer address (RPZ-IP triggers). */
+    public @Nullable Verdict decideAddress(byte[] address, Policy lists, int minuteOfWeek) {
+        return blocking(lists.decideAddress(address, categoryMaskAt(minuteOfWeek)), minuteOfWeek);
+    }
+
+    private @Nullable Verdict blocking(@Nullable Verdict listed, int minuteOfWeek) {
+        if (listed == null) {
+            return null;
+        }
+        Verdict v = applyCategory(listed, minuteOfWeek);
+        // tcp-only is about the transport of the query itself, not where its answer leads.
+        return v.action() == PolicyAction.PASSTHRU || v.action() == PolicyAction.TCP_ONLY ? null : v;
+    }
+
+    private @Nullable Verdict serviceVerdict(long bits, int minuteOfWeek) {
+        long always = bits & alwaysBlocked;
+        if (always != 0) {
+            return serviceVerdicts[Long.numberOfTrailingZeros(always)];
+        }
+        for (int i = 0; i < schedules.length; i++) {
+            long hit = bits & schedules[i].services();
+            if (hit != 0 && schedules[i].activeAt(minuteOfWeek)) {
+                return scheduleVerdicts[i][Long.numberOfTrailingZeros(hit)];
+            }
+        }
+        return null;
+    }
+
+    /** A list verdict with this profile's action for its category (a schedule's block if only a schedule enforces it). */
+    private Verdict applyCategory(Verdict listed, int minuteOfWeek) {
+        if (!listed.fromCategory()) {
+            return listed;
+        }
+        PolicyAction action = categoryActions[listed.categorySlot()];
+        if (action != null) {
+            return listed.withAction(action);
+        }
+        if ((categoryMask >>> listed.categorySlot() & 1) != 0) {
+            return listed; // enforced with the action the list gave it
+        }
+        for (int i = 0; i < schedules.length; i++) {
+            if ((schedules[i].categoryMask() >>> listed.categorySlot() & 1) != 0
+                    && schedules[i].activeAt(minuteOfWeek)) {
+                return scheduleCategoryVerdicts[i];
+            }
+        }
+        return listed;
+    }
+
+    /** The names of the services this profile knows, by bit. */
+    public List<String> serviceNames() {
+        return List.of(serviceNames);
+    }
+
+    public List<Schedule> schedules() {
+        return List.of(schedules);
+    }
+
+    @Override
+    public String toString() {
+        return "Profile[" + name + "]";
+    }
+}
