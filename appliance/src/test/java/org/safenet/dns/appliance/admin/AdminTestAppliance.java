@@ -48,10 +48,28 @@ final class AdminTestAppliance implements AutoCloseable {
     }
 
     static AdminTestAppliance start(Path dir, String upstream, String extraYaml) throws Exception {
+        return start(dir, upstream, extraYaml, "\"127.0.0.1:0\"");
+    }
+
+    /** As {@link #start(Path, String, String)}, listening for DNS on {@code listen} (YAML list items). */
+    static AdminTestAppliance start(Path dir, String upstream, String extraYaml, String listen) throws Exception {
         Path config = dir.resolve("safenet.yaml");
-        Files.writeString(config, """
+        writeConfig(config, dir, upstream, extraYaml, listen);
+        ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
+        Appliance a = new Appliance(c);
+        a.configSource(() -> new ConfigLoader().load(config, ConfigLoader.Overrides.none())); // reloads read the file
+        a.start();
+        String token = Files.readString(dir.resolve("data/admin-token")).trim();
+        return new AdminTestAppliance(a, token);
+    }
+
+    /** Writes the test config; a test rewrites it with other {@code extraYaml} before a reload. */
+    static void writeConfig(Path config, Path dir, String upstream, String extraYaml, String listen)
+            throws IOException {
+        Files.writeString(
+                config, """
                 server:
-                  listen: ["127.0.0.1:0"]
+                  listen: [%s]
                   threads: 2
                 upstream:
                   servers: ["%s"]
@@ -63,13 +81,7 @@ final class AdminTestAppliance implements AutoCloseable {
                   listen: ["127.0.0.1:0"]
                 dataDir: "%s"
                 %s
-                """.formatted(upstream, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);
-        ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
-        Appliance a = new Appliance(c);
-        a.configSource(() -> new ConfigLoader().load(config, ConfigLoader.Overrides.none())); // reloads read the file
-        a.start();
-        String token = Files.readString(dir.resolve("data/admin-token")).trim();
-        return new AdminTestAppliance(a, token);
+                """.formatted(listen, upstream, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);
     }
 
     Reply call(String method, String path, @Nullable String token, @Nullable String body) throws IOException {
