@@ -251,7 +251,7 @@ class ProfilesComponentTest {
         assertThat(answers(ask("127.0.0.9", "casino.example."))).containsExactly("192.0.2.66");
         Message teacher = ask("127.0.0.9", "tiktok.com.");
         assertThat(answers(teacher)).containsExactly(BLOCK_PAGE);
-        assertThat(edeText(teacher)).contains("[profile staff]");
+        assertThat(edeText(teacher)).isEqualTo("SafeNet DNS: custom (profile staff)");
 
         // Outside every group: default, which does not enforce gambling.
         assertThat(answers(ask("127.0.1.1", "casino.example."))).containsExactly("192.0.2.66");

@@ -90,6 +90,12 @@ public final class DomainSet {
         }
     }
 
+    /** {@code domain} in canonical presentation form (lowercase, trailing dot); validates it. */
+    public static String canonical(String domain) {
+        byte[] wire = DnsNames.toWire(domain);
+        return DnsNames.toText(wire, 0, wire.length);
+    }
+
     public int size() {
         return size;
     }
@@ -114,6 +120,32 @@ public final class DomainSet {
             }
         }
         return NONE;
+    }
+
+    /**
+     * The most specific domain covering {@code q}'s name from label {@code fromLabel} on (0: the
+     * whole name), as {@code label << 32 | value}, or -1: call again from {@code label + 1} to
+     * walk every covering domain, most specific first, hashing each suffix once.
+     */
+    public long match(ParsedQuery q, int fromLabel) {
+        if (size == 0) {
+            return -1;
+        }
+        byte[] name = q.name();
+        int end = q.nameLength();
+        for (int label = fromLabel, n = q.labelCount(); label < n; label++) {
+            int at = q.labelOffset(label);
+            long h = hash(name, at, end);
+            for (int i = (int) h & mask; names[i] != null; i = (i + 1) & mask) {
+                byte[] candidate = names[i];
+                if (hashes[i] == h
+                        && (label == 0 || !exact[i])
+                        && Arrays.equals(candidate, 0, candidate.length, name, at, end)) {
+                    return (long) label << 32 | values[i];
+                }
+            }
+        }
+        return -1;
     }
 
     /** The value for exactly {@code domain} (cold path: admin API, tests), or {@link #NONE}. */

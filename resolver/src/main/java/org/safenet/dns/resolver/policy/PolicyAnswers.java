@@ -70,10 +70,12 @@ public final class PolicyAnswers {
 
     /**
      * As {@link #write(ByteBuf, ParsedQuery, Verdict)} for a client of {@code profile}: the EDE
-     * text also names the profile, unless it is {@code default}.
+     * text also names the profile, unless it is {@code default} or the verdict is the profile's
+     * own (its source names it already).
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile) {
-        return write(out, q, verdict, profile.name().equals("default") ? NO_NOTE : profile.edeNote());
+        boolean named = profile.slot() == 0 || verdict.source().startsWith("profile ");
+        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote());
     }
 
     private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note) {

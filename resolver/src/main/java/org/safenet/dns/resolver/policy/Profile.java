@@ -33,7 +33,8 @@ public final class Profile {
     public static final String CATEGORY_SCHEDULE = "schedule";
     public static final String CATEGORY_DOH_BYPASS = "doh-bypass";
     public static final String CATEGORY_SAFESEARCH = "safesearch";
-    public static final String CATEGORY_PROFILE = "profile";
+    /** A profile's own block and allow names count as the operator's own entries do. */
+    public static final String CATEGORY_PROFILE = "custom";
 
     static {
         PolicyCategories.register(List.of(
@@ -47,12 +48,22 @@ public final class Profile {
     private final int slot;
     private final int categoryMask;
     private final @Nullable PolicyAction[] categoryActions;
-    private final DomainSet allow;
-    private final DomainSet own;
+    /**
+     * Every domain the profile itself names (allow, own blocks, DoH names, service domains,
+     * SafeSearch hosts), once: one hash per suffix of a query finds them all. A value indexes the
+     * four tables below, each -1 (or false) where the domain is not of that kind.
+     */
+    private final DomainSet names;
+
+    private final boolean[] allowAt;
+    private final int[] ownAt;
+    private final int[] serviceAt;
+    /** SafeSearch hosts match their exact name only. */
+    private final int[] rewriteAt;
+
     private final Verdict[] ownVerdicts;
     private final Verdict allowed;
-    private final DomainSet services;
-    /** By a {@link #services} value: the services that domain belongs to, as bits. */
+    /** By a {@link #serviceAt} value: the services that domain belongs to, as bits. */
     private final long[] serviceBits;
 
     private final String[] serviceNames;
@@ -63,7 +74,6 @@ public final class Profile {
     private final Verdict[][] scheduleVerdicts;
 
     private final Verdict[] scheduleCategoryVerdicts;
-    private final DomainSet safeSearch;
     private final Verdict[] rewrites;
     private final byte[] ede;
 
@@ -80,27 +90,30 @@ public final class Profile {
         this.categoryMask = b.allCategories ? -1 : mask;
         String source = "profile " + name;
         this.allowed = new Verdict(PolicyAction.PASSTHRU, CATEGORY_PROFILE, source, 0, null);
-        this.allow = b.allow.build();
+        // name -> {allow, own, service, rewrite}, -1 where not of that kind
+        java.util.Map<String, int[]> kinds = new java.util.LinkedHashMap<>();
+        java.util.function.Function<String, int[]> kind =
+                d -> kinds.computeIfAbsent(DomainSet.canonical(d), k -> new int[] {-1, -1, -1, -1});
+        for (String d : b.allow) {
+            kind.apply(d)[0] = 1;
+        }
         List<Verdict> own = new ArrayList<>();
-        DomainSet.Builder ownSet = new DomainSet.Builder();
         Verdict profileBlock = new Verdict(PolicyAction.SINKHOLE, CATEGORY_PROFILE, source, Verdict.EDE_FILTERED, null);
         own.add(profileBlock);
-        for (String d : b.block) {
-            ownSet.add(d, 0);
-        }
         if (b.blockDohBypass) {
             Verdict canary =
                     new Verdict(PolicyAction.NXDOMAIN, CATEGORY_DOH_BYPASS, source, Verdict.EDE_FILTERED, null);
             own.add(canary);
             for (String d : b.dohNames) {
-                ownSet.add(d, own.size() - 1);
+                kind.apply(d)[1] = own.size() - 1;
             }
         }
-        this.own = ownSet.build();
+        for (String d : b.block) {
+            kind.apply(d)[1] = 0; // the operator's own block wins over a DoH name's NXDOMAIN
+        }
         this.ownVerdicts = own.toArray(new Verdict[0]);
 
         this.serviceNames = b.serviceNames.toArray(new String[0]);
-        DomainSet.Builder svc = new DomainSet.Builder();
         List<Long> bitsList = new ArrayList<>();
         java.util.Map<String, Long> domainBits = new java.util.LinkedHashMap<>();
         for (int i = 0; i < serviceNames.length; i++) {
@@ -116,9 +129,8 @@ public final class Profile {
                 bitsList.add(e.getValue());
                 bitIds.put(e.getValue(), id);
             }
-            svc.add(e.getKey(), id);
+            kind.apply(e.getKey())[2] = id;
         }
-        this.services = svc.build();
         this.serviceBits = new long[bitsList.size()];
         for (int i = 0; i < serviceBits.length; i++) {
             serviceBits[i] = bitsList.get(i);
@@ -152,7 +164,6 @@ public final class Profile {
                     Verdict.EDE_FILTERED,
                     null);
         }
-        DomainSet.Builder ss = new DomainSet.Builder();
         List<Verdict> rw = new ArrayList<>();
         java.util.Map<String, Integer> targetIds = new java.util.HashMap<>();
         for (java.util.Map.Entry<String, String> e : b.rewrites.entrySet()) {
@@ -163,10 +174,25 @@ public final class Profile {
                 rw.add(new Verdict(PolicyAction.CNAME, CATEGORY_SAFESEARCH, source, Verdict.EDE_FILTERED, target));
                 targetIds.put(target, id);
             }
-            ss.addExact(e.getKey(), id);
+            kind.apply(e.getKey())[3] = id;
         }
-        this.safeSearch = ss.build();
         this.rewrites = rw.toArray(new Verdict[0]);
+        DomainSet.Builder all = new DomainSet.Builder();
+        int n = kinds.size();
+        this.allowAt = new boolean[n];
+        this.ownAt = new int[n];
+        this.serviceAt = new int[n];
+        this.rewriteAt = new int[n];
+        int v = 0;
+        for (java.util.Map.Entry<String, int[]> e : kinds.entrySet()) {
+            all.add(e.getKey(), v);
+            allowAt[v] = e.getValue()[0] >= 0;
+            ownAt[v] = e.getValue()[1];
+            serviceAt[v] = e.getValue()[2];
+            rewriteAt[v] = e.getValue()[3];
+            v++;
+        }
+        this.names = all.build();
         this.ede = (" [profile " + name + "]").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -179,7 +205,7 @@ public final class Profile {
     public static final class Builder {
         private final String name;
         private final @Nullable PolicyAction[] categoryActions = new PolicyAction[PolicyCategories.SLOTS];
-        private final DomainSet.Builder allow = new DomainSet.Builder();
+        private final List<String> allow = new ArrayList<>();
         private final List<String> block = new ArrayList<>();
         private final List<String> serviceNames = new ArrayList<>();
         private final List<List<String>> serviceDomains = new ArrayList<>();
@@ -218,7 +244,8 @@ public final class Profile {
         }
 
         public Builder allow(String domain) {
-            allow.add(domain, 0);
+            DomainSet.canonical(domain);
+            allow.add(domain);
             return this;
         }
 
@@ -312,16 +339,25 @@ public final class Profile {
      * normally. Allocates nothing.
      */
     public @Nullable Verdict decide(ParsedQuery q, Policy lists, int minuteOfWeek) {
-        if (allow.lookup(q) != DomainSet.NONE) {
-            return allowed;
+        int own = -1;
+        int service = -1;
+        int rewrite = -1;
+        for (long m = names.match(q, 0); m != -1; m = names.match(q, (int) (m >>> 32) + 1)) {
+            int v = (int) m;
+            if (allowAt[v]) {
+                return allowed; // at any level: the operator's word for this group beats every block
+            }
+            own = own < 0 ? ownAt[v] : own;
+            service = service < 0 ? serviceAt[v] : service;
+            if (m >>> 32 == 0) {
+                rewrite = rewriteAt[v];
+            }
         }
-        int o = own.lookup(q);
-        if (o != DomainSet.NONE) {
-            return ownVerdicts[o];
+        if (own >= 0) {
+            return ownVerdicts[own];
         }
-        int s = services.lookup(q);
-        if (s != DomainSet.NONE) {
-            Verdict v = serviceVerdict(serviceBits[s], minuteOfWeek);
+        if (service >= 0) {
+            Verdict v = serviceVerdict(serviceBits[service], minuteOfWeek);
             if (v != null) {
                 return v;
             }
@@ -330,9 +366,8 @@ public final class Profile {
         if (listed != null && listed.action() != PolicyAction.PASSTHRU) {
             return applyCategory(listed, minuteOfWeek);
         }
-        int r = safeSearch.lookup(q);
-        if (r != DomainSet.NONE) {
-            return rewrites[r];
+        if (rewrite >= 0) {
+            return rewrites[rewrite];
         }
         return listed;
     }
@@ -342,16 +377,21 @@ public final class Profile {
      * profile sees the lists: blocks only, the profile's own blocks and services included.
      */
     public @Nullable Verdict decideTarget(ParsedQuery target, Policy lists, int minuteOfWeek) {
-        if (allow.lookup(target) != DomainSet.NONE) {
-            return null;
+        int own = -1;
+        int service = -1;
+        for (long m = names.match(target, 0); m != -1; m = names.match(target, (int) (m >>> 32) + 1)) {
+            int v = (int) m;
+            if (allowAt[v]) {
+                return null;
+            }
+            own = own < 0 ? ownAt[v] : own;
+            service = service < 0 ? serviceAt[v] : service;
         }
-        int o = own.lookup(target);
-        if (o != DomainSet.NONE) {
-            return ownVerdicts[o];
+        if (own >= 0) {
+            return ownVerdicts[own];
         }
-        int s = services.lookup(target);
-        if (s != DomainSet.NONE) {
-            Verdict v = serviceVerdict(serviceBits[s], minuteOfWeek);
+        if (service >= 0) {
+            Verdict v = serviceVerdict(serviceBits[service], minuteOfWeek);
             if (v != null) {
                 return v;
             }

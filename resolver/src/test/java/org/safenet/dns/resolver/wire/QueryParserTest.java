@@ -14,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.SharedData;
+import org.xbill.DNS.ClientSubnetOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.OPTRecord;
@@ -59,6 +60,61 @@ class QueryParserTest {
         assertThat(q.hasEdns()).isTrue();
         assertThat(q.udpSize()).isEqualTo(4096);
         assertThat(q.dnssecOk()).isTrue();
+    }
+
+    @Test
+    void parse_clientSubnet_readsFamilyPrefixAndAddress_zeroingBitsPastThePrefix() throws Exception {
+        Message m = DnsProbe.query("example.com.", Type.A, 0);
+        m.addRecord(
+                new OPTRecord(
+                        1232,
+                        0,
+                        0,
+                        0,
+                        List.of(new ClientSubnetOption(20, java.net.InetAddress.getByName("10.1.240.0")))),
+                Section.ADDITIONAL);
+        assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.ecsFamily()).isEqualTo(1);
+        assertThat(q.ecsSourcePrefix()).isEqualTo(20);
+        assertThat(java.util.Arrays.copyOf(q.ecsAddress(), 4)).containsExactly(10, 1, (byte) 240, 0);
+
+        Message six = DnsProbe.query("example.com.", Type.A, 0);
+        six.addRecord(
+                new OPTRecord(
+                        1232, 0, 0, 0, List.of(new ClientSubnetOption(48, java.net.InetAddress.getByName("fd00:1::")))),
+                Section.ADDITIONAL);
+        assertThat(parse(six.toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.ecsFamily()).isEqualTo(2);
+        assertThat(q.ecsAddress()[0]).isEqualTo((byte) 0xfd);
+
+        assertThat(parse(DnsProbe.query("example.com.", Type.A, 1232).toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.ecsFamily()).as("reset between queries").isZero();
+    }
+
+    @Test
+    void parse_badEdnsOptions_areFormerr() {
+        byte[] question = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1};
+        // OPT: root owner, type 41, size 1232, ttl 0, then RDLENGTH and the options.
+        java.util.function.Function<byte[], byte[]> withOptions = options -> concat(
+                header(1, 0, 0, 1),
+                question,
+                new byte[] {0, 0, 41, 0x04, (byte) 0xD0, 0, 0, 0, 0, 0, (byte) options.length},
+                options);
+        // An unknown option that fits: fine.
+        assertThat(parse(withOptions.apply(new byte[] {0, 99, 0, 2, 1, 2}))).isEqualTo(ParseResult.OK);
+        // An option whose length runs past the end of the OPT record (as Knot answers it).
+        assertThat(parse(withOptions.apply(new byte[] {0, 99, 0, 9, 1, 2}))).isEqualTo(ParseResult.FORMERR);
+        // Half an option header.
+        assertThat(parse(withOptions.apply(new byte[] {0, 99, 0}))).isEqualTo(ParseResult.FORMERR);
+        // ECS: family 3 does not exist; a /24 with 4 address octets; a /33 for IPv4 (RFC 7871 §7.1.1).
+        assertThat(parse(withOptions.apply(new byte[] {0, 8, 0, 7, 0, 3, 24, 0, 10, 1, 2})))
+                .isEqualTo(ParseResult.FORMERR);
+        assertThat(parse(withOptions.apply(new byte[] {0, 8, 0, 8, 0, 1, 24, 0, 10, 1, 2, 3})))
+                .isEqualTo(ParseResult.FORMERR);
+        assertThat(parse(withOptions.apply(new byte[] {0, 8, 0, 9, 0, 1, 33, 0, 10, 1, 2, 3, 4})))
+                .isEqualTo(ParseResult.FORMERR);
+        assertThat(parse(withOptions.apply(new byte[] {0, 8, 0, 7, 0, 1, 24, 0, 10, 1, 2})))
+                .isEqualTo(ParseResult.OK);
     }
 
     @Test
