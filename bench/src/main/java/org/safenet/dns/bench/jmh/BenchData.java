@@ -92,6 +92,55 @@ public final class BenchData {
                 ClientAccessList.of("127.0.0.0/8"), policy, answers, cache, forwarder, metrics, () -> nowMillis, 1232);
     }
 
+    /**
+     * Three client groups and three profiles beside default, the shape of a school: students
+     * (127.0.0.0/24: SafeSearch, TikTok always, social and games in a schedule open now, DoH
+     * bypass blocked, adult and gambling on), staff by listen address (none of the bench's
+     * queries match it), and a family range (127.0.1.0/24: adult on). The bench's clients fall
+     * into students, family and default (127.0.2.x and 127.0.3.x).
+     */
+    public static org.safenet.dns.resolver.policy.ClientGroups threeProfiles() {
+        org.safenet.dns.resolver.policy.PolicyCategories.register(
+                List.of("scam", "phishing", "malware", "adult", "gambling"));
+        org.safenet.dns.resolver.policy.Profile.Builder def =
+                org.safenet.dns.resolver.policy.Profile.builder("default").allCategories();
+        org.safenet.dns.resolver.policy.Profile.Builder school =
+                org.safenet.dns.resolver.policy.Profile.builder("school").allCategories();
+        school.service("tiktok", List.of("tiktok.com", "tiktokv.com", "tiktokcdn.com"), true);
+        long social = school.service("facebook", List.of("facebook.com", "fbcdn.net", "messenger.com"), false);
+        long games = school.service("roblox", List.of("roblox.com", "rbxcdn.com"), false);
+        school.schedule(new org.safenet.dns.resolver.policy.Schedule(
+                "lessons", 0x7F, 0, org.safenet.dns.resolver.policy.Schedule.MINUTES_PER_DAY, social | games, 0));
+        org.safenet.dns.resolver.policy.SafeSearch.apply(
+                school, true, org.safenet.dns.resolver.policy.SafeSearch.YouTube.STRICT);
+        school.blockDohBypass(List.of("use-application-dns.net", "mask.icloud.com", "dns.google"));
+        org.safenet.dns.resolver.policy.Profile.Builder family =
+                org.safenet.dns.resolver.policy.Profile.builder("family").allCategories();
+        family.block("casino.example");
+        org.safenet.dns.resolver.policy.Profile.Builder staff =
+                org.safenet.dns.resolver.policy.Profile.builder("staff").allCategories();
+        org.safenet.dns.resolver.policy.Profile d = def.build(0);
+        org.safenet.dns.resolver.policy.Profile s = school.build(1);
+        org.safenet.dns.resolver.policy.Profile f = family.build(2);
+        org.safenet.dns.resolver.policy.Profile t = staff.build(3);
+        return new org.safenet.dns.resolver.policy.ClientGroups(
+                List.of(d, s, f, t),
+                List.of(
+                        new org.safenet.dns.resolver.policy.ClientGroups.Group(
+                                "students",
+                                List.of(org.safenet.dns.resolver.acl.CidrPrefix.parse("127.0.0.0/24")),
+                                List.of(),
+                                s),
+                        new org.safenet.dns.resolver.policy.ClientGroups.Group(
+                                "staff", List.of(), List.of(new InetSocketAddress("127.0.0.53", 53)), t),
+                        new org.safenet.dns.resolver.policy.ClientGroups.Group(
+                                "family",
+                                List.of(org.safenet.dns.resolver.acl.CidrPrefix.parse("127.0.1.0/24")),
+                                List.of(),
+                                f)),
+                List.of());
+    }
+
     /** 1024 client addresses in 127.0.0.0/8 (the benchmarks' ACL), spread over four /24s. */
     public static InetSocketAddress[] clients() {
         InetSocketAddress[] out = new InetSocketAddress[1024];

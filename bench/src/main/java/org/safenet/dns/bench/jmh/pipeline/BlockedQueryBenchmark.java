@@ -50,6 +50,10 @@ public class BlockedQueryBenchmark implements ClientChannel {
     private QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
     /** Client statistics: off (stats.enabled false), or on with every client its own key (1024 keys). */
+    /** Profiles: none configured (every client default), or the three of {@link BenchData#threeProfiles()}. */
+    @Param({"none", "three"})
+    public String profiles;
+
     @Param({"off", "full"})
     public String stats;
 
@@ -82,6 +86,9 @@ public class BlockedQueryBenchmark implements ClientChannel {
                 cache,
                 now,
                 stats.equals("off") ? null : ClientKeys.Mode.FULL);
+        if (profiles.equals("three")) {
+            pipeline.profiles(BenchData.threeProfiles(), java.time.ZoneOffset.UTC);
+        }
         queries = new ByteBuf[1024];
         for (int i = 0; i < queries.length; i++) {
             String name = listed.get((int) ((i * 1409L) % n));

@@ -47,6 +47,10 @@ public class CacheHitBenchmark implements ClientChannel {
     private QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
     /** Client statistics: off (stats.enabled false), or on with every client its own key (1024 keys). */
+    /** Profiles: none configured (every client default), or the three of {@link BenchData#threeProfiles()}. */
+    @Param({"none", "three"})
+    public String profiles;
+
     @Param({"off", "full"})
     public String stats;
 
@@ -77,6 +81,9 @@ public class CacheHitBenchmark implements ClientChannel {
                 cache,
                 now,
                 stats.equals("off") ? null : ClientKeys.Mode.FULL);
+        if (profiles.equals("three")) {
+            pipeline.profiles(BenchData.threeProfiles(), java.time.ZoneOffset.UTC);
+        }
 
         List<String> list = new java.util.ArrayList<>(BenchData.topDomains(names));
         // The popular-name list has about 110,000 names: past that, names under them.
@@ -91,6 +98,11 @@ public class CacheHitBenchmark implements ClientChannel {
             byte[] q = BenchData.query(i, name, 1, true);
             queries[i] = Unpooled.directBuffer(q.length).writeBytes(q);
             cache.store(decodeUpstreamAnswer(cache, q, name, now));
+        }
+        // Students' SafeSearch redirects end at these names: cached too, so every query is a hit.
+        for (String target : List.of(
+                "forcesafesearch.google.com", "strict.bing.com", "safe.duckduckgo.com", "restrict.youtube.com")) {
+            cache.store(decodeUpstreamAnswer(cache, BenchData.query(0, target, 1, true), target, now));
         }
     }
 
