@@ -105,6 +105,7 @@ final class StatsResources {
         out.put("answers", b.answers());
         out.put("actions", b.actions());
         out.put("blockedByCategory", b.blockedByCategory());
+        out.put("blockedByProfile", b.blockedByProfile());
         Map<String, Long> byCategory = new LinkedHashMap<>();
         b.blockedClientsByCategory().forEach((k, v) -> byCategory.put(k, Math.round(v.getDistinctCountEstimate())));
         out.put("protectedClientsByCategory", byCategory);

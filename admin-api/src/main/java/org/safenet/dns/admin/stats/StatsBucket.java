@@ -37,6 +37,8 @@ public final class StatsBucket {
     final Map<String, Long> actions = new TreeMap<>();
     /** category -> blocked queries. */
     final Map<String, Long> blockedByCategory = new TreeMap<>();
+    /** Blocks by the client's profile; written after everything else, so older buckets (without it) still read. */
+    final Map<String, Long> blockedByProfile = new TreeMap<>();
 
     UltraLogLog clients = UltraLogLog.create(StatsWindow.DISTINCT_PRECISION);
     UltraLogLog blockedClients = UltraLogLog.create(StatsWindow.DISTINCT_PRECISION);
@@ -92,6 +94,7 @@ public final class StatsBucket {
         other.answers.forEach((k, v) -> add(answers, k, v));
         other.actions.forEach((k, v) -> add(actions, k, v));
         other.blockedByCategory.forEach((k, v) -> add(blockedByCategory, k, v));
+        other.blockedByProfile.forEach((k, v) -> add(blockedByProfile, k, v));
         clients.add(other.clients);
         blockedClients.add(other.blockedClients);
         blockedNames.add(other.blockedNames);
@@ -149,6 +152,7 @@ public final class StatsBucket {
                 out.writeUTF(e.getValue());
             }
             out.writeUTF(clientKeyMode);
+            writeCounts(out, blockedByProfile);
         } catch (IOException e) {
             throw new IllegalStateException(e); // in memory
         }
@@ -184,6 +188,9 @@ public final class StatsBucket {
                 b.names.put(in.readLong(), in.readUTF());
             }
             b.clientKeyMode = in.readUTF();
+            if (in.available() > 0) { // buckets written before profiles end here
+                readCounts(in, b.blockedByProfile);
+            }
             return b;
         } catch (RuntimeException e) {
             throw new IOException("statistics bucket is corrupt: " + e.getMessage(), e);
@@ -262,6 +269,11 @@ public final class StatsBucket {
 
     public Map<String, Long> blockedByCategory() {
         return blockedByCategory;
+    }
+
+    /** Blocks by the client's profile ({@code default}: clients in no group). */
+    public Map<String, Long> blockedByProfile() {
+        return blockedByProfile;
     }
 
     public Map<String, UltraLogLog> blockedClientsByCategory() {

@@ -206,6 +206,11 @@ public final class StatsRecorder implements AutoCloseable {
             StatsBucket.add(b.blockedByCategory, categories.get(slot), n);
             b.blocked += n;
         }
+        List<String> profiles = org.safenet.dns.resolver.policy.ProfileSlots.names();
+        for (int slot = 0; slot < profiles.size(); slot++) {
+            long n = now.blockedByProfile()[slot] - (before == null ? 0 : before.blockedByProfile()[slot]);
+            StatsBucket.add(b.blockedByProfile, profiles.get(slot), n);
+        }
         return b;
     }
 

@@ -81,6 +81,8 @@ class ProfilesTest {
                 use-application-dns.net.       A   192.0.2.81
                 dns.google.                    A   8.8.8.8
                 www.example.com.               A   192.0.2.10
+                cloaked.example.com.           CNAME tracker.adnet.example.
+                tracker.adnet.example.         A   198.51.100.7
                 """);
     }
 
@@ -177,6 +179,10 @@ class ProfilesTest {
         assertThat(school.path("origin").asText()).isEqualTo("config");
         assertThat(app.admin("GET", "/metrics", null).text())
                 .containsPattern("safenet_blocked_profile_total\\{profile=\"school\"} [1-9]");
+        // ...and kept in the statistics store with the rest.
+        JsonNode stats = app.admin("GET", "/api/v1/stats", null).json();
+        assertThat(stats.path("blockedByProfile").path("school").asLong()).isGreaterThanOrEqualTo(5);
+        assertThat(stats.path("blockedByProfile").has("default")).isFalse();
     }
 
     @Test
@@ -306,6 +312,39 @@ class ProfilesTest {
         load.join();
         assertThat(lost.get()).as("queries lost around the reload").isZero();
         assertThat(answered.get()).isPositive();
+    }
+
+    @Test
+    void anEntryAddedThroughTheApi_blocksAnAnswerAlreadyCached_forTheProfilesThatEnforceIt() throws Exception {
+        app = AdminTestAppliance.start(dir, knot.hostPort(), """
+                profiles:
+                  - {name: relaxed, categories: {phishing: "off"}}
+                clients:
+                  - {name: lab, match: ["127.0.0.7/32"], profile: relaxed}
+                """);
+        assertThat(answers(app.dns, "127.0.0.2", "cloaked.example.com"))
+                .containsExactly("tracker.adnet.example.", "198.51.100.7");
+        long hits = cacheHits();
+        // The CNAME's target is listed while the answer sits in the cache (TTL 300 s).
+        AdminTestAppliance.Reply added =
+                app.admin("POST", "/api/v1/entries", "{\"name\":\"adnet.example\",\"category\":\"phishing\"}");
+        assertThat(added.status()).as(added.text()).isEqualTo(201);
+        assertThat(answers(app.dns, "127.0.0.2", "cloaked.example.com")).containsExactly("127.0.0.1");
+        // A profile that does not enforce phishing still gets the cached answer.
+        assertThat(answers(app.dns, "127.0.0.7", "cloaked.example.com"))
+                .containsExactly("tracker.adnet.example.", "198.51.100.7");
+        // Counters are per event loop, read from here a moment late: wait until both hits show.
+        org.awaitility.Awaitility.await().until(() -> cacheHits() >= hits + 2);
+        assertThat(cacheHits()).as("both answered from the cache").isEqualTo(hits + 2);
+        // Removed again: the cached answer is good again for everyone.
+        assertThat(app.admin("DELETE", "/api/v1/entries/adnet.example", null).status())
+                .isEqualTo(200);
+        assertThat(answers(app.dns, "127.0.0.2", "cloaked.example.com"))
+                .containsExactly("tracker.adnet.example.", "198.51.100.7");
+    }
+
+    private long cacheHits() {
+        return app.appliance.resolver().metrics().totals().cacheHits();
     }
 
     /** The A answers (rdata text) to {@code name} from {@code source} via {@code server}. */

@@ -10,6 +10,7 @@ import org.safenet.dns.resolver.policy.PolicyCategories;
  * @param answersByRcode indexed by rcode ({@code RCODE_SLOTS} entries, the last one "other")
  * @param policyByAction indexed by {@link PolicyAction#ordinal()}
  * @param blockedByCategory indexed by {@link PolicyCategories} slot
+ * @param blockedByProfile indexed by {@link org.safenet.dns.resolver.policy.ProfileSlots} slot
  */
 public record CounterTotals(
         long queries,
@@ -18,7 +19,8 @@ public record CounterTotals(
         long upstreamFailures,
         long[] answersByRcode,
         long[] policyByAction,
-        long[] blockedByCategory) {
+        long[] blockedByCategory,
+        long[] blockedByProfile) {
 
     /** Queries blocked: every policy decision but passthru. */
     public long blocked() {

@@ -126,7 +126,8 @@ public final class ResolverMetrics {
         double upstreamFailures = registry.find("safenet.upstream.failures").counters().stream()
                 .mapToDouble(io.micrometer.core.instrument.Counter::count)
                 .sum();
-        return new CounterTotals(queries, cacheHits, refused, (long) upstreamFailures, rcodes, actions, categories);
+        return new CounterTotals(
+                queries, cacheHits, refused, (long) upstreamFailures, rcodes, actions, categories, blockedByProfile());
     }
 
     public ResolverMetrics(MeterRegistry registry) {
