@@ -278,10 +278,8 @@ public final class PacketCache {
             int maxSize,
             byte[] scratch) {
         int start = out.writerIndex();
+        // No AD: the CNAME is ours, not data the upstream validated (RFC 4035 §3.2.3).
         int extraFlags = 0;
-        if (q.dnssecOk() || (q.flags() & FLAG_AD) != 0) {
-            extraFlags |= e.flags() & FLAG_AD;
-        }
         AnswerWriter.writeHeader(
                 out, q.id(), AnswerWriter.responseFlags(q, extraFlags, e.rcode), 1, 0, 0, q.hasEdns() ? 1 : 0);
         AnswerWriter.writeQuestion(out, q);

@@ -200,7 +200,7 @@ public final class QueryPipeline {
         }
 
         // 4. Policy: the client's profile, then the lists as it sees them, before the cache: a
-        //    list change is then live at once and a blocked name never reaches the cache.
+        //    list change is then live at once, and a blocked name is answered without the cache.
         long now = clockMillis.getAsLong();
         Profiles ps = profiles;
         Profile profile = ps.groups().profileFor(client.getAddress(), channel.localAddress(), q);
