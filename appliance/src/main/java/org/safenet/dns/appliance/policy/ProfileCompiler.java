@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.DayOfWeek;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,7 +80,7 @@ public final class ProfileCompiler {
             profileByName.put(p.name(), p);
         }
         List<ClientGroups.Group> groups = new ArrayList<>();
-        Set<String> groupNames = new java.util.HashSet<>();
+        Set<String> groupNames = new HashSet<>();
         for (PolicyConfig.Client c : clients) {
             if (!groupNames.add(c.name())) {
                 throw new IllegalArgumentException("clients: " + c.name() + " is defined twice");

@@ -1,5 +1,6 @@
 package org.safenet.dns.appliance.policy;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,6 +29,8 @@ import org.safenet.dns.resolver.policy.Profile;
 import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.wire.DnsNames;
 import org.safenet.dns.resolver.wire.ParsedQuery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The profiles and client groups in force: the config file's, with those made through the admin
@@ -37,6 +40,8 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
  * missing profile changes nothing; then it is stored, then made live.
  */
 public final class ProfileRegistry implements PolicyAdmin {
+    private static final Logger log = LoggerFactory.getLogger(ProfileRegistry.class);
+
     /** Compiles and applies a whole set of profiles and groups (the appliance's). */
     @FunctionalInterface
     public interface Applier {
@@ -111,8 +116,7 @@ public final class ProfileRegistry implements PolicyAdmin {
                 out.put(name, json.readValue(v, type));
             } catch (IOException | IllegalArgumentException e) {
                 // Written by an older version, or hand-edited: skip it, say so, keep the rest.
-                org.slf4j.LoggerFactory.getLogger(ProfileRegistry.class)
-                        .warn("stored {} {} is unreadable and ignored: {}", type.getSimpleName(), name, e.getMessage());
+                log.warn("stored {} {} is unreadable and ignored: {}", type.getSimpleName(), name, e.getMessage());
             }
             return true;
         });
@@ -319,9 +323,7 @@ public final class ProfileRegistry implements PolicyAdmin {
             return json.convertValue(body, type);
         } catch (IllegalArgumentException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            String message = cause instanceof com.fasterxml.jackson.databind.JsonMappingException jm
-                    ? jm.getOriginalMessage()
-                    : cause.getMessage();
+            String message = cause instanceof JsonMappingException jm ? jm.getOriginalMessage() : cause.getMessage();
             throw new IllegalArgumentException(
                     String.valueOf(message).lines().findFirst().orElse(""), e);
         }

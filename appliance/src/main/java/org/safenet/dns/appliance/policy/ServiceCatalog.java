@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,7 +72,7 @@ public final class ServiceCatalog {
         Map<String, List<String>> doh = new LinkedHashMap<>();
         read("doh-bypass.txt", doh, new LinkedHashMap<>());
         return new ServiceCatalog(
-                java.util.Collections.unmodifiableMap(services),
+                Collections.unmodifiableMap(services),
                 List.copyOf(doh.getOrDefault("canaries", List.of())),
                 List.copyOf(doh.getOrDefault("resolvers", List.of())));
     }

@@ -5,7 +5,10 @@ import static org.safenet.dns.resolver.wire.DnsConstants.*;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -106,7 +109,7 @@ public final class QueryPipeline {
         this.ednsUdpSize = ednsUdpSize;
         this.profiles = new Profiles(
                 ClientGroups.only(Profile.builder("default").allCategories().build(0)),
-                new WeekClock(java.time.ZoneOffset.UTC, clockMillis),
+                new WeekClock(ZoneOffset.UTC, clockMillis),
                 0);
     }
 
@@ -114,7 +117,7 @@ public final class QueryPipeline {
      * Client groups and profiles from now on, schedules read in {@code zone}. A cached answer
      * checked under the old ones is checked again before it is served.
      */
-    public void profiles(ClientGroups groups, java.time.ZoneId zone) {
+    public void profiles(ClientGroups groups, ZoneId zone) {
         Profiles old = profiles;
         profiles = new Profiles(groups, new WeekClock(zone, clockMillis), old.generation() + 1);
     }
@@ -360,7 +363,7 @@ public final class QueryPipeline {
         /** A redirect's CNAME target (wire form), or null. */
         private final byte @Nullable [] redirect;
 
-        private final java.net.InetAddress client;
+        private final InetAddress client;
         private final ReplySink sink;
         private final int maxSize;
         private final Profile profile;
@@ -373,7 +376,7 @@ public final class QueryPipeline {
                 ParsedQuery q,
                 ParsedQuery lookup,
                 byte @Nullable [] redirect,
-                java.net.InetAddress client,
+                InetAddress client,
                 ReplySink sink,
                 int maxSize,
                 Profile profile) {

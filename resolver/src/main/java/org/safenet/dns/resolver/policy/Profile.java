@@ -2,8 +2,13 @@ package org.safenet.dns.resolver.policy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.wire.DnsNames;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
@@ -91,8 +96,8 @@ public final class Profile {
         String source = "profile " + name;
         this.allowed = new Verdict(PolicyAction.PASSTHRU, CATEGORY_PROFILE, source, 0, null);
         // name -> {allow, own, service, rewrite}, -1 where not of that kind
-        java.util.Map<String, int[]> kinds = new java.util.LinkedHashMap<>();
-        java.util.function.Function<String, int[]> kind =
+        Map<String, int[]> kinds = new LinkedHashMap<>();
+        Function<String, int[]> kind =
                 d -> kinds.computeIfAbsent(DomainSet.canonical(d), k -> new int[] {-1, -1, -1, -1});
         for (String d : b.allow) {
             kind.apply(d)[0] = 1;
@@ -115,14 +120,14 @@ public final class Profile {
 
         this.serviceNames = b.serviceNames.toArray(new String[0]);
         List<Long> bitsList = new ArrayList<>();
-        java.util.Map<String, Long> domainBits = new java.util.LinkedHashMap<>();
+        Map<String, Long> domainBits = new LinkedHashMap<>();
         for (int i = 0; i < serviceNames.length; i++) {
             for (String d : b.serviceDomains.get(i)) {
-                domainBits.merge(d, 1L << i, (x, y) -> x | y);
+                domainBits.merge(DomainSet.canonical(d), 1L << i, (x, y) -> x | y);
             }
         }
-        java.util.Map<Long, Integer> bitIds = new java.util.HashMap<>();
-        for (java.util.Map.Entry<String, Long> e : domainBits.entrySet()) {
+        Map<Long, Integer> bitIds = new HashMap<>();
+        for (Map.Entry<String, Long> e : domainBits.entrySet()) {
             Integer id = bitIds.get(e.getValue());
             if (id == null) {
                 id = bitsList.size();
@@ -165,8 +170,8 @@ public final class Profile {
                     null);
         }
         List<Verdict> rw = new ArrayList<>();
-        java.util.Map<String, Integer> targetIds = new java.util.HashMap<>();
-        for (java.util.Map.Entry<String, String> e : b.rewrites.entrySet()) {
+        Map<String, Integer> targetIds = new HashMap<>();
+        for (Map.Entry<String, String> e : b.rewrites.entrySet()) {
             String target = e.getValue();
             Integer id = targetIds.get(target);
             if (id == null) {
@@ -184,7 +189,7 @@ public final class Profile {
         this.serviceAt = new int[n];
         this.rewriteAt = new int[n];
         int v = 0;
-        for (java.util.Map.Entry<String, int[]> e : kinds.entrySet()) {
+        for (Map.Entry<String, int[]> e : kinds.entrySet()) {
             all.add(e.getKey(), v);
             allowAt[v] = e.getValue()[0] >= 0;
             ownAt[v] = e.getValue()[1];
@@ -211,7 +216,7 @@ public final class Profile {
         private final List<List<String>> serviceDomains = new ArrayList<>();
         private long alwaysBlocked;
         private final List<Schedule> schedules = new ArrayList<>();
-        private final java.util.Map<String, String> rewrites = new java.util.LinkedHashMap<>();
+        private final Map<String, String> rewrites = new LinkedHashMap<>();
         private boolean blockDohBypass;
         private boolean allCategories;
         private final List<String> dohNames = new ArrayList<>();
@@ -250,7 +255,7 @@ public final class Profile {
         }
 
         public Builder block(String domain) {
-            org.safenet.dns.resolver.wire.DnsNames.toWire(domain);
+            DnsNames.toWire(domain);
             block.add(domain);
             return this;
         }
@@ -282,7 +287,7 @@ public final class Profile {
 
         /** Answers {@code name} (that exact name) with a CNAME to {@code target} and the target's records. */
         public Builder rewrite(String name, String target) {
-            org.safenet.dns.resolver.wire.DnsNames.toWire(target);
+            DnsNames.toWire(target);
             rewrites.put(name, target);
             return this;
         }
