@@ -9,7 +9,10 @@
 # time, alternating, by ../shared/tools/dnsperf-cpu: answers per server CPU-second. Both
 # appliances on CPU 1, dnsperf and the upstream on CPU 0.
 #
-#   bench/scripts/profiles-cost.sh            # SECONDS_PER_RUN=15 ROUNDS=3
+#   bench/scripts/profiles-cost.sh            # SECONDS_PER_RUN=15 ROUNDS=3 KINDS="blocked cached"
+#
+# The machine's noise (steal, frequency) moves single runs by ±15% here: compare medians of many
+# alternating rounds, and the median of each round's ratio.
 #
 # Results: bench-results/profiles-cost-<time>/dnsperf.txt. Loopback only; every process started
 # here is stopped by its PID.
@@ -17,6 +20,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-15}
 ROUNDS=${ROUNDS:-3}
+KINDS=${KINDS:-blocked cached}
 out="$repo/bench-results/profiles-cost-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 start_responder
@@ -105,7 +109,7 @@ for name in single three; do
 done
 
 for round in $(seq 1 "$ROUNDS"); do
-  for kind in blocked cached; do
+  for kind in $KINDS; do
     for name in single three; do
       port_var=port_$name jvm_var=jvm_$name
       echo "round $round $kind $name: $("$data/../tools/dnsperf-cpu" "${!jvm_var}" 127.0.0.1 "${!port_var}" "$work/$kind.dnsperf" "$SECONDS_PER_RUN")"

@@ -74,7 +74,7 @@ public final class PolicyAnswers {
      * own (its source names it already).
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile) {
-        boolean named = profile.slot() == 0 || verdict.source().startsWith("profile ");
+        boolean named = profile.slot() == 0 || verdict.namesProfile();
         return write(out, q, verdict, named ? NO_NOTE : profile.edeNote());
     }
 

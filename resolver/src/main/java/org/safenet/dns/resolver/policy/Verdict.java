@@ -38,6 +38,8 @@ public final class Verdict {
     private Verdict @Nullable [] byAction;
 
     private final boolean counted;
+    /** The source names a profile already (a profile's own decision): the EDE text needs no note. */
+    private final boolean namesProfile;
 
     /**
      * @param action what to answer
@@ -73,6 +75,7 @@ public final class Verdict {
         this.cnameTarget = cnameTarget == null ? null : DnsNames.toWire(cnameTarget);
         this.categorySlot = PolicyCategories.slotOf(category);
         this.counted = action != PolicyAction.PASSTHRU && !category.equals(Profile.CATEGORY_SAFESEARCH);
+        this.namesProfile = source.startsWith("profile ");
         this.localIpv4 = PolicyAnswers.addresses(localAddresses, 4);
         this.localIpv6 = PolicyAnswers.addresses(localAddresses, 16);
     }
@@ -126,6 +129,11 @@ public final class Verdict {
      */
     public boolean counted() {
         return counted;
+    }
+
+    /** Whether the source already names the profile that decided. */
+    boolean namesProfile() {
+        return namesProfile;
     }
 
     /** The category's counter slot ({@link PolicyCategories}). */
