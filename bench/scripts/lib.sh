@@ -25,3 +25,15 @@ start_responder() {
   taskset -c 0 "$repo/safenet" bench responder --listen "127.0.0.1:$up_port" >"$work/responder.log" 2>&1 &
   pids+=($!)
 }
+
+# Imports $work/list.txt (category scam) into the appliance configured by $work/NAME.yaml, serves it
+# on CPU 1 and waits until it listens. Sets jvm_NAME (the JVM's PID, for dnsperf-cpu).
+serve_appliance() {
+  local name=$1
+  "$repo/safenet" import --config "$work/$name.yaml" --format domains --category scam "$work/list.txt" >/dev/null
+  taskset -c 1 "$repo/safenet" serve --config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
+  local launcher=$!
+  pids+=($launcher)
+  for _ in $(seq 1 60); do grep -q "listening on" "$work/$name.log" 2>/dev/null && break; sleep 1; done
+  eval "jvm_$name=$(pgrep -P "$launcher" java || echo "$launcher")"
+}

@@ -36,13 +36,8 @@ stats:
   enabled: $enabled
 dataDir: $work/$name
 YAML
-  "$repo/safenet" import --config "$work/$name.yaml" --format domains --category scam "$work/list.txt" >/dev/null
-  taskset -c 1 "$repo/safenet" serve --config "$work/$name.yaml" >"$work/$name.log" 2>&1 &
-  local launcher=$!
-  pids+=($launcher)
-  for _ in $(seq 1 60); do grep -q "listening on" "$work/$name.log" 2>/dev/null && break; sleep 1; done
+  serve_appliance "$name"
   eval "port_$name=$port"
-  eval "jvm_$name=$(pgrep -P "$launcher" java || echo "$launcher")"
 }
 start_appliance on true
 start_appliance off false

@@ -121,7 +121,7 @@ public record ApplianceConfig(
             String timeZone) {
         public Stats {
             org.safenet.dns.resolver.stats.ClientKeys.Mode.parse(clients);
-            zone(timeZone);
+            PolicyConfig.zone("stats.timeZone", timeZone);
             for (Duration d : List.of(keyRotation, minuteRetention, hourRetention, dayRetention)) {
                 if (d.isNegative() || d.isZero()) {
                     throw new IllegalArgumentException("stats: durations must be positive");
@@ -129,20 +129,8 @@ public record ApplianceConfig(
             }
         }
 
-        private static java.time.ZoneId zone(String text) {
-            if (text.equals("system")) {
-                return java.time.ZoneId.systemDefault();
-            }
-            try {
-                return java.time.ZoneId.of(text);
-            } catch (java.time.DateTimeException e) {
-                throw new IllegalArgumentException(
-                        "stats.timeZone: '" + text + "' is not a time zone (e.g. Asia/Ho_Chi_Minh, UTC, system)", e);
-            }
-        }
-
         public java.time.ZoneId zone() {
-            return zone(timeZone);
+            return PolicyConfig.zone("stats.timeZone", timeZone);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.safenet.dns.appliance.config;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import org.safenet.dns.resolver.HostPort;
@@ -114,23 +116,28 @@ public final class PolicyConfig {
     public record Settings(String timeZone, List<CidrPrefix> trustedForwarders) {
         public Settings {
             trustedForwarders = List.copyOf(trustedForwarders);
-            zone(timeZone);
+            PolicyConfig.zone("policy.timeZone", timeZone);
         }
 
-        public java.time.ZoneId zone() {
-            return zone(timeZone);
+        public ZoneId zone() {
+            return PolicyConfig.zone("policy.timeZone", timeZone);
         }
+    }
 
-        private static java.time.ZoneId zone(String text) {
-            if (text.equals("system")) {
-                return java.time.ZoneId.systemDefault();
-            }
-            try {
-                return java.time.ZoneId.of(text);
-            } catch (java.time.DateTimeException e) {
-                throw new IllegalArgumentException(
-                        "policy.timeZone: '" + text + "' is not a time zone (e.g. Asia/Ho_Chi_Minh, UTC, system)", e);
-            }
+    /**
+     * A time zone as the config writes it: a zone name, or {@code system} for the machine's.
+     *
+     * @throws IllegalArgumentException naming {@code key}
+     */
+    static ZoneId zone(String key, String text) {
+        if (text.equals("system")) {
+            return ZoneId.systemDefault();
+        }
+        try {
+            return ZoneId.of(text);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException(
+                    key + ": '" + text + "' is not a time zone (e.g. Asia/Ho_Chi_Minh, UTC, system)", e);
         }
     }
 }

@@ -78,6 +78,7 @@ class BlocklistIT {
                 @   NS  ns
                 ns  A   127.0.0.1
                 www A   192.0.2.80
+                walled-garden A 192.0.2.99
                 """)) {
             try (RunningAppliance serve = RunningAppliance.start(dir, knot.hostPort())) {
                 int[] port = {serve.dnsPort(), serve.blockPagePort()};
@@ -157,7 +158,9 @@ class BlocklistIT {
                         .contains("ANSWER: 0")
                         .contains("AUTHORITY: 1");
                 assertThat(dig(port[0], "+time=1", "dropped.example.test", "A")).contains("timed out");
-                assertThat(dig(port[0], "+short", "walled.example.test", "A")).contains("walled-garden.example.test.");
+                // RPZ's CNAME action: the CNAME, then the target's records (a walled garden that works).
+                assertThat(dig(port[0], "+short", "walled.example.test", "A").lines())
+                        .containsExactly("walled-garden.example.test.", "192.0.2.99");
                 assertThat(dig(port[0], "+short", "local.example.test", "A").strip())
                         .isEqualTo("192.0.2.55");
                 assertThat(dig(port[0], "+ignore", "tcp.example.test", "A")).containsPattern("flags:[^;]*\\btc\\b");

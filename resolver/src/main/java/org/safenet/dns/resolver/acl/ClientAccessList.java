@@ -1,5 +1,7 @@
 package org.safenet.dns.resolver.acl;
 
+import static org.safenet.dns.resolver.acl.AddressBits.*;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -50,7 +52,7 @@ public final class ClientAccessList {
             byte[] n = p.network();
             if (p.isIpv4()) {
                 v4Networks[i4] = readInt(n, 0);
-                v4Masks[i4] = p.length() == 0 ? 0 : -1 << (32 - p.length());
+                v4Masks[i4] = mask32(p.length());
                 i4++;
             } else {
                 v6High[i6] = readLong(n, 0);
@@ -99,21 +101,6 @@ public final class ClientAccessList {
             }
         }
         return false;
-    }
-
-    private static long mask64(int bits) {
-        if (bits <= 0) {
-            return 0;
-        }
-        return bits >= 64 ? -1L : -1L << (64 - bits);
-    }
-
-    private static int readInt(byte[] b, int off) {
-        return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
-    }
-
-    private static long readLong(byte[] b, int off) {
-        return ((long) readInt(b, off) << 32) | (readInt(b, off + 4) & 0xFFFFFFFFL);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package org.safenet.dns.resolver.policy;
 
+import static org.safenet.dns.resolver.acl.AddressBits.*;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -105,7 +107,7 @@ public final class ClientGroups {
         for (int i = 0; i < v4.size(); i++) {
             CidrPrefix p = v4.get(i).prefix();
             v4Networks[i] = readInt(p.network(), 0);
-            v4Masks[i] = p.length() == 0 ? 0 : -1 << (32 - p.length());
+            v4Masks[i] = mask32(p.length());
             v4Groups[i] = v4.get(i).group();
         }
         v6High = new long[v6.size()];
@@ -225,20 +227,5 @@ public final class ClientGroups {
             }
         }
         return false;
-    }
-
-    private static long mask64(int bits) {
-        if (bits <= 0) {
-            return 0;
-        }
-        return bits >= 64 ? -1L : -1L << (64 - bits);
-    }
-
-    private static int readInt(byte[] b, int off) {
-        return ((b[off] & 0xFF) << 24) | ((b[off + 1] & 0xFF) << 16) | ((b[off + 2] & 0xFF) << 8) | (b[off + 3] & 0xFF);
-    }
-
-    private static long readLong(byte[] b, int off) {
-        return ((long) readInt(b, off) << 32) | (readInt(b, off + 4) & 0xFFFFFFFFL);
     }
 }

@@ -102,24 +102,8 @@ public final class DomainSet {
 
     /** The value of the most specific domain at or above {@code q}'s name, or {@link #NONE}. */
     public int lookup(ParsedQuery q) {
-        if (size == 0) {
-            return NONE;
-        }
-        byte[] name = q.name();
-        int end = q.nameLength();
-        for (int label = 0, n = q.labelCount(); label < n; label++) {
-            int at = q.labelOffset(label);
-            long h = hash(name, at, end);
-            for (int i = (int) h & mask; names[i] != null; i = (i + 1) & mask) {
-                byte[] candidate = names[i];
-                if (hashes[i] == h
-                        && (label == 0 || !exact[i])
-                        && Arrays.equals(candidate, 0, candidate.length, name, at, end)) {
-                    return values[i];
-                }
-            }
-        }
-        return NONE;
+        long m = match(q, 0);
+        return m == -1 ? NONE : (int) m;
     }
 
     /**

@@ -344,33 +344,19 @@ public final class Profile {
      * normally. Allocates nothing.
      */
     public @Nullable Verdict decide(ParsedQuery q, Policy lists, int minuteOfWeek) {
-        int own = -1;
-        int service = -1;
-        int rewrite = -1;
-        for (long m = names.match(q, 0); m != -1; m = names.match(q, (int) (m >>> 32) + 1)) {
-            int v = (int) m;
-            if (allowAt[v]) {
-                return allowed; // at any level: the operator's word for this group beats every block
-            }
-            own = own < 0 ? ownAt[v] : own;
-            service = service < 0 ? serviceAt[v] : service;
-            if (m >>> 32 == 0) {
-                rewrite = rewriteAt[v];
-            }
+        long found = scan(q);
+        if (found == ALLOWED) {
+            return allowed;
         }
-        if (own >= 0) {
-            return ownVerdicts[own];
-        }
-        if (service >= 0) {
-            Verdict v = serviceVerdict(serviceBits[service], minuteOfWeek);
-            if (v != null) {
-                return v;
-            }
+        Verdict own = ownOrService(found, minuteOfWeek);
+        if (own != null) {
+            return own;
         }
         Verdict listed = lists.decide(q, categoryMaskAt(minuteOfWeek));
         if (listed != null && listed.action() != PolicyAction.PASSTHRU) {
             return applyCategory(listed, minuteOfWeek);
         }
+        int rewrite = (int) (found >>> 32 & 0xFFFF) - 1;
         if (rewrite >= 0) {
             return rewrites[rewrite];
         }
@@ -382,27 +368,51 @@ public final class Profile {
      * profile sees the lists: blocks only, the profile's own blocks and services included.
      */
     public @Nullable Verdict decideTarget(ParsedQuery target, Policy lists, int minuteOfWeek) {
+        long found = scan(target);
+        if (found == ALLOWED) {
+            return null;
+        }
+        Verdict own = ownOrService(found, minuteOfWeek);
+        if (own != null) {
+            return own;
+        }
+        return blocking(lists.decide(target, categoryMaskAt(minuteOfWeek)), minuteOfWeek);
+    }
+
+    /** {@link #scan}'s answer when an allow name covers the query. */
+    private static final long ALLOWED = -1;
+
+    /**
+     * Every name of this profile that covers {@code q}, most specific first, in one walk: {@link
+     * #ALLOWED} if one is an allow name, else the most specific own block, service and (exact)
+     * SafeSearch host, each + 1 (0: none) in bits 0-15, 16-31 and 32-47.
+     */
+    private long scan(ParsedQuery q) {
         int own = -1;
         int service = -1;
-        for (long m = names.match(target, 0); m != -1; m = names.match(target, (int) (m >>> 32) + 1)) {
+        int rewrite = -1;
+        for (long m = names.match(q, 0); m != -1; m = names.match(q, (int) (m >>> 32) + 1)) {
             int v = (int) m;
             if (allowAt[v]) {
-                return null;
+                return ALLOWED; // at any level: the operator's word for this group beats every block
             }
             own = own < 0 ? ownAt[v] : own;
             service = service < 0 ? serviceAt[v] : service;
+            if (m >>> 32 == 0) {
+                rewrite = rewriteAt[v];
+            }
         }
+        return (long) (rewrite + 1) << 32 | (long) (service + 1) << 16 | (own + 1);
+    }
+
+    /** The profile's own block, else a blocked service's verdict, from {@link #scan}'s answer; or null. */
+    private @Nullable Verdict ownOrService(long found, int minuteOfWeek) {
+        int own = (int) (found & 0xFFFF) - 1;
         if (own >= 0) {
             return ownVerdicts[own];
         }
-        if (service >= 0) {
-            Verdict v = serviceVerdict(serviceBits[service], minuteOfWeek);
-            if (v != null) {
-                return v;
-            }
-        }
-        Verdict listed = lists.decide(target, categoryMaskAt(minuteOfWeek));
-        return blocking(listed, minuteOfWeek);
+        int service = (int) (found >>> 16 & 0xFFFF) - 1;
+        return service >= 0 ? serviceVerdict(serviceBits[service], minuteOfWeek) : null;
     }
 
     /** As {@link #decideTarget} for an answer address (RPZ-IP triggers). */
