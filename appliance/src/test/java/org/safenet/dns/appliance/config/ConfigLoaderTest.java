@@ -102,6 +102,15 @@ class ConfigLoaderTest {
             national unsigned    | 'sync:\\n  sources:\\n    - {name: n, type: national, url: \"https://x/m.json\", category: scam}\\n' | source n: needs publicKey
             unknown tsig key     | 'sync:\\n  sources:\\n    - {name: r, type: rpz, primary: \"10.0.0.1\", zone: rpz.x, tsigKey: k, category: scam}\\n' | tsigKey k is not among sync.tsigKeys
             distribution open    | 'distribution:\\n  enabled: true\\n'              | neither allowTransfer nor tsigKey says who may transfer
+            unknown service      | 'profiles:\\n  - {name: school, blockedServices: [myspace]}\\n' | profiles: school: unknown service 'myspace' (known: tiktok
+            missing profile      | 'clients:\\n  - {name: kids, match: [10.1.0.0/16], profile: scool}\\n' | clients: kids names profile 'scool', which does not exist
+            group matches none   | 'profiles:\\n  - {name: a}\\nclients:\\n  - {name: kids, profile: a}\\n' | client group kids matches nothing
+            bad schedule time    | 'profiles:\\n  - name: a\\n    schedules:\\n      - {days: [mon], from: \"07:00\", to: \"25:00\", block: [games]}\\n' | 25:00' is not a time of day
+            schedule blocks what | 'profiles:\\n  - name: a\\n    schedules:\\n      - {days: [mon], from: \"07:00\", to: \"08:00\", block: [homework]}\\n' | homework' is neither a service
+            bad day              | 'profiles:\\n  - name: a\\n    schedules:\\n      - {days: [someday], from: \"07:00\", to: \"08:00\", block: [games]}\\n' | someday' is not a day
+            bad youtube          | 'profiles:\\n  - {name: a, youtube: loose}\\n' | youtube: 'loose' is not one of strict, moderate, off
+            bad profile name     | 'profiles:\\n  - {name: \"Top Class\"}\\n' | profile name 'Top Class'
+            bad time zone        | 'policy:\\n  timeZone: Mars/Olympus\\n'        | policy.timeZone: 'Mars/Olympus' is not a time zone
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {
         Path f = file(yaml.replace("\\n", "\n"));
