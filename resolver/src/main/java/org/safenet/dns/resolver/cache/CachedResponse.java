@@ -27,7 +27,7 @@ public final class CachedResponse {
     long lastUsedMillis;
     /** {@code type << 16 | qclass}. */
     private final int typeAndClass;
-    /** {@code keyFlags << 16 | flags} (AA and AD as the upstream set them). */
+    /** {@code keyFlags << 16 | flags} (AD as the upstream set it). */
     private final int keyFlagsAndFlags;
 
     final int rcode;
@@ -164,7 +164,7 @@ public final class CachedResponse {
         return keyFlagsAndFlags >>> 16;
     }
 
-    /** The header flags kept from the upstream (AA, AD). */
+    /** The header flags kept from the upstream (AD). */
     int flags() {
         return keyFlagsAndFlags & 0xFFFF;
     }

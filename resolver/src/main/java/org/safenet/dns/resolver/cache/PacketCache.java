@@ -205,7 +205,9 @@ public final class PacketCache {
             ByteBuf out, ParsedQuery q, CachedResponse e, long nowMillis, int ourUdpSize, int maxSize) {
         int questionLength = q.nameLength() + 4;
         int optLength = q.hasEdns() ? 11 : 0;
-        int extraFlags = e.flags() & FLAG_AA;
+        // A resolver's answers are not authoritative: the upstream's AA is not kept (the sinkhole
+        // and the RPZ zone served as primary answer from their own data elsewhere).
+        int extraFlags = 0;
         // RFC 6840 §5.8: AD only to clients that asked for DNSSEC data.
         if (q.dnssecOk() || (q.flags() & FLAG_AD) != 0) {
             extraFlags |= e.flags() & FLAG_AD;

@@ -181,7 +181,7 @@ public final class UpstreamResponses {
         }
         int keyFlags = CacheKeys.keyFlags(q);
         long hash = CacheKeys.hash(seed, qn, nameLength, q.type(), q.qclass(), keyFlags);
-        int keptFlags = flags & (FLAG_AA | FLAG_AD);
+        int keptFlags = flags & FLAG_AD; // AA is the upstream's to claim, not ours
         CachedResponse entry = new CachedResponse(
                 hash,
                 qn,

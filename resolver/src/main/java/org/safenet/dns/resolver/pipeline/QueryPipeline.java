@@ -191,6 +191,14 @@ public final class QueryPipeline {
         }
         counters.client(client.getAddress());
 
+        // A signed query: the resolver knows no keys (transfers, whose keys the zone service
+        // knows, were handed over above), so RFC 8945 §5.2.1's BADKEY, unsigned.
+        if (q.hasTsig()) {
+            AnswerWriter.tsigBadKey(out, q, in, ednsUdpSize);
+            counters.answered(RCODE_NOTAUTH);
+            return Outcome.ANSWERED;
+        }
+
         // 3. What a forwarding resolver does not serve: other classes (CH, HS), zone transfers.
         if (q.qclass() != CLASS_IN || q.type() == TYPE_AXFR || q.type() == TYPE_IXFR) {
             return rcode(out, q, RCODE_REFUSED, counters);

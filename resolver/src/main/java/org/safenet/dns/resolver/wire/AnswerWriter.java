@@ -69,6 +69,66 @@ public final class AnswerWriter {
     }
 
     /**
+     * RFC 8945 §5.2.1: a signed query whose key we do not know gets NOTAUTH with an unsigned TSIG
+     * record saying BADKEY: the request's key name, algorithm, time signed, fudge and original ID,
+     * an empty MAC. {@code in} is the query as received; {@link ParsedQuery#tsigAt()} says where
+     * its TSIG record starts. Names in TSIG are never compressed (RFC 8945 §4.2); a request that
+     * compresses them gets FORMERR instead. Allocates nothing.
+     */
+    public static void tsigBadKey(ByteBuf out, ParsedQuery q, ByteBuf in, int ourUdpSize) {
+        int at = q.tsigAt;
+        int end = in.writerIndex();
+        int ownerEnd = uncompressedNameEnd(in, at, end);
+        int rdata = ownerEnd < 0 ? -1 : ownerEnd + 10;
+        int afterAlgorithm = rdata < 0 ? -1 : uncompressedNameEnd(in, rdata, end);
+        if (afterAlgorithm < 0 || afterAlgorithm + 10 > end) {
+            rcodeOnly(out, q, RCODE_FORMERR, ourUdpSize);
+            return;
+        }
+        int macSize = in.getUnsignedShort(afterAlgorithm + 8);
+        int originalId = afterAlgorithm + 10 + macSize;
+        if (originalId + 2 > end) {
+            rcodeOnly(out, q, RCODE_FORMERR, ourUdpSize);
+            return;
+        }
+        writeHeader(out, q.id, responseFlags(q, 0, RCODE_NOTAUTH), 1, 0, 0, q.hasEdns ? 2 : 1);
+        writeQuestion(out, q);
+        if (q.hasEdns) {
+            writeOpt(out, ourUdpSize, RCODE_NOTAUTH, q.dnssecOk); // before TSIG, which is last
+        }
+        out.writeBytes(in, at, ownerEnd - at); // key name
+        out.writeShort(TYPE_TSIG);
+        out.writeShort(CLASS_ANY);
+        out.writeInt(0);
+        int lengthAt = out.writerIndex();
+        out.writeShort(0);
+        int start = out.writerIndex();
+        out.writeBytes(in, rdata, afterAlgorithm - rdata); // algorithm name
+        out.writeBytes(in, afterAlgorithm, 8); // time signed (48 bits) and fudge
+        out.writeShort(0); // MAC size: unsigned
+        out.writeShort(in.getUnsignedShort(originalId));
+        out.writeShort(TSIG_BADKEY);
+        out.writeShort(0); // other len
+        out.setShort(lengthAt, out.writerIndex() - start);
+    }
+
+    /** The offset after an uncompressed name at {@code at}, or -1 (compressed, or past {@code end}). */
+    private static int uncompressedNameEnd(ByteBuf in, int at, int end) {
+        int pos = at;
+        while (pos < end) {
+            int len = in.getUnsignedByte(pos);
+            if (len == 0) {
+                return pos + 1;
+            }
+            if ((len & 0xC0) != 0 || pos + 1 + len > end) {
+                return -1;
+            }
+            pos += len + 1;
+        }
+        return -1;
+    }
+
+    /**
      * RFC 8482 §4.2: answer ANY with one synthesised HINFO record ("RFC8482", "") instead of
      * everything at the name, which is what made ANY an amplification tool.
      */

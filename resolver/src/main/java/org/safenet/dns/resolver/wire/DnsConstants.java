@@ -31,7 +31,10 @@ public final class DnsConstants {
     public static final int RCODE_NXDOMAIN = 3;
     public static final int RCODE_NOTIMP = 4;
     public static final int RCODE_REFUSED = 5;
+    public static final int RCODE_NOTAUTH = 9;
     public static final int RCODE_BADVERS = 16;
+    /** TSIG error (RFC 8945 §3): the key is not known. */
+    public static final int TSIG_BADKEY = 17;
     /** Counters keep one slot per RCODE up to this value (the 12-bit extended space is folded). */
     public static final int RCODE_SLOTS = 24;
 
@@ -47,10 +50,15 @@ public final class DnsConstants {
     public static final int TYPE_AAAA = 28;
     public static final int TYPE_DNAME = 39;
     public static final int TYPE_OPT = 41;
+    public static final int TYPE_TKEY = 249;
+    public static final int TYPE_TSIG = 250;
+    public static final int TYPE_MAILB = 253;
+    public static final int TYPE_MAILA = 254;
     public static final int TYPE_IXFR = 251;
     public static final int TYPE_AXFR = 252;
     public static final int TYPE_ANY = 255;
     public static final int CLASS_IN = 1;
+    public static final int CLASS_ANY = 255;
 
     /** The DO bit inside the OPT record's TTL field (RFC 3225). */
     public static final int EDNS_DO = 0x8000;

@@ -30,6 +30,12 @@ public final class ParsedQuery {
     int udpSize;
     boolean dnssecOk;
 
+    /**
+     * Where the TSIG record (RFC 8945) starts in the buffer the query was parsed from, or -1:
+     * the pipeline answers a signed query it cannot verify with BADKEY, copying from there.
+     */
+    int tsigAt = -1;
+
     /** EDNS Client Subnet (RFC 7871): 0 if absent, else its FAMILY (1 IPv4, 2 IPv6). */
     int ecsFamily;
 
@@ -51,6 +57,17 @@ public final class ParsedQuery {
         dnssecOk = false;
         ecsFamily = 0;
         ecsSourcePrefix = 0;
+        tsigAt = -1;
+    }
+
+    /** Whether the query carries a TSIG record (always the last one, or it was refused as FORMERR). */
+    public boolean hasTsig() {
+        return tsigAt >= 0;
+    }
+
+    /** The reader index of the TSIG record in the buffer this query was parsed from. */
+    public int tsigAt() {
+        return tsigAt;
     }
 
     /** The EDNS Client Subnet option's family: 0 none, 1 IPv4, 2 IPv6. */

@@ -16,6 +16,11 @@ import io.netty.buffer.ByteBuf;
  *   opcode other than QUERY                   NOTIMP
  *   TC set, QDCOUNT != 1, ANCOUNT or NSCOUNT  FORMERR  (the last two after the question is read)
  *   bad name, truncated question, bad OPT     FORMERR
+ *   an EDNS option past the OPT's end         FORMERR  (as Knot)
+ *   bytes after the last record               FORMERR  (as Knot)
+ *   TSIG not the last record                  FORMERR  (RFC 8945 §5.2)
+ *   a meta-type in the question (OPT, TSIG,   FORMERR  (RFC 6895 §3.1; Unbound's set: TKEY, TSIG,
+ *     TKEY, MAILA, MAILB, 128-248)                       OPT, MAILA, MAILB, 128-248)
  *   EDNS version above 0                      BADVERS  (RFC 6891 §6.1.3)
  * </pre>
  *
@@ -65,10 +70,16 @@ public final class QueryParser {
             return ParseResult.FORMERR;
         }
         for (int i = 0; i < arcount; i++) {
+            if (q.tsigAt >= 0) {
+                return ParseResult.FORMERR; // RFC 8945 §5.2: TSIG is the last record
+            }
             pos = readAdditional(packet, pos, end, q);
             if (pos < 0) {
                 return ParseResult.FORMERR;
             }
+        }
+        if (pos != end || isMetaType(q.type)) {
+            return ParseResult.FORMERR;
         }
         if (q.hasEdns && q.ednsVersion > 0) {
             return ParseResult.BADVERS;
@@ -149,7 +160,9 @@ public final class QueryParser {
         if (next > end) {
             return -1;
         }
-        if (type == TYPE_OPT) {
+        if (type == TYPE_TSIG) {
+            q.tsigAt = nameStart;
+        } else if (type == TYPE_OPT) {
             // RFC 6891 §6.1.1: one OPT only, owned by the root name.
             if (q.hasEdns || pos != nameStart + 1 || p.getByte(nameStart) != 0) {
                 return -1;
@@ -163,6 +176,16 @@ public final class QueryParser {
             }
         }
         return next;
+    }
+
+    /** Types that exist only in transit (RFC 6895 §3.1) and so cannot be asked for. */
+    static boolean isMetaType(int type) {
+        return type == TYPE_OPT
+                || type == TYPE_TSIG
+                || type == TYPE_TKEY
+                || type == TYPE_MAILA
+                || type == TYPE_MAILB
+                || (type >= 128 && type <= 248);
     }
 
     /** EDNS option code of Client Subnet (RFC 7871 §6). */

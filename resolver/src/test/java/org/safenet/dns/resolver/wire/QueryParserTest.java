@@ -118,6 +118,50 @@ class QueryParserTest {
     }
 
     @Test
+    void parse_metaTypesInTheQuestion_areFormerr_asUnbound() {
+        for (int type : new int[] {41, 249, 250, 253, 254, 128, 200, 248}) {
+            assertThat(parse(DnsProbe.query("example.com.", type, 1232).toWire()))
+                    .as("type %d", type)
+                    .isEqualTo(ParseResult.FORMERR);
+            assertThat(q.questionRead()).as("the FORMERR can echo the question").isTrue();
+        }
+        for (int type : new int[] {1, 28, 65, 127, 251, 252, 255, 256}) {
+            assertThat(parse(DnsProbe.query("example.com.", type, 1232).toWire()))
+                    .as("type %d", type)
+                    .isEqualTo(ParseResult.OK);
+        }
+    }
+
+    @Test
+    void parse_bytesAfterTheLastRecord_areFormerr() {
+        byte[] wire = DnsProbe.query("example.com.", Type.A, 1232).toWire();
+        assertThat(parse(wire)).isEqualTo(ParseResult.OK);
+        assertThat(parse(concat(wire, new byte[] {0}))).isEqualTo(ParseResult.FORMERR);
+        assertThat(parse(concat(wire, new byte[] {1, 2, 3, 4}))).isEqualTo(ParseResult.FORMERR);
+    }
+
+    @Test
+    void parse_tsig_isNotedWhenLast_andFormerrWhenNot() throws Exception {
+        org.xbill.DNS.TSIG key =
+                new org.xbill.DNS.TSIG(org.xbill.DNS.TSIG.HMAC_SHA256, "unknown-key.", "c2VjcmV0c2VjcmV0c2VjcmV0");
+        Message m = DnsProbe.query("example.com.", Type.A, 1232);
+        m.setTSIG(key);
+        byte[] signed = m.toWire(65535); // toWire(maxLength) is the one that signs
+        assertThat(parse(signed)).isEqualTo(ParseResult.OK);
+        assertThat(q.hasTsig()).isTrue();
+        // Move the OPT after the TSIG: same records, TSIG no longer last.
+        int optLength = 11;
+        int tsigStart = DnsProbe.query("example.com.", Type.A, 1232).toWire().length;
+        byte[] reordered = concat(
+                java.util.Arrays.copyOfRange(signed, 0, tsigStart - optLength),
+                java.util.Arrays.copyOfRange(signed, tsigStart, signed.length),
+                java.util.Arrays.copyOfRange(signed, tsigStart - optLength, tsigStart));
+        assertThat(parse(reordered)).isEqualTo(ParseResult.FORMERR);
+        assertThat(parse(DnsProbe.query("example.com.", Type.A, 1232).toWire())).isEqualTo(ParseResult.OK);
+        assertThat(q.hasTsig()).isFalse();
+    }
+
+    @Test
     void parse_ednsSizeBelow512_isRaisedTo512() {
         Message m = DnsProbe.query("example.com.", Type.A, 100);
         assertThat(parse(m.toWire())).isEqualTo(ParseResult.OK);

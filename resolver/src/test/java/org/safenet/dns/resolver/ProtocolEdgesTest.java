@@ -1,0 +1,134 @@
+package org.safenet.dns.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
+import org.safenet.dns.testkit.DnsProbe;
+import org.safenet.dns.testkit.FakeClock;
+import org.safenet.dns.testkit.KnotServer;
+import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.TSIGRecord;
+import org.xbill.DNS.Type;
+
+/**
+ * Protocol edges of issue 15, each with a packet the test builds, against the running resolver
+ * and, where the RFCs leave room, the same packet against Knot DNS for comparison.
+ */
+class ProtocolEdgesTest {
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeAfter.reversed()) {
+            c.close();
+        }
+    }
+
+    private DnsProbe start(String upstream) throws Exception {
+        ResolverSettings settings = new ResolverSettings(
+                new ResolverSettings.ServerSettings(
+                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(10), 100),
+                new UpstreamSettings(
+                        List.of(HostPort.parse(upstream, 53)),
+                        Duration.ofSeconds(2),
+                        1,
+                        Duration.ofSeconds(5),
+                        List.of()),
+                new ResolverSettings.AccessSettings(ClientAccessList.DEFAULT_ALLOWED.stream()
+                        .map(CidrPrefix::parse)
+                        .toList()),
+                CacheSettings.defaults());
+        Resolver r = new Resolver(settings, new SimpleMeterRegistry(), new FakeClock());
+        closeAfter.add(r);
+        return new DnsProbe(r.start().getFirst());
+    }
+
+    private static Message signed(String name) {
+        Message m = DnsProbe.query(name, Type.A, 1232);
+        m.setTSIG(new TSIG(TSIG.HMAC_SHA256, "no-such-key.", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"));
+        return m;
+    }
+
+    @Test
+    void aSignedQueryWithAnUnknownKey_getsNotauthAndBadkey_asKnotAnswersIt() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        Message ours = new Message(resolver.udpRaw(signed("www.example.com.").toWire(65535)));
+        assertThat(ours.getRcode()).isEqualTo(Rcode.NOTAUTH);
+        TSIGRecord tsig = ours.getTSIG();
+        assertThat(tsig).as("the answer carries the TSIG error").isNotNull();
+        assertThat(tsig.getError()).isEqualTo(Rcode.BADKEY);
+        assertThat(tsig.getName().toString()).isEqualTo("no-such-key.");
+        assertThat(tsig.getSignature()).isEmpty();
+        assertThat(upstream.queries()).as("never forwarded").isZero();
+
+        KnotServer knot = KnotServer.start(Files.createDirectories(dir.resolve("knot")), "example.com.", """
+                $ORIGIN example.com.
+                $TTL 300
+                @   SOA ns admin 1 7200 900 86400 60
+                @   NS  ns
+                ns  A   127.0.0.1
+                www A   192.0.2.10
+                """);
+        closeAfter.add(knot);
+        Message knots = new Message(
+                new DnsProbe(knot.address()).udpRaw(signed("www.example.com.").toWire(65535)));
+        assertThat(knots.getRcode()).isEqualTo(ours.getRcode());
+        assertThat(knots.getTSIG().getError()).isEqualTo(tsig.getError());
+    }
+
+    @Test
+    void forwardedAndCachedAnswers_doNotClaimAuthority() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        Message direct = new DnsProbe(upstream.address()).udp("www.example.com.", Type.A);
+        assertThat(direct.getHeader().getFlag(Flags.AA))
+                .as("the upstream is authoritative")
+                .isTrue();
+        Message forwarded = resolver.udp("www.example.com.", Type.A);
+        Message cached = resolver.udp("www.example.com.", Type.A);
+        for (Message m : List.of(forwarded, cached)) {
+            assertThat(DnsProbe.firstAnswer(m)).isEqualTo("192.0.2.10");
+            assertThat(m.getHeader().getFlag(Flags.AA)).isFalse();
+            assertThat(m.getHeader().getFlag(Flags.RA)).isTrue();
+        }
+        assertThat(upstream.queries()).isEqualTo(1 + 1); // the direct query and one forwarded
+    }
+
+    @Test
+    void metaTypes_trailingBytes_andOverlongOptions_getFormerr_andNeverReachTheUpstream() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        for (int type : new int[] {Type.OPT, Type.TSIG, Type.TKEY, Type.MAILA, Type.MAILB, 200}) {
+            Message m = new Message(resolver.udpRaw(
+                    DnsProbe.query("www.example.com.", type, 1232).toWire()));
+            assertThat(m.getRcode()).as("type %d", type).isEqualTo(Rcode.FORMERR);
+        }
+        byte[] query = DnsProbe.query("www.example.com.", Type.A, 0).toWire();
+        byte[] trailing = java.util.Arrays.copyOf(query, query.length + 3);
+        assertThat(new Message(resolver.udpRaw(trailing)).getRcode()).isEqualTo(Rcode.FORMERR);
+        assertThat(upstream.queries()).isZero();
+    }
+}
