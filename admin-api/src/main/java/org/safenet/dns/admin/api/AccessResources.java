@@ -111,7 +111,7 @@ final class AccessResources {
         if (accept) {
             String name;
             try {
-                name = EntryResources.validName(appeal.appeal().host(), "host");
+                name = EntryResources.newEntryName(appeal.appeal().host(), "host");
             } catch (ApiException e) {
                 throw new ApiException(
                         422, "invalid_name", "the appeal's host cannot be allowlisted: " + e.getMessage());

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.format.ListParser;
 import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.live.LiveList;
@@ -122,6 +123,22 @@ final class EntryResources {
         return name;
     }
 
+    /**
+     * {@link #validName} for a new entry: also the importer's rules ({@link ListParser#name}),
+     * so the API cannot add what an import refuses, such as a single label ({@code example}
+     * would block every {@code *.example} name) or an IP literal. Reading, removing and
+     * explaining take any valid name, so entries made before these rules can still be removed.
+     */
+    static String newEntryName(@Nullable String raw, String field) {
+        String name = validName(raw, field);
+        try {
+            ListParser.name(name);
+        } catch (ListParser.BadName e) {
+            throw ApiException.badRequest("invalid_name", field + " '" + raw + "' cannot be listed: " + e.getMessage());
+        }
+        return name;
+    }
+
     static String reversed(String name) {
         return ReversedName.fromWire(DnsNames.toWire(name));
     }
@@ -140,7 +157,7 @@ final class EntryResources {
 
     /** Builds and checks the entry for one add request. */
     private StoredEntry entryFor(EntryRequest e, String field) {
-        String name = validName(e.name(), field + "name");
+        String name = newEntryName(e.name(), field + "name");
         if (e.category() == null) {
             throw ApiException.badRequest(
                     "invalid_category",
@@ -208,7 +225,7 @@ final class EntryResources {
 
     private Object allow(ApiRequest r) throws Exception {
         AllowRequest req = r.body(AllowRequest.class);
-        String name = validName(req.name(), "name");
+        String name = newEntryName(req.name(), "name");
         long now = context.clock().getAsLong();
         StoredEntry entry = new StoredEntry(
                 reversed(name),

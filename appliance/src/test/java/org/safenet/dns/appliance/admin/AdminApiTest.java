@@ -581,6 +581,30 @@ class AdminApiTest {
                         "application/json",
                         400,
                         "invalid_name"),
+                // What an import refuses, the API refuses too (issue 15): a single label would
+                // block a whole TLD, an IP literal is not a name.
+                new Case(
+                        "POST",
+                        "/api/v1/entries",
+                        "{\"name\":\"example\",\"category\":\"scam\"}",
+                        "application/json",
+                        400,
+                        "invalid_name"),
+                new Case(
+                        "POST",
+                        "/api/v1/entries",
+                        "{\"name\":\"localhost\",\"category\":\"scam\"}",
+                        "application/json",
+                        400,
+                        "invalid_name"),
+                new Case(
+                        "POST",
+                        "/api/v1/entries",
+                        "{\"name\":\"192.0.2.1\",\"category\":\"scam\"}",
+                        "application/json",
+                        400,
+                        "invalid_name"),
+                new Case("POST", "/api/v1/allowlist", "{\"name\":\"lan\"}", "application/json", 400, "invalid_name"),
                 new Case(
                         "POST",
                         "/api/v1/entries",

@@ -36,7 +36,8 @@ public final class ListParser {
             "0.0.0.0");
 
     /** Thrown by {@link #name} with the reason a token is not a usable name. */
-    static final class BadName extends Exception {
+    /** Why a token is not a name a list may hold; the message is the reason, for people. */
+    public static final class BadName extends Exception {
         private static final long serialVersionUID = 1L;
 
         BadName(String reason) {
@@ -68,9 +69,10 @@ public final class ListParser {
 
     /**
      * Normalises one name token: trailing dot dropped, lowercased, an IDN turned into its A-label
-     * (punycode) form; returns lowercase wire form.
+     * (punycode) form; returns lowercase wire form. The rules every new entry obeys, from a list
+     * file or the admin API: no URLs or IP addresses, no single labels (a TLD or a host name).
      */
-    static byte[] name(String token) throws BadName {
+    public static byte[] name(String token) throws BadName {
         String t = token.trim();
         if (t.endsWith(".")) {
             t = t.substring(0, t.length() - 1);
