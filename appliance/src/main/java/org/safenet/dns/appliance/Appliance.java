@@ -366,7 +366,8 @@ public final class Appliance implements AutoCloseable {
                 configSource == null ? null : this::reload,
                 logLevels,
                 System::currentTimeMillis,
-                java.util.Objects.requireNonNull(profileRegistry));
+                java.util.Objects.requireNonNull(profileRegistry),
+                config.admin().sourceFileDirs());
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
         io.netty.handler.ssl.SslContext tls = null;

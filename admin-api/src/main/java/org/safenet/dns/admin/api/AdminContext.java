@@ -30,6 +30,7 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param reload re-reads the configuration file (null: not supported here)
  * @param logs log levels at run time
  * @param policy profiles and client groups
+ * @param sourceFileDirs where file sources made through the API may read
  */
 public record AdminContext(
         LiveList live,
@@ -46,7 +47,8 @@ public record AdminContext(
         @Nullable Supplier<ReloadOutcome> reload,
         LogControl logs,
         LongSupplier clock,
-        PolicyAdmin policy) {
+        PolicyAdmin policy,
+        List<java.nio.file.Path> sourceFileDirs) {
 
     /** Log levels at run time. */
     public interface LogControl {

@@ -1,6 +1,7 @@
 package org.safenet.dns.admin.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ import org.safenet.dns.resolver.HostPort;
  * (bearer tokens) are never shown back.
  */
 final class SourceResources {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SourceResources.class);
+
     private static final String RECORD_PREFIX = "source/";
 
     private final AdminContext context;
@@ -87,16 +90,76 @@ final class SourceResources {
         store.metaRecords(RECORD_PREFIX).scan(new byte[0], null, false, (k, v) -> {
             try {
                 out.add(spec(json.readValue(v, SourceRequest.class), null));
-            } catch (java.io.IOException | RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(SourceResources.class)
-                        .warn(
-                                "ignoring a stored source that no longer reads ({}): {}",
-                                new String(k, StandardCharsets.UTF_8),
-                                e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.warn(
+                        "ignoring a stored source that no longer reads ({}): {}",
+                        new String(k, StandardCharsets.UTF_8),
+                        e.getMessage());
             }
             return true;
         });
         return out;
+    }
+
+    /**
+     * What a source made through the API may read: a file only under {@code
+     * admin.sourceFileDirs} (symbolic links resolved), so a token cannot turn the appliance into
+     * a reader of {@code /etc/shadow} or its own token file; a URL or an RPZ primary only with
+     * an admin token, since the appliance fetches from inside the network it protects (a
+     * request to an internal service is the caller's choice, and the admin's to make).
+     */
+    private void mayReach(ApiRequest r, SourceSpec spec) {
+        switch (spec.type()) {
+            case FILE -> {
+                Path path = spec.path();
+                if (path == null || !underAllowedDir(path)) {
+                    throw new ApiException(
+                            403,
+                            "forbidden_path",
+                            "a file source made through the API may read only under admin.sourceFileDirs "
+                                    + context.sourceFileDirs() + ", not " + path);
+                }
+            }
+            case HTTP, NATIONAL, RPZ -> {
+                if (!r.who().role().covers(Role.ADMIN)) {
+                    throw new ApiException(
+                            403,
+                            "forbidden",
+                            "a " + spec.type().name().toLowerCase(Locale.ROOT)
+                                    + " source makes the appliance fetch from the network: this needs the admin role");
+                }
+                log.warn(
+                        "source {} ({}) set through the admin API by {}: the appliance will fetch {}",
+                        spec.name(),
+                        spec.type().name().toLowerCase(Locale.ROOT),
+                        r.who().name(),
+                        spec.type() == SourceSpec.Type.RPZ ? spec.primary() : spec.url());
+            }
+        }
+    }
+
+    private boolean underAllowedDir(Path path) {
+        Path real;
+        try {
+            real = path.isAbsolute() ? path.toRealPath() : null;
+        } catch (IOException missing) {
+            real = path.normalize(); // not there yet: judged by its normalised path
+        }
+        if (real == null) {
+            return false;
+        }
+        for (Path dir : context.sourceFileDirs()) {
+            Path allowed;
+            try {
+                allowed = dir.toRealPath();
+            } catch (IOException missing) {
+                continue;
+            }
+            if (real.startsWith(allowed) && !real.equals(allowed)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static SourceSpec spec(SourceRequest r, @Nullable String nameFromPath) {
@@ -187,6 +250,7 @@ final class SourceResources {
     private Object create(ApiRequest r) throws Exception {
         SourceRequest req = r.body(SourceRequest.class);
         SourceSpec spec = spec(req, null);
+        mayReach(r, spec);
         if (context.sync().source(spec.name()).isPresent()) {
             throw new ApiException(
                     409,
@@ -204,6 +268,7 @@ final class SourceResources {
         SourceSpec before = source(name);
         SourceRequest req = r.body(SourceRequest.class);
         SourceSpec spec = spec(req, name);
+        mayReach(r, spec);
         store(name, req);
         context.sync().putSource(spec);
         r.audit("source.update", name, view(before), redacted(req));
@@ -269,7 +334,9 @@ final class SourceResources {
         if (h.isEmpty() && context.sync().source(name).isEmpty()) {
             throw ApiException.notFound("no source '" + name + "'");
         }
-        return Map.of("items", h.stream().map(SourceResources::view).toList());
+        // A sample of rejected lines is a file's own content: operators see it, viewers the counts.
+        boolean lines = r.who().role().covers(Role.OPERATOR);
+        return Map.of("items", h.stream().map(x -> view(x, lines)).toList());
     }
 
     private Object act(ApiRequest r, String what) throws Exception {
@@ -291,7 +358,7 @@ final class SourceResources {
             }
         };
         r.audit("source." + what, name, null, result.summary());
-        return view(result);
+        return view(result, true);
     }
 
     private Map<String, Object> view(SourceSpec s) {
@@ -339,7 +406,7 @@ final class SourceResources {
         return m;
     }
 
-    static Map<String, Object> view(SyncResult r) {
+    static Map<String, Object> view(SyncResult r, boolean lines) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", r.source());
         m.put("trigger", r.trigger());
@@ -353,8 +420,11 @@ final class SourceResources {
         m.put("invalid", r.invalid());
         m.put("versionBefore", r.versionBefore());
         m.put("versionAfter", r.versionAfter());
-        m.put("detail", r.detail());
-        m.put("rejectedSample", r.rejectedSample());
+        // The detail quotes an invalid line ("e.g. line 3: ..."): that is the file's content too.
+        String detail = r.detail();
+        int quoted = detail == null ? -1 : detail.indexOf(", e.g. line ");
+        m.put("detail", lines || quoted < 0 ? detail : detail.substring(0, quoted));
+        m.put("rejectedSample", lines ? r.rejectedSample() : List.of());
         return m;
     }
 

@@ -71,10 +71,13 @@ public record ApplianceConfig(
      * @param tlsCertificate PEM certificate chain for HTTPS ("" = plain HTTP)
      * @param tlsKey PEM private key (PKCS#8) for HTTPS
      * @param tokenFile where a generated first admin token is written ("" = dataDir/admin-token)
+     * @param sourceFileDirs directories file sources made through the admin API may read (empty: none)
      */
-    public record Admin(List<HostPort> listen, String tlsCertificate, String tlsKey, String tokenFile) {
+    public record Admin(
+            List<HostPort> listen, String tlsCertificate, String tlsKey, String tokenFile, List<Path> sourceFileDirs) {
         public Admin {
             listen = List.copyOf(listen);
+            sourceFileDirs = List.copyOf(sourceFileDirs);
             if (tlsCertificate.isEmpty() != tlsKey.isEmpty()) {
                 throw new IllegalArgumentException("admin: tlsCertificate and tlsKey go together (both or neither)");
             }

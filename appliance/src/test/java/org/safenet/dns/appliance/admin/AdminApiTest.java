@@ -429,8 +429,8 @@ class AdminApiTest {
 
     @Test
     void aSourceAddedThroughTheApiSyncsShowsHistoryAndCanBeDisabled() throws Exception {
-        Path list = dir.resolve("team-list.txt");
-        Files.writeString(list, "team-one.example\nteam-two.example\n", StandardCharsets.UTF_8);
+        Path list = dir.resolve("lists/team-list.txt"); // admin.sourceFileDirs of the test appliance
+        Files.writeString(list, "team-one.example\nteam-two.example\nnot a name\n", StandardCharsets.UTF_8);
         String body = "{\"name\":\"team\",\"type\":\"file\",\"path\":\"" + list
                 + "\",\"format\":\"domains\",\"category\":\"phishing\",\"refresh\":\"1h\"}";
         Reply created = app.call("POST", "/api/v1/sources", operator, body);
@@ -468,11 +468,44 @@ class AdminApiTest {
         Reply badType = app.call(
                 "POST", "/api/v1/sources", operator, "{\"name\":\"x\",\"type\":\"ftp\",\"category\":\"scam\"}");
         assertThat(badType.status()).isEqualTo(400);
+        // A sample of rejected lines is the file's content: operators see it, viewers do not.
+        assertThat(app.call("GET", "/api/v1/sources/team/history", operator, null)
+                        .text())
+                .contains("not a name");
+        assertThat(app.call("GET", "/api/v1/sources/team/history", viewer, null).text())
+                .doesNotContain("not a name");
+        // Files outside admin.sourceFileDirs, directly or through a link, are not the API's to read.
+        for (String path : List.of(
+                "/etc/shadow", dir.resolve("data/admin-token").toString(), dir + "/lists/../data/admin-token")) {
+            Reply outside = app.call(
+                    "POST",
+                    "/api/v1/sources",
+                    operator,
+                    "{\"name\":\"peek\",\"type\":\"file\",\"path\":\"" + path + "\",\"category\":\"scam\"}");
+            assertThat(outside.status()).as(path).isEqualTo(403);
+            assertThat(outside.json().at("/error/code").asText()).isEqualTo("forbidden_path");
+        }
+        Files.createSymbolicLink(dir.resolve("lists/token-link"), dir.resolve("data/admin-token"));
+        Reply linked = app.call(
+                "POST",
+                "/api/v1/sources",
+                operator,
+                "{\"name\":\"peek\",\"type\":\"file\",\"path\":\"" + dir.resolve("lists/token-link")
+                        + "\",\"category\":\"scam\"}");
+        assertThat(linked.status()).isEqualTo(403);
+        // A URL source makes the appliance fetch from inside the network: admin only.
+        Reply byOperator = app.call(
+                "POST",
+                "/api/v1/sources",
+                operator,
+                "{\"name\":\"internal\",\"type\":\"http\",\"url\":\"http://127.0.0.1:9/admin\",\"category\":\"scam\"}");
+        assertThat(byOperator.status()).isEqualTo(403);
+        assertThat(byOperator.json().at("/error/message").asText()).contains("admin role");
         // A secret in a source is never shown back, not even in the audit trail.
         Reply secret = app.call(
                 "POST",
                 "/api/v1/sources",
-                operator,
+                app.adminToken,
                 "{\"name\":\"paid-feed\",\"type\":\"http\",\"url\":\"http://127.0.0.1:9/list.txt\",\"category\":\"scam\",\"enabled\":false,\"bearerToken\":\"s3cret-feed-token\"}");
         assertThat(secret.status()).as(secret.text()).isEqualTo(201);
         assertThat(secret.text()).doesNotContain("s3cret-feed-token");

@@ -67,7 +67,8 @@ final class AdminTestAppliance implements AutoCloseable {
     static void writeConfig(Path config, Path dir, String upstream, String extraYaml, String listen)
             throws IOException {
         Files.writeString(
-                config, """
+                config,
+                """
                 server:
                   listen: [%s]
                   threads: 2
@@ -79,9 +80,12 @@ final class AdminTestAppliance implements AutoCloseable {
                   blockPageListen: []
                 admin:
                   listen: ["127.0.0.1:0"]
+                  sourceFileDirs: ["%s"]
                 dataDir: "%s"
                 %s
-                """.formatted(listen, upstream, dir.resolve("data"), extraYaml), StandardCharsets.UTF_8);
+                """.formatted(listen, upstream, dir.resolve("lists"), dir.resolve("data"), extraYaml),
+                StandardCharsets.UTF_8);
+        Files.createDirectories(dir.resolve("lists"));
     }
 
     Reply call(String method, String path, @Nullable String token, @Nullable String body) throws IOException {

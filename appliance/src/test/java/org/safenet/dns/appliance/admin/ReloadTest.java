@@ -47,8 +47,9 @@ class ReloadTest {
                     gambling: %s
                 admin:
                   listen: ["127.0.0.1:0"]
+                  sourceFileDirs: ["%s"]
                 dataDir: "%s"
-                """.formatted(threads, upstream, blockPage, gambling, dir.resolve("data"));
+                """.formatted(threads, upstream, blockPage, gambling, dir.resolve("lists"), dir.resolve("data"));
     }
 
     @Test
