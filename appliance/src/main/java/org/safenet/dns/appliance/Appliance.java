@@ -20,11 +20,8 @@ import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
-import org.safenet.dns.appliance.config.PolicyConfig;
 import org.safenet.dns.appliance.config.SyncConfig;
-import org.safenet.dns.appliance.policy.ProfileCompiler;
-import org.safenet.dns.appliance.policy.ProfileRegistry;
-import org.safenet.dns.appliance.policy.ServiceCatalog;
+import org.safenet.dns.appliance.policy.ClientPolicy;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.distribution.RpzPrimary;
 import org.safenet.dns.blocklist.index.IndexFile;
@@ -75,11 +72,8 @@ public final class Appliance implements AutoCloseable {
     /** The category actions in force: the config's, overridden by what operators set through the API. */
     private volatile Categories categories;
 
-    private final ProfileCompiler profileCompiler = new ProfileCompiler(ServiceCatalog.builtIn());
     /** The profiles and client groups in force, and the categories the index holds for them. */
-    private volatile ProfileCompiler.Compiled profiles;
-    /** Profiles and groups made through the admin API, over the config file's; null without a store. */
-    private @Nullable ProfileRegistry profileRegistry;
+    private final ClientPolicy clientPolicy;
 
     private final List<AdminServer> adminServers = new ArrayList<>();
     private @Nullable AdminApi adminApi;
@@ -101,7 +95,7 @@ public final class Appliance implements AutoCloseable {
         this.systemNameservers = List.copyOf(systemNameservers);
         logLevels.apply(config.logging().levels());
         this.categories = config.blocklist().categoryActions();
-        this.profiles = compileProfiles(config);
+        this.clientPolicy = new ClientPolicy(() -> this.categories, config);
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
@@ -133,7 +127,7 @@ public final class Appliance implements AutoCloseable {
                 memory.applyEstimate(opened.estimatedBlockEntries());
                 this.categories =
                         CategoryOverrides.apply(opened, config.blocklist().categories());
-                this.profiles = compileProfiles(config);
+                clientPolicy.recompile(config);
                 long start = System.nanoTime();
                 // Sources' precedences come from the sync service once it exists (they can change at run time).
                 java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
@@ -146,7 +140,7 @@ public final class Appliance implements AutoCloseable {
                 };
                 LiveList live = new LiveList(
                         opened,
-                        category -> this.profiles.indexAction(category),
+                        clientPolicy::indexAction,
                         precedence,
                         System::currentTimeMillis,
                         config.distribution().journalVersions(),
@@ -204,40 +198,7 @@ public final class Appliance implements AutoCloseable {
                 policy,
                 config.blocklist().sinkhole());
         LiveList live = liveList;
-        if (live != null) {
-            ProfileRegistry registry = new ProfileRegistry(
-                    live.store(),
-                    () -> this.config,
-                    (p, c) -> {
-                        try {
-                            profileCompiler.compile(categories, p, c, this.config.policy());
-                            return null;
-                        } catch (IllegalArgumentException e) {
-                            return e.getMessage();
-                        }
-                    },
-                    (p, c) -> applyProfiles(this.config, p, c),
-                    resolver,
-                    live::policy);
-            profileRegistry = registry;
-            ProfileCompiler.Compiled configured = this.profiles;
-            try {
-                this.profiles = profileCompiler.compile(
-                        categories, registry.profiles(config), registry.clients(config), config.policy());
-            } catch (IllegalArgumentException e) {
-                log.warn(
-                        "profiles and client groups made through the admin API do not compile and are ignored: {}",
-                        e.getMessage());
-            }
-            if (!configured.indexActions().equals(this.profiles.indexActions())) {
-                try {
-                    live.reconfigure(this.profiles::indexAction, live.precedence()); // an API profile enforces more
-                } catch (BlocklistStore.StoreException e) {
-                    throw new ConfigException(List.of("dataDir: " + e.getMessage()));
-                }
-            }
-        }
-        resolver.profiles(profiles.groups(), config.policy().zone());
+        clientPolicy.attach(live, resolver, () -> this.config);
         SyncService service = sync;
         if (live != null && service != null) {
             SyncConfig.Distribution d = config.distribution();
@@ -366,7 +327,7 @@ public final class Appliance implements AutoCloseable {
                 configSource == null ? null : this::reload,
                 logLevels,
                 System::currentTimeMillis,
-                java.util.Objects.requireNonNull(profileRegistry),
+                java.util.Objects.requireNonNull(clientPolicy.registry()),
                 config.admin().sourceFileDirs());
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
@@ -408,7 +369,7 @@ public final class Appliance implements AutoCloseable {
         }
         CategoryOverrides.store(live.store(), category, action);
         categories = CategoryOverrides.apply(live.store(), config.blocklist().categories());
-        applyProfiles(config);
+        clientPolicy.apply(config);
         log.info("category {} set to {} through the admin API", category, action);
     }
 
@@ -635,7 +596,7 @@ public final class Appliance implements AutoCloseable {
                 changed.add("blocklist.categories");
             }
             if (categoriesChanged || profilesChanged) {
-                applyProfiles(next);
+                clientPolicy.apply(next);
             }
             if (profilesChanged) {
                 changed.add("profiles/clients/policy");
@@ -679,43 +640,6 @@ public final class Appliance implements AutoCloseable {
                 next.logging(),
                 now.dataDir());
         return logged(new org.safenet.dns.admin.api.ReloadOutcome(true, changed, restart, null));
-    }
-
-    /** The profiles and client groups of {@code c}, over the category actions in force. */
-    private ProfileCompiler.Compiled compileProfiles(ApplianceConfig c) throws ConfigException {
-        try {
-            return profileCompiler.compile(categories, c.profiles(), c.clients(), c.policy());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(List.of(e.getMessage()));
-        }
-    }
-
-    /**
-     * Compiles {@code c}'s profiles and client groups over the category actions in force and
-     * makes them live: first the index, rebuilt if the categories it must hold changed (a
-     * profile enforcing one the others do not), then the resolver's groups.
-     *
-     * @throws IllegalArgumentException if they do not compile (nothing changed)
-     */
-    private void applyProfiles(ApplianceConfig c) throws BlocklistStore.StoreException {
-        ProfileRegistry registry = profileRegistry;
-        applyProfiles(
-                c,
-                registry == null ? c.profiles() : registry.profiles(c),
-                registry == null ? c.clients() : registry.clients(c));
-    }
-
-    private synchronized void applyProfiles(
-            ApplianceConfig c, List<PolicyConfig.Profile> profileList, List<PolicyConfig.Client> clientList)
-            throws BlocklistStore.StoreException {
-        ProfileCompiler.Compiled next = profileCompiler.compile(categories, profileList, clientList, c.policy());
-        ProfileCompiler.Compiled before = profiles;
-        profiles = next;
-        LiveList live = liveList;
-        if (live != null && !before.indexActions().equals(next.indexActions())) {
-            live.reconfigure(next::indexAction, live.precedence());
-        }
-        resolver.profiles(next.groups(), c.policy().zone());
     }
 
     private static void restartIfChanged(List<String> restart, String key, Object now, Object next) {
