@@ -197,6 +197,7 @@ public final class Appliance implements AutoCloseable {
                 Transports.best(),
                 policy,
                 config.blocklist().sinkhole());
+        resolver.limits(config.limits().settings());
         LiveList live = liveList;
         clientPolicy.attach(live, resolver, () -> this.config);
         SyncService service = sync;
@@ -484,6 +485,7 @@ public final class Appliance implements AutoCloseable {
     public static final List<String> LIVE_KEYS = List.of(
             "upstream.",
             "access.",
+            "limits.",
             "blocklist.categories",
             "blocklist.blockPage",
             "blocklist.ttl",
@@ -567,6 +569,10 @@ public final class Appliance implements AutoCloseable {
         boolean upstream = !now.upstream().equals(next.upstream());
         boolean access = !now.access().equals(next.access());
         boolean sinkhole = !now.blocklist().sinkhole().equals(next.blocklist().sinkhole());
+        if (!now.limits().equals(next.limits())) {
+            resolver.limits(next.limits().settings());
+            changed.add("limits");
+        }
         if (upstream || access || sinkhole) {
             resolver.reconfigure(
                     nextSettings.upstream(),
@@ -621,6 +627,7 @@ public final class Appliance implements AutoCloseable {
                 now.server(),
                 next.upstream(),
                 next.access(),
+                next.limits(),
                 now.cache(),
                 new ApplianceConfig.Blocklist(
                         now.blocklist().enabled(),

@@ -133,6 +133,23 @@ public final class Resolver implements AutoCloseable {
         pipeline.profiles(groups, zone);
     }
 
+    /**
+     * Per-client rate limits from now on (live: the next query sees them). Each event loop keeps
+     * its own buckets, and the kernel spreads a client's queries over the loops by source port
+     * (a stub resolver picks a new port per query), so each loop allows its share of the rate.
+     */
+    public void limits(org.safenet.dns.resolver.limit.LimitSettings settings) {
+        int loops = settings().server().effectiveThreads();
+        pipeline.limits(
+                settings.enabled() && loops > 1
+                        ? new org.safenet.dns.resolver.limit.LimitSettings(
+                                (settings.clientQps() + loops - 1) / loops,
+                                settings.drop(),
+                                settings.ipv4Prefix(),
+                                settings.ipv6Prefix())
+                        : settings);
+    }
+
     /** The client groups and profiles in force. */
     public org.safenet.dns.resolver.policy.ClientGroups clientGroups() {
         return pipeline.clientGroups();

@@ -35,6 +35,7 @@ class ProtocolEdgesTest {
     Path dir;
 
     private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    private final FakeClock clock = new FakeClock();
 
     @AfterEach
     void closeAll() throws Exception {
@@ -42,6 +43,8 @@ class ProtocolEdgesTest {
             c.close();
         }
     }
+
+    private Resolver last;
 
     private DnsProbe start(String upstream) throws Exception {
         ResolverSettings settings = new ResolverSettings(
@@ -57,8 +60,9 @@ class ProtocolEdgesTest {
                         .map(CidrPrefix::parse)
                         .toList()),
                 CacheSettings.defaults());
-        Resolver r = new Resolver(settings, new SimpleMeterRegistry(), new FakeClock());
+        Resolver r = new Resolver(settings, new SimpleMeterRegistry(), clock);
         closeAfter.add(r);
+        last = r;
         return new DnsProbe(r.start().getFirst());
     }
 
@@ -130,5 +134,67 @@ class ProtocolEdgesTest {
         byte[] trailing = java.util.Arrays.copyOf(query, query.length + 3);
         assertThat(new Message(resolver.udpRaw(trailing)).getRcode()).isEqualTo(Rcode.FORMERR);
         assertThat(upstream.queries()).isZero();
+    }
+
+    /** An A query for {@code name} over UDP from {@code source} (a 127.x address). */
+    private static Message fromSource(DnsProbe server, String source, String name) throws Exception {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket(
+                new java.net.InetSocketAddress(java.net.InetAddress.getByName(source), 0))) {
+            s.setSoTimeout(3000);
+            byte[] q = DnsProbe.query(name, Type.A, 1232).toWire();
+            s.send(new java.net.DatagramPacket(q, q.length, server.server()));
+            byte[] buf = new byte[4096];
+            java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+            s.receive(p);
+            return new Message(java.util.Arrays.copyOf(buf, p.getLength()));
+        }
+    }
+
+    @Test
+    void aFloodingClientIsLimited_othersAreNot_andItsRetryOverTcpIsAnswered() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        last.limits(new org.safenet.dns.resolver.limit.LimitSettings(50, false, 32, 64));
+        // 50 q/s with bursts of 100: the fake clock stands still, so exactly 100 get through.
+        int answered = 0;
+        int truncated = 0;
+        for (int i = 0; i < 130; i++) {
+            Message m = fromSource(resolver, "127.0.0.2", "www.example.com.");
+            if (m.getHeader().getFlag(Flags.TC)) {
+                truncated++;
+                assertThat(m.getSectionArray(org.xbill.DNS.Section.ANSWER)).isEmpty();
+            } else {
+                answered++;
+            }
+        }
+        assertThat(answered).isEqualTo(100);
+        assertThat(truncated).isEqualTo(30);
+        // Another client, at the same moment, is not limited.
+        assertThat(DnsProbe.firstAnswer(fromSource(resolver, "127.0.0.3", "www.example.com.")))
+                .isEqualTo("192.0.2.10");
+        // The limited client's retry over TCP is answered (a spoofed source could not make it).
+        assertThat(DnsProbe.firstAnswer(resolver.tcp("www.example.com.", Type.A)))
+                .isEqualTo("192.0.2.10");
+        // A second later it has 50 more.
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(fromSource(resolver, "127.0.0.2", "www.example.com.")
+                        .getHeader()
+                        .getFlag(Flags.TC))
+                .isFalse();
+        assertThat(last.metrics()
+                        .registry()
+                        .find("safenet.limited")
+                        .tag("action", "tc")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(30);
+
+        // drop: no answer at all.
+        last.limits(new org.safenet.dns.resolver.limit.LimitSettings(1, true, 32, 64));
+        fromSource(resolver, "127.0.0.4", "www.example.com.");
+        fromSource(resolver, "127.0.0.4", "www.example.com.");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> fromSource(resolver, "127.0.0.4", "www.example.com."))
+                .isInstanceOf(java.net.SocketTimeoutException.class);
     }
 }

@@ -23,6 +23,7 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param server listeners and protocol limits
  * @param upstream where cache misses go
  * @param access which clients may query
+ * @param limits per-client query rate limits
  * @param cache cache size and TTL policy
  * @param blocklist which categories are enforced and how blocked names are answered
  * @param profiles named policies for groups of clients (the global settings are {@code default})
@@ -39,6 +40,7 @@ public record ApplianceConfig(
         ServerSettings server,
         Upstream upstream,
         AccessSettings access,
+        Limits limits,
         CacheSettings cache,
         Blocklist blocklist,
         List<PolicyConfig.Profile> profiles,
@@ -62,6 +64,29 @@ public record ApplianceConfig(
                     "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");
         }
         sync.specs(); // every source valid
+    }
+
+    /**
+     * The {@code limits} section.
+     *
+     * @param clientQps UDP queries per second one client may send (bursts of twice that); 0: off
+     * @param overLimit {@code tc} (an empty truncated answer: a real client retries over TCP) or {@code drop}
+     * @param ipv4Prefix how much of an IPv4 address is one client
+     * @param ipv6Prefix how much of an IPv6 address is one client
+     */
+    public record Limits(int clientQps, String overLimit, int ipv4Prefix, int ipv6Prefix) {
+        public Limits {
+            if (!overLimit.equals("tc") && !overLimit.equals("drop")) {
+                throw new IllegalArgumentException("limits.overLimit: '" + overLimit + "' is not tc or drop");
+            }
+            // The numbers' ranges (fields are not assigned yet: build from the parameters).
+            new org.safenet.dns.resolver.limit.LimitSettings(clientQps, false, ipv4Prefix, ipv6Prefix);
+        }
+
+        public org.safenet.dns.resolver.limit.LimitSettings settings() {
+            return new org.safenet.dns.resolver.limit.LimitSettings(
+                    clientQps, overLimit.equals("drop"), ipv4Prefix, ipv6Prefix);
+        }
     }
 
     /**

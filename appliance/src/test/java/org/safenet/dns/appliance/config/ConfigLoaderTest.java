@@ -110,6 +110,9 @@ class ConfigLoaderTest {
             bad day              | 'profiles:\\n  - name: a\\n    schedules:\\n      - {days: [someday], from: \"07:00\", to: \"08:00\", block: [games]}\\n' | someday' is not a day
             bad youtube          | 'profiles:\\n  - {name: a, youtube: loose}\\n' | youtube: 'loose' is not one of strict, moderate, off
             bad profile name     | 'profiles:\\n  - {name: \"Top Class\"}\\n' | profile name 'Top Class'
+            bad over limit       | 'limits:\\n  overLimit: slow\\n'                | limits.overLimit: 'slow' is not tc or drop
+            negative qps         | 'limits:\\n  clientQps: -1\\n'                  | limits.clientQps must be 0 (off) or more
+            bad limit prefix     | 'limits:\\n  ipv6Prefix: 128\\n'                | limits.ipv6Prefix must be 16 to 64
             bad time zone        | 'policy:\\n  timeZone: Mars/Olympus\\n'        | policy.timeZone: 'Mars/Olympus' is not a time zone
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {

@@ -16,6 +16,8 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.AnswerTargets;
 import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.limit.ClientLimiter;
+import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.ClientGroups;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAction;
@@ -83,6 +85,17 @@ public final class QueryPipeline {
         final byte[] name = new byte[MAX_NAME_LENGTH];
     }
 
+    /** Per-client rate limits; swapped by a reload. */
+    private volatile LimitSettings limits = LimitSettings.OFF;
+
+    /** Each event loop's token buckets. */
+    private static final FastThreadLocal<ClientLimiter> LIMITER = new FastThreadLocal<>() {
+        @Override
+        protected ClientLimiter initialValue() {
+            return new ClientLimiter();
+        }
+    };
+
     private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
         @Override
         protected Scratch initialValue() {
@@ -120,6 +133,11 @@ public final class QueryPipeline {
     public void profiles(ClientGroups groups, ZoneId zone) {
         Profiles old = profiles;
         profiles = new Profiles(groups, new WeekClock(zone, clockMillis), old.generation() + 1);
+    }
+
+    /** Per-client rate limits from now on (the next query sees them). */
+    public void limits(LimitSettings settings) {
+        this.limits = settings;
     }
 
     /** The client groups and profiles in force. */
@@ -190,6 +208,21 @@ public final class QueryPipeline {
             return rcode(out, q, RCODE_REFUSED, counters);
         }
         counters.client(client.getAddress());
+
+        // Per-client rate limit, over UDP only: a client over its limit is told to retry over
+        // TCP (TC), which a spoofed source cannot do, or hears nothing (limits.overLimit: drop).
+        LimitSettings lim = limits;
+        if (lim.enabled()
+                && channel.maxAnswerSize(CLASSIC_UDP_SIZE) <= MAX_UDP_PAYLOAD
+                && !LIMITER.get().allow(client.getAddress(), clockMillis.getAsLong(), lim)) {
+            counters.limited(lim.drop());
+            if (lim.drop()) {
+                return Outcome.DROPPED;
+            }
+            AnswerWriter.truncated(out, q, ednsUdpSize);
+            counters.answered(RCODE_NOERROR);
+            return Outcome.ANSWERED;
+        }
 
         // A signed query: the resolver knows no keys (transfers, whose keys the zone service
         // knows, were handed over above), so RFC 8945 §5.2.1's BADKEY, unsigned.

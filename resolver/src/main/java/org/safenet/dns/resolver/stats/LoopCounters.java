@@ -19,6 +19,8 @@ public final class LoopCounters {
     long truncated;
     long coalesced;
     long tcpRejected;
+    long limitedTruncated;
+    long limitedDropped;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
     final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
     final long[] blockedByCategory = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
@@ -67,6 +69,15 @@ public final class LoopCounters {
 
     public void tcpRejected() {
         tcpRejected++;
+    }
+
+    /** A UDP query over its client's rate limit: answered with TC, or dropped. */
+    public void limited(boolean dropped) {
+        if (dropped) {
+            limitedDropped++;
+        } else {
+            limitedTruncated++;
+        }
     }
 
     /**

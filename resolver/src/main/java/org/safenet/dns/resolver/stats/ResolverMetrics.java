@@ -166,6 +166,14 @@ public final class ResolverMetrics {
                     .tag("category", categories.get(slot))
                     .register(registry);
         }
+        FunctionCounter.builder("safenet.limited", all, l -> sumOf(l, c -> c.limitedTruncated))
+                .description("UDP queries over their client's rate limit (limits.clientQps), by what they got")
+                .tag("action", "tc")
+                .register(registry);
+        FunctionCounter.builder("safenet.limited", all, l -> sumOf(l, c -> c.limitedDropped))
+                .description("UDP queries over their client's rate limit (limits.clientQps), by what they got")
+                .tag("action", "drop")
+                .register(registry);
         sum(
                 "safenet.policy.redirected",
                 "queries answered with a redirect that is not a block (SafeSearch)",

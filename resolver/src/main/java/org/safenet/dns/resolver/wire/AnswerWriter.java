@@ -68,6 +68,15 @@ public final class AnswerWriter {
         }
     }
 
+    /** An empty answer with TC set: the client retries over TCP (RFC 1035 §4.2.1, RFC 7766 §3). */
+    public static void truncated(ByteBuf out, ParsedQuery q, int ourUdpSize) {
+        writeHeader(out, q.id, responseFlags(q, FLAG_TC, RCODE_NOERROR), 1, 0, 0, q.hasEdns ? 1 : 0);
+        writeQuestion(out, q);
+        if (q.hasEdns) {
+            writeOpt(out, ourUdpSize, RCODE_NOERROR, q.dnssecOk);
+        }
+    }
+
     /**
      * RFC 8945 §5.2.1: a signed query whose key we do not know gets NOTAUTH with an unsigned TSIG
      * record saying BADKEY: the request's key name, algorithm, time signed, fudge and original ID,

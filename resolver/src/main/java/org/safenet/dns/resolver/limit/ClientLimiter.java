@@ -1,0 +1,86 @@
+package org.safenet.dns.resolver.limit;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import org.safenet.dns.resolver.acl.AddressBits;
+import org.safenet.dns.resolver.wire.Hashing;
+
+/**
+ * Token buckets per client, one table per event loop (dnsdist's {@code MaxQPSIPRule}, Unbound's
+ * {@code ip-ratelimit}): a client may send {@code clientQps} queries a second, in bursts of up to
+ * two seconds' worth. Confined to its loop: plain arrays, no locks, no allocation per query (an
+ * IPv6 client's address is copied out of {@link Inet6Address}, as the access list does).
+ *
+ * <p>The table is bounded: 16,384 buckets, each client hashed to a run of four; a new client takes
+ * the free one or the one idle longest. A flood from many spoofed sources can push a real client
+ * out, which only gives that client a full bucket again: the bound costs fairness, never memory.
+ * Tokens are counted in thousandths so that refills at low rates are exact.
+ */
+public final class ClientLimiter {
+    private static final int SIZE = 1 << 14;
+    private static final int WAYS = 4;
+    private static final long EMPTY = 0;
+
+    private final long[] keys = new long[SIZE];
+    private final long[] lastMillis = new long[SIZE];
+    private final long[] milliTokens = new long[SIZE];
+
+    /**
+     * Takes one query's token for {@code client} at {@code nowMillis}; false when the client is
+     * over its limit.
+     */
+    public boolean allow(InetAddress client, long nowMillis, LimitSettings s) {
+        long key = key(client, s);
+        long capacity = 2_000L * s.clientQps();
+        int base = (int) mix(key) & (SIZE - 1) & ~(WAYS - 1);
+        int victim = base;
+        for (int i = base; i < base + WAYS; i++) {
+            if (keys[i] == key) {
+                long elapsed = Math.max(0, nowMillis - lastMillis[i]);
+                long tokens = Math.min(capacity, milliTokens[i] + elapsed * s.clientQps());
+                lastMillis[i] = nowMillis;
+                if (tokens < 1_000) {
+                    milliTokens[i] = tokens;
+                    return false;
+                }
+                milliTokens[i] = tokens - 1_000;
+                return true;
+            }
+            if (keys[i] == EMPTY || lastMillis[i] < lastMillis[victim]) {
+                victim = i;
+                if (keys[i] == EMPTY) {
+                    break;
+                }
+            }
+        }
+        keys[victim] = key;
+        lastMillis[victim] = nowMillis;
+        milliTokens[victim] = capacity - 1_000;
+        return true;
+    }
+
+    /** The client's key: its prefix, IPv4 ones tagged (bits 32 and 62); never 0. */
+    static long key(InetAddress client, LimitSettings s) {
+        if (client instanceof Inet4Address a4) {
+            return (a4.hashCode() & AddressBits.mask32(s.ipv4Prefix()) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+        }
+        if (client instanceof Inet6Address a6) {
+            byte[] b = a6.getAddress();
+            long high = AddressBits.readLong(b, 0);
+            long low = AddressBits.readLong(b, 8);
+            if (high == 0 && (low >>> 32) == 0xFFFFL) { // IPv4-mapped
+                return (((int) low) & AddressBits.mask32(s.ipv4Prefix()) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+            }
+            long masked = high & AddressBits.mask64(s.ipv6Prefix());
+            // 0 is the empty slot; an IPv6 prefix equal to an IPv4 key (0x4000_0001_...) shares its
+            // bucket, which costs fairness between two clients, nothing else.
+            return masked == 0 ? 1L << 61 : masked;
+        }
+        return 1L << 60;
+    }
+
+    private static long mix(long key) {
+        return Hashing.fmix64(key);
+    }
+}
