@@ -9,7 +9,12 @@
 # time, alternating, by ../shared/tools/dnsperf-cpu: answers per server CPU-second. Both
 # appliances on CPU 1, dnsperf and the upstream on CPU 0.
 #
-#   bench/scripts/profiles-cost.sh            # SECONDS_PER_RUN=15 ROUNDS=3 KINDS="blocked cached"
+#   bench/scripts/config-cost.sh            # SECONDS_PER_RUN=15 ROUNDS=3 KINDS="blocked cached"
+#   COMPARE=limits bench/scripts/config-cost.sh
+#
+# COMPARE=limits measures the per-client rate limit's check instead (issue 15): "off"
+# (limits.clientQps: 0) against "on" with a limit this load never reaches (dnsperf sends from one
+# address, which a real limit would stop: the figure wanted is what the check costs).
 #
 # The machine's noise (steal, frequency) moves single runs by ±15% here: compare medians of many
 # alternating rounds, and the median of each round's ratio.
@@ -21,7 +26,9 @@ source "$(dirname "$0")/lib.sh"
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-15}
 ROUNDS=${ROUNDS:-3}
 KINDS=${KINDS:-blocked cached}
-out="$repo/bench-results/profiles-cost-$(date +%Y%m%d-%H%M%S)"
+COMPARE=${COMPARE:-profiles}
+if [ "$COMPARE" = limits ]; then A=off B=on; else A=single B=three; fi
+out="$repo/bench-results/$COMPARE-cost-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 start_responder
 
@@ -89,23 +96,27 @@ admin:
   listen: []
 dataDir: $work/$name
 YAML
-    if [ "$with" = yes ]; then profiles_yaml "$(free_port)"; fi
+    case "$COMPARE/$with" in
+      profiles/yes) profiles_yaml "$(free_port)" ;;
+      limits/no) printf 'limits:\n  clientQps: 0\n' ;;
+      limits/yes) printf 'limits:\n  clientQps: 100000000\n' ;;
+    esac
   } >"$work/$name.yaml"
   serve_appliance "$name"
   eval "port_$name=$port"
 }
-start_appliance single no
-start_appliance three yes
+start_appliance "$A" no
+start_appliance "$B" yes
 
 # Warm both caches with the popular names (one pass each), so the "cached" runs are hits.
-for name in single three; do
+for name in "$A" "$B"; do
   port_var=port_$name
   taskset -c 0 dnsperf -s 127.0.0.1 -p "${!port_var}" -d "$work/cached.dnsperf" -n 1 -c 4 -q 200 >/dev/null 2>&1 || true
 done
 
 for round in $(seq 1 "$ROUNDS"); do
   for kind in $KINDS; do
-    for name in single three; do
+    for name in "$A" "$B"; do
       port_var=port_$name jvm_var=jvm_$name
       echo "round $round $kind $name: $("$data/../tools/dnsperf-cpu" "${!jvm_var}" 127.0.0.1 "${!port_var}" "$work/$kind.dnsperf" "$SECONDS_PER_RUN")"
     done
