@@ -146,7 +146,8 @@ public final class Resolver implements AutoCloseable {
                                 (settings.clientQps() + loops - 1) / loops,
                                 settings.drop(),
                                 settings.ipv4Prefix(),
-                                settings.ipv6Prefix())
+                                settings.ipv6Prefix(),
+                                settings.exempt())
                         : settings);
     }
 

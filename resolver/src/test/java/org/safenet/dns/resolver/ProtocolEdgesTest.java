@@ -190,6 +190,16 @@ class ProtocolEdgesTest {
                         .count())
                 .isEqualTo(30);
 
+        // An exempt client (the machine itself, by default) is never limited.
+        last.limits(new org.safenet.dns.resolver.limit.LimitSettings(
+                1, false, 32, 64, org.safenet.dns.resolver.acl.ClientAccessList.of("127.0.0.5/32")));
+        for (int i = 0; i < 10; i++) {
+            assertThat(fromSource(resolver, "127.0.0.5", "www.example.com.")
+                            .getHeader()
+                            .getFlag(Flags.TC))
+                    .isFalse();
+        }
+
         // drop: no answer at all.
         last.limits(new org.safenet.dns.resolver.limit.LimitSettings(1, true, 32, 64));
         fromSource(resolver, "127.0.0.4", "www.example.com.");

@@ -9,6 +9,7 @@ import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings;
 import org.safenet.dns.resolver.ResolverSettings.AccessSettings;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
+import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
@@ -73,9 +74,11 @@ public record ApplianceConfig(
      * @param overLimit {@code tc} (an empty truncated answer: a real client retries over TCP) or {@code drop}
      * @param ipv4Prefix how much of an IPv4 address is one client
      * @param ipv6Prefix how much of an IPv6 address is one client
+     * @param exempt clients never limited (default: this machine's loopback addresses)
      */
-    public record Limits(int clientQps, String overLimit, int ipv4Prefix, int ipv6Prefix) {
+    public record Limits(int clientQps, String overLimit, int ipv4Prefix, int ipv6Prefix, List<CidrPrefix> exempt) {
         public Limits {
+            exempt = List.copyOf(exempt);
             if (!overLimit.equals("tc") && !overLimit.equals("drop")) {
                 throw new IllegalArgumentException("limits.overLimit: '" + overLimit + "' is not tc or drop");
             }
@@ -85,7 +88,11 @@ public record ApplianceConfig(
 
         public org.safenet.dns.resolver.limit.LimitSettings settings() {
             return new org.safenet.dns.resolver.limit.LimitSettings(
-                    clientQps, overLimit.equals("drop"), ipv4Prefix, ipv6Prefix);
+                    clientQps,
+                    overLimit.equals("drop"),
+                    ipv4Prefix,
+                    ipv6Prefix,
+                    new org.safenet.dns.resolver.acl.ClientAccessList(exempt));
         }
     }
 

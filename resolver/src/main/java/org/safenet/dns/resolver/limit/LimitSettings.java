@@ -1,5 +1,9 @@
 package org.safenet.dns.resolver.limit;
 
+import java.util.List;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+
 /**
  * Per-client query rate limits (the {@code limits} config section).
  *
@@ -9,9 +13,16 @@ package org.safenet.dns.resolver.limit;
  *     a real client retries over TCP (which a spoofed source cannot), the default
  * @param ipv4Prefix how much of an IPv4 address is one client (32: each address)
  * @param ipv6Prefix how much of an IPv6 address is one client (64: each subnet)
+ * @param exempt clients never limited (the machine itself: a local forwarder or load generator
+ *     speaks for many, and no packet from outside can carry a loopback source)
  */
-public record LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix) {
+public record LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix, ClientAccessList exempt) {
     public static final LimitSettings OFF = new LimitSettings(0, false, 32, 64);
+
+    /** Without exemptions. */
+    public LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix) {
+        this(clientQps, drop, ipv4Prefix, ipv6Prefix, new ClientAccessList(List.<CidrPrefix>of()));
+    }
 
     public LimitSettings {
         if (clientQps < 0) {

@@ -214,6 +214,7 @@ public final class QueryPipeline {
         LimitSettings lim = limits;
         if (lim.enabled()
                 && channel.maxAnswerSize(CLASSIC_UDP_SIZE) <= MAX_UDP_PAYLOAD
+                && !lim.exempt().allows(client.getAddress())
                 && !LIMITER.get().allow(client.getAddress(), clockMillis.getAsLong(), lim)) {
             counters.limited(lim.drop());
             if (lim.drop()) {
