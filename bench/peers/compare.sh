@@ -7,7 +7,7 @@
 # and, with UPDATE_DOCS=1, replaces the table between the peers markers in docs/benchmarks.md.
 #
 #   bench/peers/install.sh                      # once, as root
-#   bench/peers/compare.sh [SIZES="100000 1000000"] [SECONDS=15] [ROUNDS=2]
+#   bench/peers/compare.sh ["100000 1000000" [SECONDS [ROUNDS]]]   (positional: sizes, seconds, rounds)
 #   RATES="20000 50000"   fixed rates of the latency runs     PEERS="safenet unbound pdns kresd dnsdist"
 #
 # Per size: list load time (process start to the first sinkhole answer; for SafeNet DNS also the
