@@ -132,6 +132,7 @@ class ProfilesComponentTest {
                 .add("moved.example.com. 300 IN A 203.0.113.9")
                 .add("casino.example. 300 IN A 192.0.2.66")
                 .add("tiktok.com. 300 IN A 192.0.2.77")
+                .add("clips.example.com. 300 IN CNAME tiktok.com.")
                 .add("www.google.com. 300 IN A 192.0.2.1")
                 .add("forcesafesearch.google.com. 300 IN A 216.239.38.120")
                 .add("forcesafesearch.google.com. 300 IN AAAA 2001:4860:4802:32::78")
@@ -421,6 +422,14 @@ class ProfilesComponentTest {
             assertThat(answers(ask("127.0.0.3", "tiktok.com.")))
                     .as("default at " + at.local())
                     .containsExactly("192.0.2.77");
+            // A name that leads into the service, answered from the cache a minute later, follows
+            // the schedule too (06:59 clean and cached, 07:00 blocked from the same entry).
+            List<String> chain = answers(ask("127.0.0.2", "clips.example.com."));
+            if (at.blocked()) {
+                assertThat(chain).as("chain at " + at.local()).containsExactly(BLOCK_PAGE);
+            } else {
+                assertThat(chain).as("chain at " + at.local()).containsExactly("tiktok.com.", "192.0.2.77");
+            }
         }
     }
 }

@@ -354,7 +354,10 @@ public final class QueryPipeline {
      */
     private @Nullable Verdict leadsToBlock(CachedResponse e, Profile profile, int minute, Profiles ps) {
         boolean addressRules = policy.hasAddressRules();
-        int stamp = (int) Hashing.fmix64(policy.version() * 31 + ps.generation());
+        // The memo holds while the lists, the profiles and (with schedules) the minute stay the
+        // same: a schedule opening must reach answers already found clean before it opened.
+        long when = ps.groups().scheduled() ? minute + 1 : 0;
+        int stamp = (int) Hashing.fmix64((policy.version() * 31 + ps.generation()) * 10_081 + when);
         if (!e.needsCheck(stamp, profile.slot(), addressRules)) {
             return null;
         }

@@ -52,6 +52,8 @@ public final class ClientGroups {
     private final Group[] groups;
     private final List<Profile> profiles;
     private final ClientAccessList ecsTrusted;
+    /** Whether any profile has a schedule: then a decision can change with the minute. */
+    private final boolean scheduled;
 
     private final int[] v4Networks;
     private final int[] v4Masks;
@@ -79,6 +81,11 @@ public final class ClientGroups {
         }
         this.defaultProfile = def;
         this.profiles = List.copyOf(profiles);
+        boolean scheduled = false;
+        for (Profile p : profiles) {
+            scheduled |= !p.schedules().isEmpty();
+        }
+        this.scheduled = scheduled;
         this.groups = groups.toArray(new Group[0]);
         this.ecsTrusted = new ClientAccessList(ecsTrusted);
         record Entry(CidrPrefix prefix, int group) {}
@@ -132,6 +139,11 @@ public final class ClientGroups {
     /** Only the default profile: what the resolver has without any profile configured. */
     public static ClientGroups only(Profile defaultProfile) {
         return new ClientGroups(List.of(defaultProfile), List.of(), List.of());
+    }
+
+    /** Whether any profile has a schedule, so that the same name may be decided differently a minute later. */
+    public boolean scheduled() {
+        return scheduled;
     }
 
     public Profile defaultProfile() {
