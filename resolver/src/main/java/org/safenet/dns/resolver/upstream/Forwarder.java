@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.cache.CachedResponse;
@@ -100,14 +101,14 @@ public final class Forwarder {
         }
     };
     /** Per loop: questions whose upstreams all failed recently, with when to try again (RFC 9520). */
-    private final FastThreadLocal<Map<String, Long>> recentFailures = new FastThreadLocal<>() {
+    private final FastThreadLocal<FailureMemo> recentFailures = new FastThreadLocal<>() {
         @Override
-        protected Map<String, Long> initialValue() {
-            return new HashMap<>();
+        protected FailureMemo initialValue() {
+            return new FailureMemo(MAX_RECENT_FAILURES);
         }
     };
 
-    /** Bound on {@link #recentFailures} per loop; past it, expired entries are swept. */
+    /** Bound on {@link #recentFailures} per loop; past it, the oldest is forgotten. */
     static final int MAX_RECENT_FAILURES = 10_000;
 
     /** Per loop: the UDP sockets upstream queries go out on. */
@@ -162,14 +163,10 @@ public final class Forwarder {
      */
     public void forward(ParsedQuery q, EventLoop loop, Callback callback) {
         String key = key(q);
-        Long retryAt = recentFailures.get().get(key);
-        if (retryAt != null) {
-            if (clockMillis.getAsLong() < retryAt) {
-                metrics.upstreamFailureCached().increment();
-                callback.failed();
-                return;
-            }
-            recentFailures.get().remove(key);
+        if (recentFailures.get().failedRecently(key, clockMillis.getAsLong())) {
+            metrics.upstreamFailureCached().increment();
+            callback.failed();
+            return;
         }
         Map<String, Exchange> pending = inFlight.get();
         Exchange existing = pending.get(key);
@@ -198,18 +195,9 @@ public final class Forwarder {
 
     private void rememberFailure(String key) {
         long ttl = settings.failureCacheTtl().toMillis();
-        if (ttl <= 0) {
-            return;
+        if (ttl > 0) {
+            recentFailures.get().remember(key, clockMillis.getAsLong(), ttl);
         }
-        Map<String, Long> failures = recentFailures.get();
-        long now = clockMillis.getAsLong();
-        if (failures.size() >= MAX_RECENT_FAILURES) {
-            failures.values().removeIf(retryAt -> retryAt <= now);
-            if (failures.size() >= MAX_RECENT_FAILURES) {
-                return; // a flood of distinct failing names: do not grow without bound
-            }
-        }
-        failures.put(key, now + ttl);
     }
 
     /** Writes the query we send upstream: RD, the client's CD, lowercased question, OPT with DO. */
@@ -473,7 +461,7 @@ public final class Forwarder {
         }
 
         /** Tells every waiting query; one failing waiter does not stop the others. */
-        private void tell(java.util.function.Consumer<Callback> outcome) {
+        private void tell(Consumer<Callback> outcome) {
             for (Callback cb : callbacks) {
                 try {
                     outcome.accept(cb);
