@@ -6,8 +6,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToLongFunction;
+import org.safenet.dns.resolver.policy.ProfileSlots;
 import org.safenet.dns.resolver.wire.DnsConstants;
 
 /**
@@ -188,20 +191,25 @@ public final class ResolverMetrics {
         }
     }
 
+    private final Set<String> profilesExported = ConcurrentHashMap.newKeySet();
+
     /**
      * Exports the blocks counted for profile {@code slot} as {@code safenet_blocked_profile_total{profile=NAME}};
      * idempotent, called for every profile a configuration names.
      */
     public void profile(int slot, String name) {
+        if (!profilesExported.add(slot + "/" + name)) {
+            return; // Micrometer would ignore it too, but warn
+        }
         FunctionCounter.builder("safenet.blocked.profile", all, l -> sumOf(l, c -> c.blockedByProfile[slot]))
                 .description("queries blocked (any action but passthru and SafeSearch), by the client's profile")
                 .tag("profile", name)
                 .register(registry);
     }
 
-    /** Blocks per profile slot since start ({@link org.safenet.dns.resolver.policy.ProfileSlots}). */
+    /** Blocks per profile slot since start ({@link ProfileSlots}). */
     public long[] blockedByProfile() {
-        long[] out = new long[org.safenet.dns.resolver.policy.ProfileSlots.SLOTS];
+        long[] out = new long[ProfileSlots.SLOTS];
         for (LoopCounters c : all) {
             for (int i = 0; i < out.length; i++) {
                 out[i] += c.blockedByProfile[i];
