@@ -16,6 +16,7 @@ import org.safenet.dns.admin.api.AdminApi;
 import org.safenet.dns.admin.api.AdminContext;
 import org.safenet.dns.admin.api.AdminServer;
 import org.safenet.dns.admin.api.Tokens;
+import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.appliance.config.ApplianceConfig;
@@ -24,6 +25,7 @@ import org.safenet.dns.appliance.config.SyncConfig;
 import org.safenet.dns.appliance.policy.ClientPolicy;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.distribution.RpzPrimary;
+import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.index.IndexFile;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.live.LiveList;
@@ -71,6 +73,8 @@ public final class Appliance implements AutoCloseable {
     private @Nullable StatsRecorder stats;
     /** The category actions in force: the config's, overridden by what operators set through the API. */
     private volatile Categories categories;
+
+    private @Nullable AppealBox appealBox;
 
     /** The profiles and client groups in force, and the categories the index holds for them. */
     private final ClientPolicy clientPolicy;
@@ -329,7 +333,8 @@ public final class Appliance implements AutoCloseable {
                 logLevels,
                 System::currentTimeMillis,
                 java.util.Objects.requireNonNull(clientPolicy.registry()),
-                config.admin().sourceFileDirs());
+                config.admin().sourceFileDirs(),
+                appeals(live.store()));
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
         io.netty.handler.ssl.SslContext tls = null;
@@ -431,19 +436,36 @@ public final class Appliance implements AutoCloseable {
         blockPageGroup = group;
         for (HostPort listen : config.blocklist().blockPageListen()) {
             BlockPageServer server = new BlockPageServer(
-                    listen.toSocketAddress(),
-                    group,
-                    transports,
-                    s,
-                    config.blocklist().categoryActions(),
-                    source -> {
-                        SyncService service = sync;
-                        return service != null ? service.precedence(source) : SyncService.OPERATOR_PRECEDENCE;
-                    },
-                    System::currentTimeMillis);
+                    listen.toSocketAddress(), group, transports, s, () -> categories, this::precedence, appeals(s));
             blockPages.add(server);
             log.info("block page on http://{}/", text(server.address()));
         }
+    }
+
+    /** A source's precedence as the index applies it (the operator's own while sync is off). */
+    private int precedence(String source) {
+        SyncService service = sync;
+        return service != null ? service.precedence(source) : SyncService.OPERATOR_PRECEDENCE;
+    }
+
+    /** The one appeal box the block pages file into and the admin API reviews; made on first use. */
+    private synchronized AppealBox appeals(BlocklistStore s) {
+        AppealBox box = appealBox;
+        if (box == null) {
+            box = new AppealBox(
+                    s,
+                    host -> {
+                        try {
+                            return Explainer.explain(s, categories, this::precedence, host)
+                                    .blocked();
+                        } catch (BlocklistStore.StoreException | IllegalArgumentException notAName) {
+                            return false;
+                        }
+                    },
+                    System::currentTimeMillis);
+            appealBox = box;
+        }
+        return box;
     }
 
     public List<InetSocketAddress> blockPageAddresses() {

@@ -1,41 +1,41 @@
 package org.safenet.dns.admin.api;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.store.BlocklistStore;
-import org.safenet.dns.blocklist.store.Records;
 import org.safenet.dns.blocklist.store.StoredEntry;
 
 /**
- * Appeals from the block page (review: accept adds the host to the allowlist, reject keeps it
- * blocked; both with a note), API tokens and the audit trail.
+ * Appeals from the block page (listed in pages; review: accept adds the host to the allowlist,
+ * reject keeps it blocked, both with a note; delete), API tokens and the audit trail.
  */
 final class AccessResources {
     private final AdminContext context;
     private final Tokens tokens;
     private final AuditLog audit;
-    private final Records reviews;
-    private final ObjectMapper json = AdminApi.mapper();
+    private final AppealBox appeals;
 
     AccessResources(AdminContext context, Tokens tokens, AuditLog audit) {
         this.context = context;
         this.tokens = tokens;
         this.audit = audit;
-        this.reviews = context.live().store().metaRecords("appeal-review/");
+        this.appeals = context.appeals();
     }
 
     void register(Routes routes) {
         routes.add("GET", "/api/v1/appeals", Role.VIEWER, this::appeals);
         routes.add("POST", "/api/v1/appeals/{id}/accept", Role.OPERATOR, r -> review(r, true));
         routes.add("POST", "/api/v1/appeals/{id}/reject", Role.OPERATOR, r -> review(r, false));
+        routes.add("GET", "/api/v1/appeals/{id}", Role.VIEWER, r -> view(item(r.path("id"))));
+        routes.add("DELETE", "/api/v1/appeals/{id}", Role.OPERATOR, this::deleteAppeal);
         routes.add("GET", "/api/v1/tokens", Role.ADMIN, this::listTokens);
         routes.add("POST", "/api/v1/tokens", Role.ADMIN, this::createToken);
         routes.add("DELETE", "/api/v1/tokens/{id}", Role.ADMIN, this::revokeToken);
@@ -55,46 +55,58 @@ final class AccessResources {
     /** The body of {@code POST /api/v1/tokens}. */
     record TokenRequest(@Nullable String name, @Nullable String role) {}
 
-    /** An operator's decision on an appeal. */
-    record Review(String status, String note, String by, String time) {}
-
-    private Object appeals(ApiRequest r) throws Exception {
+    private Object appeals(ApiRequest r) {
         String status = r.param("status") == null ? "pending" : r.param("status");
         if (!List.of("pending", "accepted", "rejected", "all").contains(status)) {
             throw ApiException.badRequest("invalid_parameter", "status must be pending, accepted, rejected or all");
         }
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (BlocklistStore.StoredAppeal a : context.live().store().storedAppeals()) {
-            Review review = review(a.id());
-            String s = review == null ? "pending" : review.status();
-            if (status.equals("all") || status.equals(s)) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("id", a.id());
-                m.put("time", Instant.ofEpochMilli(a.appeal().timeMillis()).toString());
-                m.put("host", a.appeal().host());
-                m.put("reason", a.appeal().reason());
-                m.put("client", a.appeal().clientAddress());
-                m.put("listVersion", a.appeal().listVersion());
-                m.put("status", s);
-                m.put("review", review);
-                out.add(m);
-            }
-        }
-        return Map.of("items", out);
+        int limit = r.intParam("limit", 100, 1, 1000);
+        AppealBox.Page page = appeals.list(status, limit, r.param("cursor"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", page.items().stream().map(AccessResources::view).toList());
+        out.put("nextCursor", page.nextCursor());
+        return out;
     }
 
-    private @Nullable Review review(String id) throws Exception {
-        byte[] v = reviews.get(id.getBytes(StandardCharsets.US_ASCII));
-        return v == null ? null : json.readValue(v, Review.class);
+    private AppealBox.Item item(String id) throws BlocklistStore.StoreException {
+        AppealBox.Item item = appeals.get(id);
+        if (item == null) {
+            throw ApiException.notFound("no appeal '" + id + "' (GET /api/v1/appeals lists them)");
+        }
+        return item;
+    }
+
+    private static Map<String, Object> view(AppealBox.Item item) {
+        BlocklistStore.Appeal a = item.stored().appeal();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", item.stored().id());
+        m.put("time", Instant.ofEpochMilli(a.timeMillis()).toString());
+        m.put("host", a.host());
+        m.put("reason", a.reason());
+        m.put("client", a.clientAddress());
+        m.put("listVersion", a.listVersion());
+        m.put("count", a.count());
+        m.put("lastTime", Instant.ofEpochMilli(a.lastMillis()).toString());
+        m.put("reasons", a.reasons());
+        m.put("status", item.status());
+        m.put("review", item.review());
+        return m;
+    }
+
+    private Object deleteAppeal(ApiRequest r) throws Exception {
+        AppealBox.Item item = item(r.path("id"));
+        if (!appeals.delete(item.stored().id())) {
+            throw ApiException.notFound("no appeal '" + item.stored().id() + "'");
+        }
+        r.audit("appeal.delete", item.stored().appeal().host(), view(item), null);
+        return Map.of("deleted", item.stored().id());
     }
 
     private Object review(ApiRequest r, boolean accept) throws Exception {
         String id = r.path("id");
-        BlocklistStore.StoredAppeal appeal = context.live().store().storedAppeals().stream()
-                .filter(a -> a.id().equals(id))
-                .findFirst()
-                .orElseThrow(() -> ApiException.notFound("no appeal '" + id + "' (GET /api/v1/appeals lists them)"));
-        Review before = review(id);
+        AppealBox.Item found = item(id);
+        BlocklistStore.StoredAppeal appeal = found.stored();
+        AppealBox.Review before = found.review();
         if (before != null) {
             throw new ApiException(
                     409,
@@ -128,12 +140,12 @@ final class AccessResources {
                     null);
             allowed = new EntryResources(context).allowEntry(r, entry, "allow.add");
         }
-        Review review = new Review(
+        AppealBox.Review review = new AppealBox.Review(
                 accept ? "accepted" : "rejected",
                 note,
                 r.who().name() + " (" + r.who().id() + ")",
                 Instant.ofEpochMilli(context.clock().getAsLong()).toString());
-        reviews.put(id.getBytes(StandardCharsets.US_ASCII), json.writeValueAsBytes(review));
+        appeals.review(id, review);
         r.audit(accept ? "appeal.accept" : "appeal.reject", appeal.appeal().host(), null, review);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);
@@ -182,7 +194,7 @@ final class AccessResources {
 
     /** Re-reads the config file, as SIGHUP does: 200 with what changed, or 422 with why nothing did. */
     private Object reload(ApiRequest r) throws Exception {
-        java.util.function.Supplier<ReloadOutcome> reload = context.reload();
+        Supplier<ReloadOutcome> reload = context.reload();
         if (reload == null) {
             throw new ApiException(
                     409, "reload_unavailable", "this appliance was started without a config file to reload");
@@ -213,7 +225,7 @@ final class AccessResources {
             throw ApiException.badRequest("invalid_level", e.getMessage());
         }
         r.audit("logging.set", logger, before, req.level());
-        java.util.Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> out = new LinkedHashMap<>();
         out.put("logger", logger);
         out.put("level", req.level());
         return out;
@@ -226,7 +238,7 @@ final class AccessResources {
         try {
             beforeMillis =
                     before == null ? Long.MAX_VALUE : Instant.parse(before).toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw ApiException.badRequest(
                     "invalid_time", "before must be an ISO-8601 time such as 2026-11-01T00:00:00Z");
         }

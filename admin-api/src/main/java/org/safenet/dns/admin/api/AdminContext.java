@@ -1,10 +1,13 @@
 package org.safenet.dns.admin.api;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.live.LiveList;
@@ -31,6 +34,7 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param logs log levels at run time
  * @param policy profiles and client groups
  * @param sourceFileDirs where file sources made through the API may read
+ * @param appeals the block page's appeals and their reviews
  */
 public record AdminContext(
         LiveList live,
@@ -48,12 +52,13 @@ public record AdminContext(
         LogControl logs,
         LongSupplier clock,
         PolicyAdmin policy,
-        List<java.nio.file.Path> sourceFileDirs) {
+        List<Path> sourceFileDirs,
+        AppealBox appeals) {
 
     /** Log levels at run time. */
     public interface LogControl {
         /** Loggers with a level set (logger name, or "root"). */
-        java.util.Map<String, String> levels();
+        Map<String, String> levels();
 
         /** Sets (or with null, clears) a logger's level; IllegalArgumentException for an unknown level. */
         void set(String logger, @Nullable String level);

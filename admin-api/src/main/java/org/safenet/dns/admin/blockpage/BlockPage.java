@@ -77,4 +77,20 @@ final class BlockPage {
                 </main></body></html>
                 """.formatted(STYLE, h, h);
     }
+
+    /** A page that says why an appeal was not taken, in both languages; the texts are ours, the host is escaped. */
+    static String notTaken(String host, String vietnamese, String english) {
+        String h = escape(host);
+        return """
+                <!DOCTYPE html>
+                <html lang="vi"><head><meta charset="utf-8">
+                <meta name="viewport" content="width=device-width,initial-scale=1">
+                <title>Chưa gửi được / Not sent</title><style>%s</style></head>
+                <body><main>
+                <h1>Chưa gửi được yêu cầu / The request was not sent</h1>
+                <p><span class="host">%s</span>: %s</p>
+                <p><span class="host">%s</span>: %s</p>
+                </main></body></html>
+                """.formatted(STYLE, h, vietnamese, h, english);
+    }
 }

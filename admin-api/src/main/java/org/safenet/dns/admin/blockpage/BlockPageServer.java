@@ -22,12 +22,15 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -38,7 +41,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The block page: an HTTP server on the sinkhole address. Any GET, for any Host, gets the
  * warning page for that host (with its category, from the store); a POST to {@code /appeal}
- * stores an appeal (host, reason, time, client address) for the operators.
+ * files an appeal (host, reason, time, client address) for the operators, within the bounds
+ * {@link AppealBox} keeps (only for listed names, a few per client an hour, merged per host).
  *
  * <p>HTTPS cannot be served: the browser asked for the blocked site's name, and no certificate
  * for it can be shown, so HTTPS visitors see a connection or certificate error instead of the
@@ -49,12 +53,11 @@ public final class BlockPageServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockPageServer.class);
 
     static final int MAX_REQUEST_BYTES = 16 * 1024;
-    static final int MAX_REASON_CHARS = 2000;
 
     private final BlocklistStore store;
-    private final Categories categories;
-    private final LongSupplier clockMillis;
-    private final java.util.function.ToIntFunction<String> precedence;
+    private final Supplier<Categories> categories;
+    private final AppealBox appeals;
+    private final ToIntFunction<String> precedence;
     private final Channel channel;
 
     public BlockPageServer(
@@ -62,10 +65,10 @@ public final class BlockPageServer implements AutoCloseable {
             EventLoopGroup group,
             Transports transports,
             BlocklistStore store,
-            Categories categories,
-            LongSupplier clockMillis)
+            Supplier<Categories> categories,
+            AppealBox appeals)
             throws InterruptedException {
-        this(listen, group, transports, store, categories, source -> 0, clockMillis);
+        this(listen, group, transports, store, categories, source -> 0, appeals);
     }
 
     /** @param precedence of each source, so the page names the entry that decides (as the resolver does) */
@@ -74,14 +77,14 @@ public final class BlockPageServer implements AutoCloseable {
             EventLoopGroup group,
             Transports transports,
             BlocklistStore store,
-            Categories categories,
-            java.util.function.ToIntFunction<String> precedence,
-            LongSupplier clockMillis)
+            Supplier<Categories> categories,
+            ToIntFunction<String> precedence,
+            AppealBox appeals)
             throws InterruptedException {
         this.precedence = precedence;
         this.store = store;
         this.categories = categories;
-        this.clockMillis = clockMillis;
+        this.appeals = appeals;
         this.channel = new ServerBootstrap()
                 .group(group)
                 .channel(transports.serverChannel())
@@ -143,7 +146,7 @@ public final class BlockPageServer implements AutoCloseable {
             String category = null;
             String reference = "-";
             try {
-                Explainer.Explanation x = Explainer.explain(store, categories, precedence, host);
+                Explainer.Explanation x = Explainer.explain(store, categories.get(), precedence, host);
                 if (x.entry() != null) {
                     category = x.entry().category();
                 }
@@ -157,28 +160,58 @@ public final class BlockPageServer implements AutoCloseable {
         private FullHttpResponse appeal(ChannelHandlerContext ctx, FullHttpRequest req) {
             Map<String, List<String>> form =
                     new QueryStringDecoder(req.content().toString(StandardCharsets.UTF_8), false).parameters();
-            String host = first(form, "host");
+            String host = first(form, "host").toLowerCase(Locale.ROOT);
             String reason = first(form, "reason");
             if (host.isBlank() || reason.isBlank()) {
                 return text(HttpResponseStatus.BAD_REQUEST, "host and reason are required");
             }
-            if (reason.length() > MAX_REASON_CHARS) {
-                reason = reason.substring(0, MAX_REASON_CHARS);
+            if (host.length() > 253) {
+                return text(HttpResponseStatus.BAD_REQUEST, "host is not a domain name");
             }
-            String client = ((InetSocketAddress) ctx.channel().remoteAddress())
-                    .getAddress()
-                    .getHostAddress();
+            InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            AppealBox.Filing filed;
             try {
-                store.addAppeal(
-                        new BlocklistStore.Appeal(clockMillis.getAsLong(), host, reason, client, store.listVersion()));
-            } catch (BlocklistStore.StoreException e) {
+                filed = appeals.file(host, reason, client);
+            } catch (BlocklistStore.StoreException | RuntimeException e) {
                 log.warn("appeal for {} not stored: {}", host, e.getMessage());
                 return text(
                         HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "the appeal could not be stored; please try again later");
             }
-            return html(HttpResponseStatus.OK, BlockPage.receipt(host));
+            return switch (filed.outcome()) {
+                case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(host));
+                case NOT_BLOCKED ->
+                    html(
+                            HttpResponseStatus.UNPROCESSABLE_ENTITY,
+                            BlockPage.notTaken(
+                                    host,
+                                    "tên này không có trong danh sách chặn. Nếu mạng của bạn vẫn chặn nó, hãy hỏi quản trị viên mạng.",
+                                    "this name is not on the blocklist. If your network still blocks it, ask its administrator."));
+                case RATE_LIMITED ->
+                    withRetryAfter(
+                            html(
+                                    HttpResponseStatus.TOO_MANY_REQUESTS,
+                                    BlockPage.notTaken(
+                                            host,
+                                            "bạn đã gửi quá nhiều yêu cầu trong giờ này; hãy thử lại sau.",
+                                            "you sent too many requests this hour; please try again later.")),
+                            3600);
+                case FULL ->
+                    withRetryAfter(
+                            html(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                    BlockPage.notTaken(
+                                            host,
+                                            "có quá nhiều yêu cầu đang chờ xem xét; hãy thử lại sau.",
+                                            "too many requests are waiting for review; please try again later.")),
+                            3600);
+            };
         }
+    }
+
+    private static FullHttpResponse withRetryAfter(FullHttpResponse r, int seconds) {
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, seconds);
+        return r;
     }
 
     private static String first(Map<String, List<String>> form, String key) {

@@ -16,9 +16,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.StoredEntry;
 import org.safenet.dns.resolver.listen.Transports;
@@ -27,6 +29,8 @@ import org.safenet.dns.resolver.listen.Transports;
 class BlockPageServerTest {
     @TempDir
     Path dir;
+
+    private static final Categories SCAM = Categories.of(Map.of("scam", "sinkhole"));
 
     private BlocklistStore store;
     private MultiThreadIoEventLoopGroup group;
@@ -45,8 +49,17 @@ class BlockPageServerTest {
                 group,
                 t,
                 store,
-                Categories.of(Map.of("scam", "sinkhole")),
-                () -> 1_700_000_000_000L);
+                () -> SCAM,
+                new AppealBox(
+                        store,
+                        host -> {
+                            try {
+                                return Explainer.explain(store, SCAM, host).blocked();
+                            } catch (BlocklistStore.StoreException | IllegalArgumentException e) {
+                                return false;
+                            }
+                        },
+                        () -> 1_700_000_000_000L));
     }
 
     @AfterEach
@@ -118,5 +131,42 @@ class BlockPageServerTest {
         String r = http("POST /appeal HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n");
         assertThat(r).startsWith("HTTP/1.1 413");
         assertThat(store.appeals()).isEmpty();
+    }
+
+    private String appeal(String host, String reason) throws IOException {
+        String body = "host=" + URLEncoder.encode(host, StandardCharsets.UTF_8) + "&reason="
+                + URLEncoder.encode(reason, StandardCharsets.UTF_8);
+        return http("POST /appeal HTTP/1.1\r\nHost: " + host + "\r\nContent-Length: "
+                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body);
+    }
+
+    @Test
+    void postAppeal_forANameTheListDoesNotBlock_isNotTaken() throws IOException {
+        String r = appeal("www.example.com", "not even blocked");
+        assertThat(r).startsWith("HTTP/1.1 422").contains("not on the blocklist");
+        assertThat(store.appeals()).isEmpty();
+    }
+
+    @Test
+    void appealFlood_fromOneClient_isCutOffAndLongReasonsAreCut() throws IOException {
+        // The outside testing's flood: many appeals with long reasons. Ten a client an hour are
+        // taken, the rest answered 429; reasons are kept to their bound.
+        String longReason = "x".repeat(15_000);
+        int taken = 0;
+        int refused = 0;
+        for (int i = 0; i < 30; i++) {
+            String r = appeal("h" + i + ".vay-tien.example.vn", longReason);
+            if (r.startsWith("HTTP/1.1 200")) {
+                taken++;
+            } else if (r.startsWith("HTTP/1.1 429")) {
+                assertThat(r).containsIgnoringCase("Retry-After: 3600");
+                refused++;
+            }
+        }
+        assertThat(taken).isEqualTo(AppealBox.PER_CLIENT_PER_HOUR);
+        assertThat(refused).isEqualTo(30 - AppealBox.PER_CLIENT_PER_HOUR);
+        assertThat(store.appeals())
+                .hasSize(AppealBox.PER_CLIENT_PER_HOUR)
+                .allSatisfy(a -> assertThat(a.reason()).hasSize(AppealBox.MAX_REASON_CHARS));
     }
 }

@@ -569,6 +569,37 @@ class AdminApiTest {
                         .path("target")
                         .asText())
                 .isEqualTo("shop.appealed.example");
+
+        // Paged, and an operator may delete one (a viewer may not); the deletion is audited.
+        JsonNode page = app.call("GET", "/api/v1/appeals?status=all&limit=1", viewer, null)
+                .json();
+        assertThat(page.path("items")).hasSize(1);
+        JsonNode next = app.call(
+                        "GET",
+                        "/api/v1/appeals?status=all&limit=1&cursor="
+                                + page.path("nextCursor").asText(),
+                        viewer,
+                        null)
+                .json();
+        assertThat(next.path("items").findValuesAsText("id"))
+                .doesNotContainAnyElementsOf(page.path("items").findValuesAsText("id"))
+                .hasSize(1);
+        assertThat(app.call("DELETE", "/api/v1/appeals/" + reject, viewer, null).status())
+                .isEqualTo(403);
+        assertThat(app.call("DELETE", "/api/v1/appeals/" + reject, operator, null)
+                        .status())
+                .isEqualTo(200);
+        assertThat(app.call("GET", "/api/v1/appeals/" + reject, viewer, null).status())
+                .isEqualTo(404);
+        assertThat(app.call("GET", "/api/v1/appeals/" + accept, viewer, null)
+                        .json()
+                        .path("status")
+                        .asText())
+                .isEqualTo("accepted");
+        assertThat(find(app.admin("GET", "/api/v1/audit", null).json().path("items"), "action", "appeal.delete")
+                        .path("target")
+                        .asText())
+                .isEqualTo("really-bad.example");
     }
 
     // ---- bad input ----

@@ -1,14 +1,22 @@
 package org.safenet.dns.blocklist.store;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -115,7 +123,7 @@ public final class BlocklistStore implements AutoCloseable {
     private static BlocklistStore open(Path dir, boolean readOnly) throws StoreException {
         try {
             Files.createDirectories(dir);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StoreException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
         MemoryBounds bounds = new MemoryBounds();
@@ -471,63 +479,191 @@ public final class BlocklistStore implements AutoCloseable {
     }
 
     /**
-     * An appeal from the block page: someone says {@code host} is blocked by mistake.
+     * An appeal from the block page: someone says {@code host} is blocked by mistake. Appeals for
+     * the same host while one is pending are merged into it ({@code count}, {@code lastMillis},
+     * and up to a few distinct {@code reasons}).
      *
-     * @param timeMillis when it was filed; also the key's prefix, so appeals list in time order
+     * @param timeMillis when it was first filed; also the key's prefix, so appeals list in time order
+     * @param reason the first reason
+     * @param clientAddress who filed it first
+     * @param count how many times it was filed
+     * @param lastMillis when it was last filed
+     * @param reasons the distinct reasons given, the first one first
      */
-    public record Appeal(long timeMillis, String host, String reason, String clientAddress, long listVersion) {}
+    public record Appeal(
+            long timeMillis,
+            String host,
+            String reason,
+            String clientAddress,
+            long listVersion,
+            int count,
+            long lastMillis,
+            List<String> reasons) {
+        public Appeal {
+            reasons = List.copyOf(reasons);
+        }
 
-    /** Stores an appeal (durably) for operators to review. */
-    public void addAppeal(Appeal a) throws StoreException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-                WriteOptions sync = new WriteOptions().setSync(true)) {
-            out.writeByte(1);
-            out.writeUTF(a.host());
-            out.writeUTF(a.reason());
-            out.writeUTF(a.clientAddress());
-            out.writeLong(a.listVersion());
-            out.flush();
-            byte[] key = ByteBuffer.allocate(16)
-                    .putLong(a.timeMillis())
-                    .putLong(System.nanoTime())
-                    .array();
-            db.put(appeals, sync, key, bytes.toByteArray());
-        } catch (java.io.IOException | RocksDBException e) {
-            throw new StoreException("the appeal was not stored: " + e.getMessage(), e);
+        /** A first filing. */
+        public Appeal(long timeMillis, String host, String reason, String clientAddress, long listVersion) {
+            this(timeMillis, host, reason, clientAddress, listVersion, 1, timeMillis, List.of(reason));
         }
     }
 
     /** An appeal with its id (the hex of its key), which the admin API reviews it by. */
     public record StoredAppeal(String id, Appeal appeal) {}
 
-    /** Every stored appeal, oldest first. */
+    /** Stores a new appeal (durably) for operators to review; returns its id. */
+    public String addAppeal(Appeal a) throws StoreException {
+        byte[] key = ByteBuffer.allocate(16)
+                .putLong(a.timeMillis())
+                .putLong(System.nanoTime())
+                .array();
+        putAppeal(key, a);
+        return HexFormat.of().formatHex(key);
+    }
+
+    /** Replaces the appeal {@code id} (a merged filing); false if there is none. */
+    public boolean replaceAppeal(String id, Appeal a) throws StoreException {
+        byte[] key = appealKey(id);
+        if (key == null || appeal(id) == null) {
+            return false;
+        }
+        putAppeal(key, a);
+        return true;
+    }
+
+    private void putAppeal(byte[] key, Appeal a) throws StoreException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes);
+                WriteOptions sync = new WriteOptions().setSync(true)) {
+            out.writeByte(2);
+            out.writeUTF(a.host());
+            out.writeUTF(a.reason());
+            out.writeUTF(a.clientAddress());
+            out.writeLong(a.listVersion());
+            out.writeInt(a.count());
+            out.writeLong(a.lastMillis());
+            out.writeShort(a.reasons().size());
+            for (String r : a.reasons()) {
+                out.writeUTF(r);
+            }
+            out.flush();
+            db.put(appeals, sync, key, bytes.toByteArray());
+        } catch (IOException | RocksDBException e) {
+            throw new StoreException("the appeal was not stored: " + e.getMessage(), e);
+        }
+    }
+
+    /** The appeal {@code id}, or null (no such appeal, or not an id). */
+    public @Nullable StoredAppeal appeal(String id) throws StoreException {
+        byte[] key = appealKey(id);
+        if (key == null) {
+            return null;
+        }
+        try {
+            byte[] v = db.get(appeals, key);
+            return v == null ? null : decodeAppeal(key, v);
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the appeal: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes the appeal {@code id} (durably); false if there was none. */
+    public boolean deleteAppeal(String id) throws StoreException {
+        if (appeal(id) == null) {
+            return false;
+        }
+        try (WriteOptions sync = new WriteOptions().setSync(true)) {
+            db.delete(appeals, sync, appealKey(id));
+            return true;
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot delete the appeal: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte @Nullable [] appealKey(String id) {
+        if (id.length() != 32) {
+            return null;
+        }
+        try {
+            return HexFormat.of().parseHex(id);
+        } catch (IllegalArgumentException notHex) {
+            return null;
+        }
+    }
+
+    /** Every stored appeal, oldest first (tests and small stores; the API pages with {@link #appealsAfter}). */
     public List<Appeal> appeals() {
         return storedAppeals().stream().map(StoredAppeal::appeal).toList();
     }
 
     /** Every stored appeal with its id, oldest first. */
     public List<StoredAppeal> storedAppeals() {
+        return appealsAfter(null, Integer.MAX_VALUE, a -> true);
+    }
+
+    /**
+     * Up to {@code limit} appeals that {@code keep} accepts, oldest first, starting after the
+     * appeal {@code afterId} (null: from the oldest).
+     */
+    public List<StoredAppeal> appealsAfter(@Nullable String afterId, int limit, Predicate<StoredAppeal> keep) {
         List<StoredAppeal> out = new ArrayList<>();
+        byte[] after = afterId == null ? null : appealKey(afterId);
         try (RocksIterator it = db.newIterator(appeals)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                try (java.io.DataInputStream in =
-                        new java.io.DataInputStream(new java.io.ByteArrayInputStream(it.value()))) {
-                    in.readUnsignedByte();
-                    out.add(new StoredAppeal(
-                            java.util.HexFormat.of().formatHex(it.key()),
-                            new Appeal(
-                                    ByteBuffer.wrap(it.key()).getLong(),
-                                    in.readUTF(),
-                                    in.readUTF(),
-                                    in.readUTF(),
-                                    in.readLong())));
-                } catch (java.io.IOException e) {
-                    throw new IllegalStateException("a stored appeal is corrupt", e);
+            if (after == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(after);
+                if (it.isValid() && Arrays.equals(it.key(), after)) {
+                    it.next();
+                }
+            }
+            for (; it.isValid() && out.size() < limit; it.next()) {
+                StoredAppeal a = decodeAppeal(it.key(), it.value());
+                if (keep.test(a)) {
+                    out.add(a);
                 }
             }
         }
         return out;
+    }
+
+    /** How many appeals are stored (a scan of the keys: call it rarely). */
+    public int appealCount() {
+        int n = 0;
+        try (RocksIterator it = db.newIterator(appeals)) {
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static StoredAppeal decodeAppeal(byte[] key, byte[] value) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+            int format = in.readUnsignedByte();
+            long time = ByteBuffer.wrap(key).getLong();
+            String host = in.readUTF();
+            String reason = in.readUTF();
+            String client = in.readUTF();
+            long listVersion = in.readLong();
+            Appeal a;
+            if (format == 1) {
+                a = new Appeal(time, host, reason, client, listVersion);
+            } else {
+                int count = in.readInt();
+                long last = in.readLong();
+                int n = in.readUnsignedShort();
+                List<String> reasons = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    reasons.add(in.readUTF());
+                }
+                a = new Appeal(time, host, reason, client, listVersion, count, last, reasons);
+            }
+            return new StoredAppeal(HexFormat.of().formatHex(key), a);
+        } catch (IOException e) {
+            throw new IllegalStateException("a stored appeal is corrupt", e);
+        }
     }
 
     /** Every block entry, in key (zone) order. */
