@@ -1,5 +1,7 @@
 package org.safenet.dns.admin.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,9 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.sync.SourceSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,21 +37,26 @@ public final class AdminApi {
     /** Most names one bulk request may add or remove. */
     public static final int MAX_BULK = 100_000;
 
-    /** Failed token attempts from one address before answers to it are slowed down. */
-    static final int FREE_FAILURES = 3;
+    /**
+     * Wrong tokens one address may send within {@link #FAILURE_MEMORY_MILLIS}; after that every
+     * call from it that needs a token gets 429 until its failures are forgotten, whatever token it
+     * sends (so a lucky guess is not told apart), and a success in between does not reset it.
+     */
+    static final int MAX_FAILURES = 20;
 
-    static final long MAX_FAILURE_DELAY_MILLIS = 5_000;
+    /** How long an address's wrong tokens count against it, from its last one. */
+    static final long FAILURE_MEMORY_MILLIS = 600_000;
 
-    /** How a handler's outcome leaves: the answer, possibly held back (repeated bad tokens). */
-    public record Reply(HttpCall.Answer answer, long delayMillis) {}
+    /** Addresses with wrong tokens remembered at once; past it the expired ones go, then the oldest. */
+    static final int MAX_FAILING_ADDRESSES = 10_000;
 
     private final ObjectMapper json = mapper();
     private final Routes routes = new Routes();
     private final AdminContext context;
     private final Tokens tokens;
     private final AuditLog audit;
-    /** Bad-token counts per client address, forgotten ten minutes after the last failure. */
-    private final Map<String, long[]> failures = new ConcurrentHashMap<>();
+    /** Wrong-token counts per client address ([count, last failure]); guarded by itself. */
+    private final Map<String, long[]> failures = new LinkedHashMap<>();
 
     public AdminApi(AdminContext context, Tokens tokens) {
         this.context = context;
@@ -82,7 +89,7 @@ public final class AdminApi {
     }
 
     /** The sources added or changed through the API, for the appliance to apply over its config's at start. */
-    public static List<org.safenet.dns.blocklist.sync.SourceSpec> storedSources(BlocklistStore store) {
+    public static List<SourceSpec> storedSources(BlocklistStore store) {
         return SourceResources.storedSources(store);
     }
 
@@ -101,7 +108,7 @@ public final class AdminApi {
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .build();
         for (CoercionInputShape shape :
@@ -112,101 +119,144 @@ public final class AdminApi {
         return m;
     }
 
-    /** Handles one call; never throws. */
-    public Reply handle(HttpCall call) {
+    /** Handles one call; never throws: every failure is a JSON error. */
+    public HttpCall.Answer handle(HttpCall call) {
         try {
             return dispatch(call);
         } catch (ApiException e) {
-            return new Reply(error(e.status(), e.code(), e.getMessage()), 0);
+            return e.answer();
         } catch (BlocklistStore.StoreException e) {
             log.warn("admin API: {} {} failed in the store: {}", call.method(), call.path(), e.getMessage());
-            return new Reply(
-                    error(503, "store_unavailable", "the store could not complete this: " + e.getMessage()), 0);
-        } catch (Exception | StackOverflowError e) {
+            return error(503, "store_unavailable", "the store could not complete this: " + e.getMessage());
+        } catch (Exception | Error e) {
+            // An Error too (OutOfMemoryError from one large request): the caller still gets an answer.
             log.error("admin API: {} {} failed", call.method(), call.path(), e);
-            return new Reply(
-                    error(500, "internal", "the appliance failed to handle this request; the log has the details"), 0);
+            return error(500, "internal", "the appliance failed to handle this request; the log has the details");
         }
     }
 
-    private Reply dispatch(HttpCall call) throws Exception {
-        String method = call.method().equals("HEAD") ? "GET" : call.method();
+    /**
+     * Decides on a request's method, path and token before its body is read: the refusal (unknown
+     * route, method not allowed, no or wrong token, too many wrong tokens, too weak a role), or
+     * null to read the body and {@link #handle} the call.
+     */
+    public HttpCall.@Nullable Answer admit(String method, String path, @Nullable String authorization, String client) {
+        try {
+            Routes.Match match = route(method, path);
+            Role needed = match.route().role();
+            if (needed != null) {
+                authorize(needed, authorization, client);
+            }
+            return null;
+        } catch (ApiException e) {
+            return e.answer();
+        }
+    }
+
+    private Routes.Match route(String method, String path) {
         List<String> allowed = new ArrayList<>();
-        Routes.Match match = routes.find(method, call.path(), allowed);
-        if (match == null) {
-            if (!allowed.isEmpty()) {
-                return new Reply(
-                        withHeader(
-                                error(
-                                        405,
-                                        "method_not_allowed",
-                                        call.method() + " is not allowed here; use " + String.join(" or ", allowed)),
-                                "Allow",
-                                String.join(", ", allowed)),
-                        0);
-            }
-            throw ApiException.notFound(
-                    "no such resource: " + call.path() + " (the API is under /api/v1, see /api/v1/openapi.json)");
+        Routes.Match match = routes.find(method.equals("HEAD") ? "GET" : method, path, allowed);
+        if (match != null) {
+            return match;
         }
+        if (!allowed.isEmpty()) {
+            throw new ApiException(
+                            405,
+                            "method_not_allowed",
+                            method + " is not allowed here; use " + String.join(" or ", allowed))
+                    .withHeader("Allow", String.join(", ", allowed));
+        }
+        throw ApiException.notFound(
+                "no such resource: " + path + " (the API is under /api/v1, see /api/v1/openapi.json)");
+    }
+
+    private HttpCall.Answer dispatch(HttpCall call) throws Exception {
+        Routes.Match match = route(call.method(), call.path());
         Role needed = match.route().role();
-        Tokens.Token who = null;
-        if (needed != null) {
-            who = authenticate(call);
-            if (who == null) {
-                // Only a wrong token counts towards the slow-down: a missing one is a mistake, not a guess.
-                long delay = call.authorization() == null ? 0 : failed(call.client());
-                HttpCall.Answer a = withHeader(
-                        error(
-                                401,
-                                "unauthorized",
-                                call.authorization() == null
-                                        ? "send a token: Authorization: Bearer <token> (the first admin token is in <data-dir>/admin-token)"
-                                        : "the token is not valid (revoked, mistyped, or from another appliance)"),
-                        "WWW-Authenticate",
-                        "Bearer realm=\"safenet\"");
-                return new Reply(a, delay);
-            }
-            failures.remove(call.client());
-            if (!who.role().covers(needed)) {
-                throw new ApiException(
-                        403,
-                        "forbidden",
-                        "this needs the " + needed.text() + " role; the token '" + who.name() + "' is "
-                                + who.role().text());
-            }
-        }
+        Tokens.Token who = needed == null ? null : authorize(needed, call.authorization(), call.client());
         Object result = match.route().handler().handle(new ApiRequest(call, who, match.params(), json, audit));
         if (result instanceof HttpCall.Answer answer) {
-            return new Reply(answer, 0);
+            return answer;
         }
         int status = 200;
         if (result instanceof Routes.Created created) {
             status = 201;
             result = created.body();
         }
-        return new Reply(new HttpCall.Answer(status, "application/json", json.writeValueAsBytes(result)), 0);
+        return new HttpCall.Answer(status, "application/json", json.writeValueAsBytes(result));
     }
 
-    private Tokens.@Nullable Token authenticate(HttpCall call) {
-        String header = call.authorization();
+    /** The token's holder, if it may call a route that needs {@code needed}; else the refusal. */
+    private Tokens.Token authorize(Role needed, @Nullable String authorization, String client) {
+        long now = context.clock().getAsLong();
+        long refusedMillis = lockedFor(client, now);
+        if (refusedMillis > 0) {
+            long seconds = (refusedMillis + 999) / 1000;
+            throw new ApiException(
+                            429,
+                            "too_many_failures",
+                            "too many wrong tokens from " + client + "; calls that need a token are refused for "
+                                    + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
+        }
+        Tokens.Token who = authenticate(authorization);
+        if (who == null) {
+            // Only a wrong token counts: a missing one is a mistake, not a guess.
+            if (authorization != null) {
+                failed(client, now);
+            }
+            throw new ApiException(
+                            401,
+                            "unauthorized",
+                            authorization == null
+                                    ? "send a token: Authorization: Bearer <token> (the first admin token is in <data-dir>/admin-token)"
+                                    : "the token is not valid (revoked, mistyped, or from another appliance)")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"safenet\"");
+        }
+        if (!who.role().covers(needed)) {
+            throw new ApiException(
+                    403,
+                    "forbidden",
+                    "this needs the " + needed.text() + " role; the token '" + who.name() + "' is "
+                            + who.role().text());
+        }
+        return who;
+    }
+
+    private Tokens.@Nullable Token authenticate(@Nullable String header) {
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         return tokens.authenticate(header.substring(7).trim());
     }
 
-    /** Counts a failure from {@code client}; returns how long to hold the answer back. */
-    private long failed(String client) {
-        long now = context.clock().getAsLong();
-        failures.values().removeIf(f -> now - f[1] > 600_000);
-        long[] f = failures.computeIfAbsent(client, c -> new long[2]);
-        synchronized (f) {
-            f[0]++;
-            f[1] = now;
-            if (f[0] <= FREE_FAILURES) {
+    /** How long calls from {@code client} that need a token stay refused (0: not refused). */
+    private long lockedFor(String client, long now) {
+        synchronized (failures) {
+            long[] f = failures.get(client);
+            if (f == null || f[0] < MAX_FAILURES) {
                 return 0;
             }
-            return Math.min(MAX_FAILURE_DELAY_MILLIS, 250L << Math.min(10, f[0] - FREE_FAILURES - 1));
+            return Math.max(0, f[1] + FAILURE_MEMORY_MILLIS - now);
+        }
+    }
+
+    /** Counts a wrong token from {@code client}. */
+    private void failed(String client, long now) {
+        synchronized (failures) {
+            long[] f = failures.remove(client); // re-inserted last: the map runs oldest failure first
+            if (f == null || now - f[1] > FAILURE_MEMORY_MILLIS) {
+                f = new long[2];
+            }
+            f[0]++;
+            f[1] = now;
+            if (failures.size() >= MAX_FAILING_ADDRESSES) {
+                failures.values().removeIf(old -> now - old[1] > FAILURE_MEMORY_MILLIS);
+                if (failures.size() >= MAX_FAILING_ADDRESSES) {
+                    failures.remove(failures.keySet().iterator().next());
+                }
+            }
+            failures.put(client, f);
         }
     }
 
@@ -236,12 +286,6 @@ public final class AdminApi {
         }
     }
 
-    private static HttpCall.Answer withHeader(HttpCall.Answer a, String name, String value) {
-        Map<String, String> h = new LinkedHashMap<>(a.headers());
-        h.put(name, value);
-        return new HttpCall.Answer(a.status(), a.contentType(), a.body(), h);
-    }
-
     /** The JSON error body every failure gets. */
     public static HttpCall.Answer error(int status, String code, String message) {
         String body = "{\"error\":{\"code\":" + quote(code) + ",\"message\":" + quote(message) + "}}";
@@ -251,7 +295,7 @@ public final class AdminApi {
     private static String quote(String s) {
         try {
             return new ObjectMapper().writeValueAsString(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             return "\"\"";
         }
     }

@@ -1,43 +1,43 @@
 package org.safenet.dns.admin.api;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.http.HttpLimits;
+import org.safenet.dns.admin.http.HttpServer;
 import org.safenet.dns.resolver.listen.Transports;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API's HTTP/1.1 server (optionally HTTPS): decodes requests on its event loop and runs
- * each on a virtual thread, since handlers write to RocksDB and wait for syncs; the answer goes
- * back on the event loop. Bodies over {@link #MAX_BODY_BYTES} get a JSON 413 and the connection
- * closes. Keep-alive is honoured.
+ * The admin API's HTTP/1.1 server (optionally HTTPS) on the shared {@link HttpServer}: a request's
+ * route and token are checked on its headers ({@link AdminApi#admit}), so an unauthenticated
+ * body is never read; bodies are bounded each ({@link #MAX_BODY_BYTES}) and together ({@link
+ * #MAX_PENDING_BODY_BYTES}). Each admitted request runs on a virtual thread, since handlers write
+ * to RocksDB and wait for syncs, with no deadline while it runs; the answer goes back on the event
+ * loop. Keep-alive is honoured.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -45,8 +45,13 @@ public final class AdminServer implements AutoCloseable {
     /** Largest request body: room for a bulk request of 100,000 names. */
     public static final int MAX_BODY_BYTES = 16 << 20;
 
+    /** Request bodies in progress at once over all connections: four of the largest. */
+    public static final long MAX_PENDING_BODY_BYTES = 4L * MAX_BODY_BYTES;
+
+    static final HttpLimits LIMITS = new HttpLimits(MAX_BODY_BYTES, MAX_PENDING_BODY_BYTES, 60, 60);
+
     private final AdminApi api;
-    private final Channel channel;
+    private final HttpServer server;
     private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("admin-api-", 0).factory());
 
@@ -58,53 +63,47 @@ public final class AdminServer implements AutoCloseable {
             AdminApi api)
             throws InterruptedException {
         this.api = api;
-        this.channel = new ServerBootstrap()
-                .group(group)
-                .channel(transports.serverChannel())
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        if (tls != null) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
-                        }
-                        ch.pipeline()
-                                .addLast(new ReadTimeoutHandler(60))
-                                .addLast(new HttpServerCodec(8192, 16384, 16384))
-                                .addLast(new HttpObjectAggregator(MAX_BODY_BYTES) {
-                                    @Override
-                                    protected void handleOversizedMessage(
-                                            ChannelHandlerContext ctx, HttpMessage oversized) {
-                                        FullHttpResponse tooLarge = response(AdminApi.error(
-                                                413,
-                                                "body_too_large",
-                                                "the request body is over " + (MAX_BODY_BYTES >> 20)
-                                                        + " MiB; send bulk changes in parts of at most "
-                                                        + AdminApi.MAX_BULK + " names"));
-                                        tooLarge.headers().set(HttpHeaderNames.CONNECTION, "close");
-                                        ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
-                                    }
-                                })
-                                .addLast(new Handler());
-                    }
-                })
-                .bind(listen)
-                .sync()
-                .channel();
+        this.server = new HttpServer(
+                listen,
+                group,
+                transports,
+                tls,
+                LIMITS,
+                this::admit,
+                (status, code, message) -> response(AdminApi.error(
+                        status,
+                        code,
+                        code.equals("body_too_large")
+                                ? message + "; send bulk changes in parts of at most " + AdminApi.MAX_BULK + " names"
+                                : message)),
+                Handler::new);
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) channel.localAddress();
+        return server.address();
+    }
+
+    private @Nullable FullHttpResponse admit(ChannelHandlerContext ctx, HttpRequest head) {
+        HttpCall.Answer refused = api.admit(
+                head.method().name(),
+                new QueryStringDecoder(head.uri()).path(),
+                head.headers().get(HttpHeaderNames.AUTHORIZATION),
+                clientOf(ctx));
+        if (refused == null) {
+            return null;
+        }
+        return response(head.method().equals(HttpMethod.HEAD) ? withoutBody(refused) : refused);
+    }
+
+    private static String clientOf(ChannelHandlerContext ctx) {
+        return NetUtil.toAddressString(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             boolean keepAlive = HttpUtil.isKeepAlive(req);
-            boolean head = req.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD);
-            if (!req.decoderResult().isSuccess()) {
-                send(ctx, AdminApi.error(400, "bad_request", "the request is not valid HTTP/1.1"), false);
-                return;
-            }
+            boolean head = req.method().equals(HttpMethod.HEAD);
             QueryStringDecoder uri = new QueryStringDecoder(req.uri());
             byte[] body = new byte[req.content().readableBytes()];
             req.content().readBytes(body);
@@ -115,21 +114,18 @@ public final class AdminServer implements AutoCloseable {
                     req.headers().get(HttpHeaderNames.AUTHORIZATION),
                     req.headers().get(HttpHeaderNames.CONTENT_TYPE),
                     body,
-                    io.netty.util.NetUtil.toAddressString(
-                            ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress()));
+                    clientOf(ctx));
             try {
                 handlers.execute(() -> {
-                    AdminApi.Reply handled = api.handle(call);
-                    AdminApi.Reply reply = head ? withoutBody(handled) : handled;
-                    if (reply.delayMillis() > 0) {
-                        ctx.executor()
-                                .schedule(
-                                        () -> send(ctx, reply.answer(), keepAlive),
-                                        reply.delayMillis(),
-                                        TimeUnit.MILLISECONDS);
-                    } else {
-                        ctx.executor().execute(() -> send(ctx, reply.answer(), keepAlive));
+                    HttpCall.Answer answer;
+                    try {
+                        answer = api.handle(call);
+                    } catch (Throwable t) { // handle() answers every failure; this is the last resort
+                        log.error("admin API: {} {} failed", call.method(), call.path(), t);
+                        answer = AdminApi.error(500, "internal", "the appliance failed to handle this request");
                     }
+                    HttpCall.Answer reply = head ? withoutBody(answer) : answer;
+                    ctx.executor().execute(() -> send(ctx, reply, keepAlive));
                 });
             } catch (RejectedExecutionException e) {
                 send(ctx, AdminApi.error(503, "shutting_down", "the appliance is stopping"), false);
@@ -144,12 +140,10 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** A HEAD answer: the GET's headers (and Content-Length), no body. */
-    private static AdminApi.Reply withoutBody(AdminApi.Reply r) {
-        Map<String, String> headers = new java.util.LinkedHashMap<>(r.answer().headers());
-        headers.put("Content-Length", Integer.toString(r.answer().body().length));
-        return new AdminApi.Reply(
-                new HttpCall.Answer(r.answer().status(), r.answer().contentType(), new byte[0], headers),
-                r.delayMillis());
+    private static HttpCall.Answer withoutBody(HttpCall.Answer a) {
+        Map<String, String> headers = new LinkedHashMap<>(a.headers());
+        headers.put("Content-Length", Integer.toString(a.body().length));
+        return new HttpCall.Answer(a.status(), a.contentType(), new byte[0], headers);
     }
 
     private static void send(ChannelHandlerContext ctx, HttpCall.Answer answer, boolean keepAlive) {
@@ -191,7 +185,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        server.close();
         handlers.shutdown();
     }
 }

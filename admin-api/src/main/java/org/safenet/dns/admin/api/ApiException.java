@@ -1,5 +1,8 @@
 package org.safenet.dns.admin.api;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * A request the API refuses: an HTTP status, a stable machine-readable code (documented in the
  * OpenAPI document) and a message that tells the caller what to fix. Never carries a stack trace
@@ -10,6 +13,7 @@ public final class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
     public ApiException(int status, String code, String message) {
         super(message, null, false, false);
@@ -23,6 +27,18 @@ public final class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** Sends {@code name: value} with the error (Allow, Retry-After, WWW-Authenticate). */
+    public ApiException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** The JSON error answer, with its headers. */
+    public HttpCall.Answer answer() {
+        HttpCall.Answer a = AdminApi.error(status, code, getMessage());
+        return new HttpCall.Answer(a.status(), a.contentType(), a.body(), Map.copyOf(headers));
     }
 
     public static ApiException badRequest(String code, String message) {

@@ -84,6 +84,8 @@ public final class AppealBox {
     private final int maxAppeals;
     private final int perClientPerHour;
     private int stored = -1;
+    private long lastFullLogMillis = Long.MIN_VALUE / 2;
+    private int refusedSinceLog;
 
     /**
      * @param blocked whether the list blocks a host now (as {@code explain} says)
@@ -144,10 +146,17 @@ public final class AppealBox {
             }
         }
         if (count() >= maxAppeals && pruneReviewed() == 0) {
-            log.warn(
-                    "appeal for {} refused: {} appeals wait for review (GET /api/v1/appeals; review or delete some)",
-                    host,
-                    maxAppeals);
+            refusedSinceLog++;
+            if (now - lastFullLogMillis >= 60_000) { // once a minute at most: a flood must not flood the log
+                log.warn(
+                        "{} appeal(s) refused in the last minute, the last for {}: {} appeals wait for review"
+                                + " (GET /api/v1/appeals; review or delete some)",
+                        refusedSinceLog,
+                        host,
+                        maxAppeals);
+                lastFullLogMillis = now;
+                refusedSinceLog = 0;
+            }
             return new Filing(Outcome.FULL, null);
         }
         String id = store.addAppeal(new Appeal(now, host, why, clientText, store.listVersion()));

@@ -1,27 +1,20 @@
 package org.safenet.dns.admin.blockpage;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +24,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import org.safenet.dns.admin.appeals.AppealBox;
+import org.safenet.dns.admin.http.HttpLimits;
+import org.safenet.dns.admin.http.HttpServer;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -46,19 +41,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>HTTPS cannot be served: the browser asked for the blocked site's name, and no certificate
  * for it can be shown, so HTTPS visitors see a connection or certificate error instead of the
- * page (documented in docs/operations.md). Requests are small and bounded: 16 KiB bodies, a
- * 10 s read timeout, one request per connection.
+ * page (documented in docs/operations.md). Requests are small and bounded ({@link #LIMITS}: 16
+ * KiB bodies, 10 s for a whole request), one request per connection, on the shared {@link
+ * HttpServer}.
  */
 public final class BlockPageServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockPageServer.class);
 
     static final int MAX_REQUEST_BYTES = 16 * 1024;
 
+    /** Small bodies (an appeal form), 1 MiB in progress at once, 10 s for a request or between them. */
+    static final HttpLimits LIMITS = new HttpLimits(MAX_REQUEST_BYTES, 64L * MAX_REQUEST_BYTES, 10, 10);
+
     private final BlocklistStore store;
     private final Supplier<Categories> categories;
     private final AppealBox appeals;
     private final ToIntFunction<String> precedence;
-    private final Channel channel;
+    private final HttpServer server;
 
     public BlockPageServer(
             InetSocketAddress listen,
@@ -85,36 +84,19 @@ public final class BlockPageServer implements AutoCloseable {
         this.store = store;
         this.categories = categories;
         this.appeals = appeals;
-        this.channel = new ServerBootstrap()
-                .group(group)
-                .channel(transports.serverChannel())
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline()
-                                .addLast(new ReadTimeoutHandler(10))
-                                .addLast(new HttpServerCodec(4096, 8192, 8192))
-                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES) {
-                                    // Always close after a 413: the rest of the body is still coming.
-                                    @Override
-                                    protected void handleOversizedMessage(
-                                            ChannelHandlerContext ctx, HttpMessage oversized) {
-                                        FullHttpResponse tooLarge =
-                                                text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request too large");
-                                        tooLarge.headers().set(HttpHeaderNames.CONNECTION, "close");
-                                        ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
-                                    }
-                                })
-                                .addLast(new Handler());
-                    }
-                })
-                .bind(listen)
-                .sync()
-                .channel();
+        this.server = new HttpServer(
+                listen,
+                group,
+                transports,
+                null,
+                LIMITS,
+                (ctx, head) -> null,
+                (status, code, message) -> text(HttpResponseStatus.valueOf(status), message),
+                Handler::new);
     }
 
     public InetSocketAddress address() {
-        return (InetSocketAddress) channel.localAddress();
+        return server.address();
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -253,6 +235,6 @@ public final class BlockPageServer implements AutoCloseable {
 
     @Override
     public void close() {
-        channel.close().syncUninterruptibly();
+        server.close();
     }
 }

@@ -12,6 +12,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class BlockPageServerTest {
     @AfterEach
     void stop() {
         server.close();
-        group.shutdownGracefully().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         store.close();
     }
 
@@ -127,8 +128,16 @@ class BlockPageServerTest {
 
     @Test
     void oversizedRequest_isRefused() throws IOException {
-        // Refused on the declared length alone, before any of the body is read.
-        String r = http("POST /appeal HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n");
+        // Refused on the declared length alone, before any of the body is sent.
+        String r;
+        try (Socket s = new Socket()) {
+            s.connect(server.address(), 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream()
+                    .write("POST /appeal HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+            r = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        }
         assertThat(r).startsWith("HTTP/1.1 413");
         assertThat(store.appeals()).isEmpty();
     }
