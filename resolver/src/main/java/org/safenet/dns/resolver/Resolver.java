@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.PacketCache;
+import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.listen.DnsListeners;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
@@ -138,17 +139,13 @@ public final class Resolver implements AutoCloseable {
      * its own buckets, and the kernel spreads a client's queries over the loops by source port
      * (a stub resolver picks a new port per query), so each loop allows its share of the rate.
      */
-    public void limits(org.safenet.dns.resolver.limit.LimitSettings settings) {
+    public void limits(LimitSettings settings) {
         int loops = settings().server().effectiveThreads();
         pipeline.limits(
                 settings.enabled() && loops > 1
-                        ? new org.safenet.dns.resolver.limit.LimitSettings(
-                                (settings.clientQps() + loops - 1) / loops,
-                                settings.drop(),
-                                settings.ipv4Prefix(),
-                                settings.ipv6Prefix(),
-                                settings.exempt())
+                        ? settings.withClientQps((settings.clientQps() + loops - 1) / loops)
                         : settings);
+        listeners.limits(settings);
     }
 
     /** The client groups and profiles in force. */

@@ -51,7 +51,7 @@ public record ResolverSettings(
      * @param threads event loops (and UDP sockets per address); 0 means one per core
      * @param ednsUdpSize the UDP payload size we advertise and answer up to (RFC 6891; 1232 avoids fragmentation)
      * @param tcpIdleTimeout a TCP connection with no traffic for this long is closed (RFC 7766 §6.2.3)
-     * @param tcpMaxConnections TCP connections accepted at once; more are closed at accept
+     * @param tcpMaxConnections TCP connections open at once; past it the longest idle one is closed for a new one, and a new one is closed at accept only when all are busy
      */
     public record ServerSettings(
             List<HostPort> listen,

@@ -10,7 +10,9 @@ import org.safenet.dns.resolver.ResolverSettings;
 import org.safenet.dns.resolver.ResolverSettings.AccessSettings;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
@@ -75,24 +77,42 @@ public record ApplianceConfig(
      * @param ipv4Prefix how much of an IPv4 address is one client
      * @param ipv6Prefix how much of an IPv6 address is one client
      * @param exempt clients never limited (default: this machine's loopback addresses)
+     * @param tcpConnectionsPerClient TCP connections one client may hold at once (0: no limit of its own)
+     * @param tcpMessageTimeout how long one query over TCP may take to arrive whole
      */
-    public record Limits(int clientQps, String overLimit, int ipv4Prefix, int ipv6Prefix, List<CidrPrefix> exempt) {
+    public record Limits(
+            int clientQps,
+            String overLimit,
+            int ipv4Prefix,
+            int ipv6Prefix,
+            List<CidrPrefix> exempt,
+            int tcpConnectionsPerClient,
+            Duration tcpMessageTimeout) {
         public Limits {
             exempt = List.copyOf(exempt);
             if (!overLimit.equals("tc") && !overLimit.equals("drop")) {
                 throw new IllegalArgumentException("limits.overLimit: '" + overLimit + "' is not tc or drop");
             }
             // The numbers' ranges (fields are not assigned yet: build from the parameters).
-            new org.safenet.dns.resolver.limit.LimitSettings(clientQps, false, ipv4Prefix, ipv6Prefix);
+            new LimitSettings(
+                    clientQps,
+                    false,
+                    ipv4Prefix,
+                    ipv6Prefix,
+                    new ClientAccessList(List.of()),
+                    tcpConnectionsPerClient,
+                    tcpMessageTimeout);
         }
 
-        public org.safenet.dns.resolver.limit.LimitSettings settings() {
-            return new org.safenet.dns.resolver.limit.LimitSettings(
+        public LimitSettings settings() {
+            return new LimitSettings(
                     clientQps,
                     overLimit.equals("drop"),
                     ipv4Prefix,
                     ipv6Prefix,
-                    new org.safenet.dns.resolver.acl.ClientAccessList(exempt));
+                    new ClientAccessList(exempt),
+                    tcpConnectionsPerClient,
+                    tcpMessageTimeout);
         }
     }
 

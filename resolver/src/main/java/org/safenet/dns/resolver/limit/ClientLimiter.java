@@ -60,8 +60,11 @@ public final class ClientLimiter {
         return true;
     }
 
-    /** The client's key: its prefix, IPv4 ones tagged (bits 32 and 62); never 0. */
-    static long key(InetAddress client, LimitSettings s) {
+    /**
+     * The client's key: its prefix of {@code s}'s lengths, IPv4 ones tagged (bits 32 and 62); never
+     * 0. Also what the TCP listener counts connections per client by.
+     */
+    public static long key(InetAddress client, LimitSettings s) {
         if (client instanceof Inet4Address a4) {
             return (a4.hashCode() & AddressBits.mask32(s.ipv4Prefix()) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
         }

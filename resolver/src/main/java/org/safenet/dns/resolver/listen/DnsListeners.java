@@ -3,23 +3,19 @@ package org.safenet.dns.resolver.listen;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
+import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 
@@ -42,7 +38,7 @@ public final class DnsListeners {
     private final ResolverMetrics metrics;
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
-    private final AtomicInteger tcpConnections = new AtomicInteger();
+    private final TcpConnections tcpConnections;
 
     public DnsListeners(
             Transports transports,
@@ -55,6 +51,7 @@ public final class DnsListeners {
         this.pipeline = pipeline;
         this.settings = settings;
         this.metrics = metrics;
+        this.tcpConnections = new TcpConnections(settings.tcpMaxConnections(), LimitSettings.OFF, metrics);
     }
 
     /** Binds every listen address; a port of 0 picks one free port shared by UDP and TCP. */
@@ -129,7 +126,6 @@ public final class DnsListeners {
     }
 
     private ServerBootstrap tcpBootstrap() {
-        ChannelHandler limiter = new ConnectionLimiter();
         long idleMillis = settings.tcpIdleTimeout().toMillis();
         return new ServerBootstrap()
                 .group(group)
@@ -139,33 +135,24 @@ public final class DnsListeners {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        TcpGuard guard = new TcpGuard(tcpConnections, metrics);
                         ch.pipeline()
-                                .addLast(limiter)
+                                .addLast(guard)
                                 .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast(new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2))
-                                .addLast(new TcpQueryHandler(pipeline, ch));
+                                .addLast(new TcpGuard.Frames(guard))
+                                .addLast(new TcpQueryHandler(pipeline, ch, guard));
                     }
                 });
     }
 
-    /** Closes connections beyond {@code tcpMaxConnections} as soon as they are accepted. */
-    @ChannelHandler.Sharable
-    private final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            if (tcpConnections.incrementAndGet() > settings.tcpMaxConnections()) {
-                metrics.counters().tcpRejected();
-                ctx.close();
-                return;
-            }
-            super.channelActive(ctx);
-        }
+    /** Per-client TCP limits from now on (new connections and new queries see them). */
+    public void limits(LimitSettings limits) {
+        tcpConnections.limits(limits);
+    }
 
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            tcpConnections.decrementAndGet();
-            super.channelInactive(ctx);
-        }
+    /** Client TCP connections open now. */
+    public int tcpConnections() {
+        return tcpConnections.size();
     }
 
     /**

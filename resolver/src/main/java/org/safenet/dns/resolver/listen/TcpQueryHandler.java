@@ -25,10 +25,12 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     private final QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
     private final Channel channel;
+    private final TcpGuard guard;
 
-    TcpQueryHandler(QueryPipeline pipeline, Channel channel) {
+    TcpQueryHandler(QueryPipeline pipeline, Channel channel, TcpGuard guard) {
         this.pipeline = pipeline;
         this.channel = channel;
+        this.guard = guard;
     }
 
     @Override
@@ -42,6 +44,8 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
                 frameLength(out);
                 ctx.write(out, ctx.voidPromise());
                 out = null;
+            } else if (outcome == QueryPipeline.Outcome.FORWARDED) {
+                guard.owed();
             } else if (outcome == QueryPipeline.Outcome.DROPPED) {
                 // Over TCP a query we will not answer means a broken peer: stop reading from it.
                 ctx.close();
@@ -98,6 +102,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
 
     @Override
     public void send(ByteBuf answer) {
+        guard.paid();
         if (!channel.isActive()) {
             answer.release();
             return;

@@ -19,6 +19,9 @@ public final class LoopCounters {
     long truncated;
     long coalesced;
     long tcpRejected;
+    long tcpClientLimit;
+    long tcpEvicted;
+    long tcpMessageTimeout;
     long limitedTruncated;
     long limitedDropped;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
@@ -69,6 +72,21 @@ public final class LoopCounters {
 
     public void tcpRejected() {
         tcpRejected++;
+    }
+
+    /** A TCP connection closed at accept: its client already had its share of connections. */
+    public void tcpClientLimit() {
+        tcpClientLimit++;
+    }
+
+    /** An idle TCP connection closed to make room for a new one. */
+    public void tcpEvicted() {
+        tcpEvicted++;
+    }
+
+    /** A TCP connection closed because a query did not arrive whole within its deadline. */
+    public void tcpMessageTimeout() {
+        tcpMessageTimeout++;
     }
 
     /** A UDP query over its client's rate limit: answered with TC, or dropped. */

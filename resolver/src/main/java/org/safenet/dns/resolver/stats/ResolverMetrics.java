@@ -151,8 +151,11 @@ public final class ResolverMetrics {
                 c -> c.coalesced);
         sum(
                 "safenet.tcp.rejected",
-                "TCP connections closed at accept because of the connection limit",
+                "TCP connections closed at accept because of the connection limit, with none idle to close instead",
                 c -> c.tcpRejected);
+        tcpClosed("client_limit", "its client already had its share of connections", c -> c.tcpClientLimit);
+        tcpClosed("evicted", "the longest idle, to make room for a new connection", c -> c.tcpEvicted);
+        tcpClosed("message_timeout", "a query did not arrive whole within its deadline", c -> c.tcpMessageTimeout);
         for (org.safenet.dns.resolver.policy.PolicyAction action :
                 org.safenet.dns.resolver.policy.PolicyAction.values()) {
             FunctionCounter.builder("safenet.policy.hits", all, l -> sumOf(l, c -> c.policyByAction[action.ordinal()]))
@@ -216,6 +219,13 @@ public final class ResolverMetrics {
             }
         }
         return out;
+    }
+
+    private void tcpClosed(String reason, String description, ToLongFunction<LoopCounters> field) {
+        FunctionCounter.builder("safenet.tcp.closed", all, l -> sumOf(l, field))
+                .description("TCP connections the appliance closed to protect the others, by reason: " + description)
+                .tag("reason", reason)
+                .register(registry);
     }
 
     private void sum(String name, String description, ToLongFunction<LoopCounters> field) {
