@@ -62,7 +62,15 @@ public final class Resolver implements AutoCloseable {
         registry.gauge("safenet.cache.entries", cache, PacketCache::size);
         int edns = settings.server().ednsUdpSize();
         UpstreamRouter router = new UpstreamRouter(settings.upstream(), metrics);
-        this.forwarder = new Forwarder(router, settings.upstream(), cache, transports, metrics, clockMillis, edns);
+        this.forwarder = new Forwarder(
+                router,
+                settings.upstream(),
+                cache,
+                transports,
+                metrics,
+                clockMillis,
+                edns,
+                settings.server().effectiveThreads());
         registry.gauge("safenet.upstream.pending", forwarder, Forwarder::pending);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         this.pipeline = new QueryPipeline(

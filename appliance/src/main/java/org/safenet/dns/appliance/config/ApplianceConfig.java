@@ -237,16 +237,26 @@ public record ApplianceConfig(
      * @param attempts upstreams one query may try before SERVFAIL (or a stale answer)
      * @param failureCacheTtl how long a question whose upstreams all failed is answered without asking again
      * @param forwardZones per-domain upstreams; the most specific zone wins
+     * @param maxPending upstream queries waiting at once; past it new cache misses are shed
+     * @param overload what a shed query gets: servfail (or a stale answer) or drop
      */
     public record Upstream(
             List<HostPort> servers,
             Duration timeout,
             int attempts,
             Duration failureCacheTtl,
-            List<ForwardZone> forwardZones) {
+            List<ForwardZone> forwardZones,
+            int maxPending,
+            String overload) {
         public Upstream {
             servers = List.copyOf(servers);
             forwardZones = List.copyOf(forwardZones);
+            if (maxPending < 1) {
+                throw new IllegalArgumentException("upstream.maxPending must be at least 1, not " + maxPending);
+            }
+            if (!overload.equals("servfail") && !overload.equals("drop")) {
+                throw new IllegalArgumentException("upstream.overload: '" + overload + "' is not servfail or drop");
+            }
         }
     }
 
@@ -260,7 +270,9 @@ public record ApplianceConfig(
                         upstream.timeout(),
                         upstream.attempts(),
                         upstream.failureCacheTtl(),
-                        upstream.forwardZones()),
+                        upstream.forwardZones(),
+                        upstream.maxPending(),
+                        upstream.overload().equals("drop")),
                 access,
                 cache);
     }

@@ -87,7 +87,8 @@ public final class BenchData {
                 Transports.nio(),
                 metrics,
                 () -> nowMillis,
-                1232);
+                1232,
+                1);
         return new QueryPipeline(
                 ClientAccessList.of("127.0.0.0/8"), policy, answers, cache, forwarder, metrics, () -> nowMillis, 1232);
     }

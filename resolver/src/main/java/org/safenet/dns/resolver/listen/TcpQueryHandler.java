@@ -112,6 +112,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     @Override
+    public void dropped() {
+        guard.paid();
+    }
+
+    @Override
     public EventLoop eventLoop() {
         return channel.eventLoop();
     }

@@ -487,6 +487,16 @@ public final class QueryPipeline {
             sink.send(out);
         }
 
+        @Override
+        public void dropped() {
+            if (replied) {
+                return;
+            }
+            replied = true;
+            cancelStaleTimer();
+            sink.dropped();
+        }
+
         private void cancelStaleTimer() {
             ScheduledFuture<?> t = staleTimer;
             if (t != null) {

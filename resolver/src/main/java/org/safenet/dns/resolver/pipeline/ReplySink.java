@@ -29,4 +29,7 @@ public interface ReplySink {
     default boolean open() {
         return true;
     }
+
+    /** No answer will come for a query handed over earlier (shed under overload with {@code drop}). */
+    default void dropped() {}
 }

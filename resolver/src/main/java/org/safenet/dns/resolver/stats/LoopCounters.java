@@ -19,6 +19,8 @@ public final class LoopCounters {
     long truncated;
     long coalesced;
     long tcpRejected;
+    long shedFailed;
+    long shedDropped;
     long tcpClientLimit;
     long tcpEvicted;
     long tcpMessageTimeout;
@@ -72,6 +74,15 @@ public final class LoopCounters {
 
     public void tcpRejected() {
         tcpRejected++;
+    }
+
+    /** A cache miss shed under overload: answered SERVFAIL (or stale), or dropped. */
+    public void shed(boolean dropped) {
+        if (dropped) {
+            shedDropped++;
+        } else {
+            shedFailed++;
+        }
     }
 
     /** A TCP connection closed at accept: its client already had its share of connections. */

@@ -153,6 +153,14 @@ public final class ResolverMetrics {
                 "safenet.tcp.rejected",
                 "TCP connections closed at accept because of the connection limit, with none idle to close instead",
                 c -> c.tcpRejected);
+        FunctionCounter.builder("safenet.shed", all, l -> sumOf(l, c -> c.shedFailed))
+                .description("cache misses shed under overload (upstream.maxPending reached), by what the client got")
+                .tag("action", "servfail")
+                .register(registry);
+        FunctionCounter.builder("safenet.shed", all, l -> sumOf(l, c -> c.shedDropped))
+                .description("cache misses shed under overload (upstream.maxPending reached), by what the client got")
+                .tag("action", "drop")
+                .register(registry);
         tcpClosed("client_limit", "its client already had its share of connections", c -> c.tcpClientLimit);
         tcpClosed("evicted", "the longest idle, to make room for a new connection", c -> c.tcpEvicted);
         tcpClosed("message_timeout", "a query did not arrive whole within its deadline", c -> c.tcpMessageTimeout);

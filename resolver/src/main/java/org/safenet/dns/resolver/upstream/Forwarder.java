@@ -61,6 +61,9 @@ public final class Forwarder {
         void answered(CachedResponse response);
 
         void failed();
+
+        /** Shed under overload with {@code upstream.overload: drop}: no answer is sent. */
+        void dropped();
     }
 
     /** Swapped together by {@link #reconfigure} (a config reload); an exchange keeps the settings it began with. */
@@ -73,6 +76,8 @@ public final class Forwarder {
     private final LongSupplier clockMillis;
     private final int ednsUdpSize;
     private final FixedRecvByteBufAllocator upstreamReceiveBuffers;
+    /** Event loops sharing {@link UpstreamSettings#maxPending()}. */
+    private final int loops;
     /**
      * New upstreams, timeouts and forward zones (a config reload): queries from now on use them;
      * exchanges already in flight finish with what they began with.
@@ -144,7 +149,9 @@ public final class Forwarder {
             Transports transports,
             ResolverMetrics metrics,
             LongSupplier clockMillis,
-            int ednsUdpSize) {
+            int ednsUdpSize,
+            int loops) {
+        this.loops = Math.max(1, loops);
         this.router = router;
         this.settings = settings;
         this.cache = cache;
@@ -173,6 +180,18 @@ public final class Forwarder {
         if (existing != null) {
             existing.callbacks.add(callback);
             metrics.counters().coalesced();
+            return;
+        }
+        UpstreamSettings now = settings;
+        if (pending.size() >= Math.max(1, now.maxPending() / loops)) {
+            // Overloaded: this loop's share of pending queries is taken. Shed the new miss, so the
+            // loop's time and memory stay with cached and blocked answers and the queries in flight.
+            metrics.counters().shed(now.shedDrop());
+            if (now.shedDrop()) {
+                callback.dropped();
+            } else {
+                callback.failed();
+            }
             return;
         }
         Exchange ex = new Exchange(q, key, loop, router.candidates(q, System.nanoTime()));

@@ -3,6 +3,7 @@ package org.safenet.dns.resolver.upstream;
 import java.time.Duration;
 import java.util.List;
 import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.wire.DnsNames;
 
 /**
  * Where cache misses go.
@@ -14,13 +15,33 @@ import org.safenet.dns.resolver.HostPort;
  *     upstream again for this long (RFC 9520: at least 1 s), which keeps a dead upstream from
  *     being hammered by client retries
  * @param forwardZones per-domain upstreams; the most specific zone wins
+ * @param maxPending upstream queries waiting for an answer at once, over all event loops (each
+ *     loop holds its share); past it a new cache miss is shed (an identical question already in
+ *     flight still joins it), so that an outage or a flood of never-seen names cannot take the
+ *     memory and the time that cached and blocked answers need
+ * @param shedDrop true: a shed query gets no answer; false: a stale answer if there is one, else
+ *     SERVFAIL (the default: the client hears at once and may try another resolver)
  */
 public record UpstreamSettings(
         List<HostPort> servers,
         Duration timeout,
         int attempts,
         Duration failureCacheTtl,
-        List<ForwardZone> forwardZones) {
+        List<ForwardZone> forwardZones,
+        int maxPending,
+        boolean shedDrop) {
+
+    public static final int DEFAULT_MAX_PENDING = 20_000;
+
+    /** With the default bound on pending queries (shed with SERVFAIL). */
+    public UpstreamSettings(
+            List<HostPort> servers,
+            Duration timeout,
+            int attempts,
+            Duration failureCacheTtl,
+            List<ForwardZone> forwardZones) {
+        this(servers, timeout, attempts, failureCacheTtl, forwardZones, DEFAULT_MAX_PENDING, false);
+    }
 
     public UpstreamSettings {
         servers = List.copyOf(servers);
@@ -38,6 +59,9 @@ public record UpstreamSettings(
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1");
         }
+        if (maxPending < 1) {
+            throw new IllegalArgumentException("maxPending must be at least 1, not " + maxPending);
+        }
     }
 
     /**
@@ -49,7 +73,7 @@ public record UpstreamSettings(
     public record ForwardZone(String zone, List<HostPort> servers) {
         public ForwardZone {
             servers = List.copyOf(servers);
-            org.safenet.dns.resolver.wire.DnsNames.toWire(zone); // validates
+            DnsNames.toWire(zone); // validates
             if (servers.isEmpty()) {
                 throw new IllegalArgumentException("forward zone " + zone + " has no servers");
             }
