@@ -1,5 +1,6 @@
 package org.safenet.dns.blocklist.sync;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -55,7 +56,7 @@ record NationalManifest(
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(json);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IOException("the manifest is not valid JSON: " + e.getOriginalMessage(), e);
         }
         if (root == null || !root.isObject()) {
@@ -80,17 +81,32 @@ record NationalManifest(
         JsonNode ds = root.get("diffs");
         if (ds != null && ds.isArray()) {
             for (JsonNode d : ds) {
-                diffs.add(new Diff(number(d, "fromSerial"), base.resolve(text(d, "url")), sha(d)));
+                diffs.add(new Diff(number(d, "fromSerial"), url(base, text(d, "url")), sha(d)));
             }
         }
         return new NationalManifest(
                 serial,
                 root.hasNonNull("generatedAt") ? root.get("generatedAt").asText() : "",
                 listFormat,
-                base.resolve(text(list, "url")),
+                url(base, text(list, "url")),
                 sha(list),
                 list.hasNonNull("entries") ? list.get("entries").asLong() : -1,
                 List.copyOf(diffs));
+    }
+
+    /** {@code text} resolved against the manifest's own URL; only http and https (a fuzzer found a bad URL threw). */
+    private static URI url(URI base, String text) throws IOException {
+        URI u;
+        try {
+            u = base.resolve(text);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("manifest: url '" + text + "' is not a valid URL", e);
+        }
+        String scheme = u.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+            throw new IOException("manifest: url '" + text + "' is not an http or https URL");
+        }
+        return u;
     }
 
     private static String sha(JsonNode n) throws IOException {
