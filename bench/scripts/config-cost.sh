@@ -12,9 +12,12 @@
 #   bench/scripts/config-cost.sh            # SECONDS_PER_RUN=15 ROUNDS=3 KINDS="blocked cached"
 #   COMPARE=limits bench/scripts/config-cost.sh
 #
-# COMPARE=limits measures the per-client rate limit's check instead (issue 15): "off"
-# (limits.clientQps: 0) against "on" with a limit this load never reaches (dnsperf sends from one
-# address, which a real limit would stop: the figure wanted is what the check costs).
+# COMPARE=limits measures the per-client limits' checks instead (issue 15): "off"
+# (limits.clientQps: 0, limits.responsesPerSecond: 0) against "on" with limits this load never
+# reaches and no exemption, so every query takes the query-rate bucket and every answer the
+# response-rate check (dnsperf sends from one address, which real limits would stop: the figure
+# wanted is what the checks cost). Before 2026-12-07 "on" left loopback exempt, so it measured
+# the exemption's lookup, not the bucket.
 #
 # The machine's noise (steal, frequency) moves single runs by ±15% here: compare medians of many
 # alternating rounds, and the median of each round's ratio.
@@ -98,8 +101,8 @@ dataDir: $work/$name
 YAML
     case "$COMPARE/$with" in
       profiles/yes) profiles_yaml "$(free_port)" ;;
-      limits/no) printf 'limits:\n  clientQps: 0\n' ;;
-      limits/yes) printf 'limits:\n  clientQps: 100000000\n' ;;
+      limits/no) printf 'limits:\n  clientQps: 0\n  responsesPerSecond: 0\n' ;;
+      limits/yes) printf 'limits:\n  clientQps: 100000000\n  responsesPerSecond: 100000000\n  exempt: []\n' ;;
     esac
   } >"$work/$name.yaml"
   serve_appliance "$name"

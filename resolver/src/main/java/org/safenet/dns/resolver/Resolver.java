@@ -2,9 +2,15 @@ package org.safenet.dns.resolver;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.PacketCache;
@@ -12,8 +18,11 @@ import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.listen.DnsListeners;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
+import org.safenet.dns.resolver.pipeline.ZoneService;
+import org.safenet.dns.resolver.policy.ClientGroups;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAnswers;
+import org.safenet.dns.resolver.policy.Profile;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.upstream.Forwarder;
@@ -99,15 +108,15 @@ public final class Resolver implements AutoCloseable {
      * is in flight on any event loop (each loop counts its own, asked on that loop), or until
      * {@code deadline}. Returns the exchanges still in flight (0: every query read was answered).
      */
-    public int drain(java.time.Duration deadline) throws InterruptedException {
+    public int drain(Duration deadline) throws InterruptedException {
         listeners.stopAccepting();
         long end = System.nanoTime() + deadline.toNanos();
         while (true) {
             int inFlight = 0;
-            for (io.netty.util.concurrent.EventExecutor loop : group) {
+            for (EventExecutor loop : group) {
                 try {
                     inFlight += loop.submit(forwarder::inFlightOnThisLoop).get(1, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     inFlight++; // a loop that cannot answer counts as busy
                 }
             }
@@ -135,8 +144,8 @@ public final class Resolver implements AutoCloseable {
      * Client groups and profiles from now on (live: the next query sees them), their schedules
      * read in {@code zone}; each profile's blocks are exported as a metric.
      */
-    public void profiles(org.safenet.dns.resolver.policy.ClientGroups groups, java.time.ZoneId zone) {
-        for (org.safenet.dns.resolver.policy.Profile p : groups.profiles()) {
+    public void profiles(ClientGroups groups, ZoneId zone) {
+        for (Profile p : groups.profiles()) {
             metrics.profile(p.slot(), p.name());
         }
         pipeline.profiles(groups, zone);
@@ -149,15 +158,12 @@ public final class Resolver implements AutoCloseable {
      */
     public void limits(LimitSettings settings) {
         int loops = settings().server().effectiveThreads();
-        pipeline.limits(
-                settings.enabled() && loops > 1
-                        ? settings.withClientQps((settings.clientQps() + loops - 1) / loops)
-                        : settings);
+        pipeline.limits(settings.perLoop(loops));
         listeners.limits(settings);
     }
 
     /** The client groups and profiles in force. */
-    public org.safenet.dns.resolver.policy.ClientGroups clientGroups() {
+    public ClientGroups clientGroups() {
         return pipeline.clientGroups();
     }
 
@@ -167,18 +173,16 @@ public final class Resolver implements AutoCloseable {
     }
 
     /** Whether every event loop runs a task within {@code timeout} (the watchdog's health check). */
-    public boolean loopsResponsive(java.time.Duration timeout) {
+    public boolean loopsResponsive(Duration timeout) {
         try {
-            for (io.netty.util.concurrent.EventExecutor loop : group) {
+            for (EventExecutor loop : group) {
                 loop.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             }
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (java.util.concurrent.ExecutionException
-                | java.util.concurrent.TimeoutException
-                | java.util.concurrent.RejectedExecutionException e) {
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
             return false;
         }
     }
@@ -188,7 +192,7 @@ public final class Resolver implements AutoCloseable {
     }
 
     /** Hands zone transfers and NOTIFY messages to {@code service} (the appliance's RPZ primary and secondaries). */
-    public void zoneService(org.safenet.dns.resolver.pipeline.ZoneService service) {
+    public void zoneService(ZoneService service) {
         pipeline.zoneService(service);
     }
 

@@ -20,8 +20,11 @@ import org.safenet.dns.testkit.FakeClock;
 import org.safenet.dns.testkit.KnotServer;
 import org.safenet.dns.testkit.ScriptedAuthServer;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
 import org.xbill.DNS.TSIGRecord;
 import org.xbill.DNS.Type;
@@ -147,6 +150,38 @@ class ProtocolEdgesTest {
             java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
             s.receive(p);
             return new Message(java.util.Arrays.copyOf(buf, p.getLength()));
+        }
+    }
+
+    /** A query for www.example.com/A padded (RFC 7830) to {@code total} bytes on the wire. */
+    private static Message padded(int total) {
+        Message probe = DnsProbe.query("www.example.com.", Type.A, 0);
+        int bare = probe.toWire().length + 11 + 4; // OPT record, option header
+        Message m = DnsProbe.query("www.example.com.", Type.A, 0);
+        m.addRecord(
+                new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(12, new byte[total - bare]))),
+                Section.ADDITIONAL);
+        assertThat(m.toWire().length).isEqualTo(total);
+        return m;
+    }
+
+    @Test
+    void aQueryOfTheMaximumSizeOrMore_getsFormerrOverUdpAndTcpAlike() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        // Just under the bound: a normal (padded) query, answered over both.
+        assertThat(DnsProbe.firstAnswer(resolver.udp(padded(4095)))).isEqualTo("192.0.2.10");
+        assertThat(DnsProbe.firstAnswer(resolver.tcp(padded(4095)))).isEqualTo("192.0.2.10");
+        // At the bound and past it (over UDP a longer datagram is read cut to the bound): FORMERR
+        // with the question echoed, over both transports.
+        for (int size : new int[] {4096, 6000}) {
+            Message overUdp = resolver.udp(padded(size));
+            Message overTcp = resolver.tcp(padded(size));
+            for (Message m : List.of(overUdp, overTcp)) {
+                assertThat(m.getRcode()).as(size + " bytes").isEqualTo(Rcode.FORMERR);
+                assertThat(m.getQuestion().getName().toString()).isEqualTo("www.example.com.");
+            }
         }
     }
 

@@ -65,7 +65,7 @@ class TcpFairnessTest {
         closeAfter.add(resolver);
         server = resolver.start().getFirst();
         resolver.limits(
-                new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), perClient, messageTimeout));
+                new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), perClient, messageTimeout, 0, 2));
     }
 
     private Socket connect(String from) throws IOException {

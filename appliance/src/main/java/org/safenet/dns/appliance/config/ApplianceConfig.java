@@ -79,6 +79,8 @@ public record ApplianceConfig(
      * @param exempt clients never limited (default: this machine's loopback addresses)
      * @param tcpConnectionsPerClient TCP connections one client may hold at once (0: no limit of its own)
      * @param tcpMessageTimeout how long one query over TCP may take to arrive whole
+     * @param responsesPerSecond reflection-prone UDP answers per client prefix a second (0: off)
+     * @param slip every slip-th answer over that rate is sent as TC, the rest dropped
      */
     public record Limits(
             int clientQps,
@@ -87,7 +89,9 @@ public record ApplianceConfig(
             int ipv6Prefix,
             List<CidrPrefix> exempt,
             int tcpConnectionsPerClient,
-            Duration tcpMessageTimeout) {
+            Duration tcpMessageTimeout,
+            int responsesPerSecond,
+            int slip) {
         public Limits {
             exempt = List.copyOf(exempt);
             if (!overLimit.equals("tc") && !overLimit.equals("drop")) {
@@ -101,7 +105,9 @@ public record ApplianceConfig(
                     ipv6Prefix,
                     new ClientAccessList(List.of()),
                     tcpConnectionsPerClient,
-                    tcpMessageTimeout);
+                    tcpMessageTimeout,
+                    responsesPerSecond,
+                    slip);
         }
 
         public LimitSettings settings() {
@@ -112,7 +118,9 @@ public record ApplianceConfig(
                     ipv6Prefix,
                     new ClientAccessList(exempt),
                     tcpConnectionsPerClient,
-                    tcpMessageTimeout);
+                    tcpMessageTimeout,
+                    responsesPerSecond,
+                    slip);
         }
     }
 

@@ -31,14 +31,21 @@ public final class ClientLimiter {
      * over its limit.
      */
     public boolean allow(InetAddress client, long nowMillis, LimitSettings s) {
-        long key = key(client, s);
-        long capacity = 2_000L * s.clientQps();
+        return allowKey(key(client, s), nowMillis, s.clientQps());
+    }
+
+    /**
+     * Takes one token from the bucket of {@code key} (never 0) refilled at {@code perSecond}, with
+     * bursts of up to two seconds' worth; false when it is empty.
+     */
+    public boolean allowKey(long key, long nowMillis, int perSecond) {
+        long capacity = 2_000L * perSecond;
         int base = (int) mix(key) & (SIZE - 1) & ~(WAYS - 1);
         int victim = base;
         for (int i = base; i < base + WAYS; i++) {
             if (keys[i] == key) {
                 long elapsed = Math.max(0, nowMillis - lastMillis[i]);
-                long tokens = Math.min(capacity, milliTokens[i] + elapsed * s.clientQps());
+                long tokens = Math.min(capacity, milliTokens[i] + elapsed * perSecond);
                 lastMillis[i] = nowMillis;
                 if (tokens < 1_000) {
                     milliTokens[i] = tokens;
@@ -65,17 +72,22 @@ public final class ClientLimiter {
      * 0. Also what the TCP listener counts connections per client by.
      */
     public static long key(InetAddress client, LimitSettings s) {
+        return key(client, s.ipv4Prefix(), s.ipv6Prefix());
+    }
+
+    /** The key of {@code client}'s prefix of these lengths (see {@link #key(InetAddress, LimitSettings)}). */
+    public static long key(InetAddress client, int ipv4Prefix, int ipv6Prefix) {
         if (client instanceof Inet4Address a4) {
-            return (a4.hashCode() & AddressBits.mask32(s.ipv4Prefix()) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+            return (a4.hashCode() & AddressBits.mask32(ipv4Prefix) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
         }
         if (client instanceof Inet6Address a6) {
             byte[] b = a6.getAddress();
             long high = AddressBits.readLong(b, 0);
             long low = AddressBits.readLong(b, 8);
             if (high == 0 && (low >>> 32) == 0xFFFFL) { // IPv4-mapped
-                return (((int) low) & AddressBits.mask32(s.ipv4Prefix()) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+                return (((int) low) & AddressBits.mask32(ipv4Prefix) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
             }
-            long masked = high & AddressBits.mask64(s.ipv6Prefix());
+            long masked = high & AddressBits.mask64(ipv6Prefix);
             // 0 is the empty slot; an IPv6 prefix equal to an IPv4 key (0x4000_0001_...) shares its
             // bucket, which costs fairness between two clients, nothing else.
             return masked == 0 ? 1L << 61 : masked;

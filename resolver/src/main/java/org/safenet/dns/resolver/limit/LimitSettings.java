@@ -20,6 +20,11 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
  *     once; 0: no limit of its own (the server's {@code tcpMaxConnections} still holds)
  * @param tcpMessageTimeout how long one query over TCP may take to arrive whole, from its first
  *     byte (a client that sends a byte at a time is closed at this deadline)
+ * @param responsesPerSecond UDP answers a reflection could use (REFUSED, NXDOMAIN per zone, large
+ *     answers per name) one client prefix (/24, /56) may get a second ({@link ResponseLimiter});
+ *     0: off
+ * @param slip past that rate, every {@code slip}-th such answer becomes an empty one with TC and
+ *     the others are dropped; 0: all dropped, 1: all TC
  */
 public record LimitSettings(
         int clientQps,
@@ -28,18 +33,20 @@ public record LimitSettings(
         int ipv6Prefix,
         ClientAccessList exempt,
         int tcpConnectionsPerClient,
-        Duration tcpMessageTimeout) {
+        Duration tcpMessageTimeout,
+        int responsesPerSecond,
+        int slip) {
     public static final int DEFAULT_TCP_CONNECTIONS_PER_CLIENT = 64;
     public static final Duration DEFAULT_TCP_MESSAGE_TIMEOUT = Duration.ofSeconds(2);
 
     public static final LimitSettings OFF = new LimitSettings(0, false, 32, 64);
 
-    /** Without exemptions, with the default TCP limits. */
+    /** Without exemptions, with the default TCP limits, response rate limiting off. */
     public LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix) {
         this(clientQps, drop, ipv4Prefix, ipv6Prefix, new ClientAccessList(List.<CidrPrefix>of()));
     }
 
-    /** With the default TCP limits. */
+    /** With the default TCP limits, response rate limiting off. */
     public LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix, ClientAccessList exempt) {
         this(
                 clientQps,
@@ -48,12 +55,29 @@ public record LimitSettings(
                 ipv6Prefix,
                 exempt,
                 DEFAULT_TCP_CONNECTIONS_PER_CLIENT,
-                DEFAULT_TCP_MESSAGE_TIMEOUT);
+                DEFAULT_TCP_MESSAGE_TIMEOUT,
+                0,
+                2);
     }
 
-    /** These limits with the UDP rate {@code clientQps} instead (an event loop's share). */
-    public LimitSettings withClientQps(int qps) {
-        return new LimitSettings(qps, drop, ipv4Prefix, ipv6Prefix, exempt, tcpConnectionsPerClient, tcpMessageTimeout);
+    /**
+     * An event loop's share of these limits, when {@code loops} share the clients (the kernel
+     * spreads a client's datagrams over them): the rates divided, rounded up.
+     */
+    public LimitSettings perLoop(int loops) {
+        if (loops <= 1) {
+            return this;
+        }
+        return new LimitSettings(
+                (clientQps + loops - 1) / loops,
+                drop,
+                ipv4Prefix,
+                ipv6Prefix,
+                exempt,
+                tcpConnectionsPerClient,
+                tcpMessageTimeout,
+                (responsesPerSecond + loops - 1) / loops,
+                slip);
     }
 
     public LimitSettings {
@@ -73,6 +97,13 @@ public record LimitSettings(
         }
         if (tcpMessageTimeout.isNegative() || tcpMessageTimeout.isZero()) {
             throw new IllegalArgumentException("limits.tcpMessageTimeout must be positive");
+        }
+        if (responsesPerSecond < 0) {
+            throw new IllegalArgumentException(
+                    "limits.responsesPerSecond must be 0 (off) or more, not " + responsesPerSecond);
+        }
+        if (slip < 0 || slip > 10) {
+            throw new IllegalArgumentException("limits.slip must be 0 to 10, not " + slip);
         }
     }
 

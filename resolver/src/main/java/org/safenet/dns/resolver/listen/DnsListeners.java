@@ -18,6 +18,7 @@ import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.wire.QueryParser;
 
 /**
  * Binds the UDP and TCP listeners. With native epoll each listen address gets one UDP socket per
@@ -26,8 +27,11 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * #DATAGRAMS_PER_READ} datagrams per system call).
  */
 public final class DnsListeners {
-    /** Largest query we read over UDP; larger datagrams are cut and then fail to parse. */
-    static final int MAX_QUERY_DATAGRAM = 4096;
+    /**
+     * Largest query we read over UDP: a longer datagram is cut to it, and a query of this length
+     * gets FORMERR over UDP and TCP alike ({@link QueryParser#MAX_QUERY_BYTES}).
+     */
+    static final int MAX_QUERY_DATAGRAM = QueryParser.MAX_QUERY_BYTES;
 
     static final int DATAGRAMS_PER_READ = 16;
 

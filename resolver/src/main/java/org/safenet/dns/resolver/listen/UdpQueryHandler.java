@@ -45,7 +45,8 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
         ByteBuf out = ctx.alloc().directBuffer(512);
         try {
             QueryPipeline.Outcome outcome = pipeline.handle(packet.content(), packet.sender(), query, out, this);
-            if (outcome == QueryPipeline.Outcome.ANSWERED) {
+            if (outcome == QueryPipeline.Outcome.ANSWERED
+                    && pipeline.mayAnswerOverUdp(out, packet.sender().getAddress())) {
                 ctx.write(new DatagramPacket(out, packet.sender()), ctx.voidPromise());
                 out = null;
             }
@@ -93,6 +94,10 @@ final class UdpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
 
             @Override
             public void send(ByteBuf answer) {
+                if (!pipeline.mayAnswerOverUdp(answer, client.getAddress())) {
+                    answer.release();
+                    return;
+                }
                 ch.writeAndFlush(new DatagramPacket(answer, client), ch.voidPromise());
             }
 

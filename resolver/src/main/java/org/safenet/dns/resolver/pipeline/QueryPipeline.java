@@ -18,6 +18,7 @@ import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.limit.ClientLimiter;
 import org.safenet.dns.resolver.limit.LimitSettings;
+import org.safenet.dns.resolver.limit.ResponseLimiter;
 import org.safenet.dns.resolver.policy.ClientGroups;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyAction;
@@ -89,6 +90,13 @@ public final class QueryPipeline {
     private volatile LimitSettings limits = LimitSettings.OFF;
 
     /** Each event loop's token buckets. */
+    private static final FastThreadLocal<ResponseLimiter> RESPONSE_LIMITER = new FastThreadLocal<>() {
+        @Override
+        protected ResponseLimiter initialValue() {
+            return new ResponseLimiter();
+        }
+    };
+
     private static final FastThreadLocal<ClientLimiter> LIMITER = new FastThreadLocal<>() {
         @Override
         protected ClientLimiter initialValue() {
@@ -159,6 +167,32 @@ public final class QueryPipeline {
     public void reconfigure(ClientAccessList acl, PolicyAnswers policyAnswers) {
         this.acl = acl;
         this.policyAnswers = policyAnswers;
+    }
+
+    /**
+     * Response rate limiting for an answer about to go out over UDP to {@code client} (call on the
+     * client's event loop): true to send it, possibly cut to an empty answer with TC; false to
+     * drop it (the caller releases it). See {@link ResponseLimiter}.
+     */
+    public boolean mayAnswerOverUdp(ByteBuf answer, InetAddress client) {
+        LimitSettings lim = limits;
+        if (lim.responsesPerSecond() <= 0) {
+            return true;
+        }
+        switch (RESPONSE_LIMITER.get().check(answer, client, clockMillis.getAsLong(), lim)) {
+            case SEND -> {
+                return true;
+            }
+            case SLIP -> {
+                ResponseLimiter.slip(answer);
+                metrics.counters().responseLimited(false);
+                return true;
+            }
+            default -> {
+                metrics.counters().responseLimited(true);
+                return false;
+            }
+        }
     }
 
     /**

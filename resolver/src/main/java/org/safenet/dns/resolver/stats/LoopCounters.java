@@ -20,6 +20,8 @@ public final class LoopCounters {
     long coalesced;
     long tcpRejected;
     long shedFailed;
+    long rrlSlipped;
+    long rrlDropped;
     long shedDropped;
     long tcpClientLimit;
     long tcpEvicted;
@@ -74,6 +76,15 @@ public final class LoopCounters {
 
     public void tcpRejected() {
         tcpRejected++;
+    }
+
+    /** A UDP answer over its response rate limit: sent as TC (slipped), or dropped. */
+    public void responseLimited(boolean dropped) {
+        if (dropped) {
+            rrlDropped++;
+        } else {
+            rrlSlipped++;
+        }
     }
 
     /** A cache miss shed under overload: answered SERVFAIL (or stale), or dropped. */

@@ -161,6 +161,14 @@ public final class ResolverMetrics {
                 .description("cache misses shed under overload (upstream.maxPending reached), by what the client got")
                 .tag("action", "drop")
                 .register(registry);
+        FunctionCounter.builder("safenet.rrl", all, l -> sumOf(l, c -> c.rrlSlipped))
+                .description("UDP answers over the response rate limit (reflection), by what went out")
+                .tag("action", "slip")
+                .register(registry);
+        FunctionCounter.builder("safenet.rrl", all, l -> sumOf(l, c -> c.rrlDropped))
+                .description("UDP answers over the response rate limit (reflection), by what went out")
+                .tag("action", "drop")
+                .register(registry);
         tcpClosed("client_limit", "its client already had its share of connections", c -> c.tcpClientLimit);
         tcpClosed("evicted", "the longest idle, to make room for a new connection", c -> c.tcpEvicted);
         tcpClosed("message_timeout", "a query did not arrive whole within its deadline", c -> c.tcpMessageTimeout);

@@ -33,6 +33,9 @@ public final class QueryParser {
     /** More pointers than a 255-octet name can have labels means a crafted packet. */
     private static final int MAX_POINTER_HOPS = 127;
 
+    /** A query this long or longer is malformed, whatever the transport (see {@link #parse}). */
+    public static final int MAX_QUERY_BYTES = 4096;
+
     public static ParseResult parse(ByteBuf packet, ParsedQuery q) {
         q.reset();
         int base = packet.readerIndex();
@@ -64,6 +67,12 @@ public final class QueryParser {
         q.qclass = packet.getUnsignedShort(pos + 2);
         pos += 4;
         q.questionRead = true;
+        if (length >= MAX_QUERY_BYTES) {
+            // No valid query comes near this (a question, an OPT and a TSIG take a few hundred
+            // bytes); the UDP listener reads at most this much, so a longer datagram arrives cut
+            // to it. Over UDP and TCP alike: FORMERR, with the question.
+            return ParseResult.FORMERR;
+        }
         if (ancount != 0 || nscount != 0) {
             // Not a query we resolve; but an IXFR carries the secondary's SOA here (RFC 1995 §3),
             // so the question is read first and the caller may hand it over.

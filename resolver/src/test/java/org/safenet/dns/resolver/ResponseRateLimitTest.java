@@ -1,0 +1,170 @@
+package org.safenet.dns.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.limit.LimitSettings;
+import org.safenet.dns.resolver.upstream.UpstreamSettings;
+import org.safenet.dns.testkit.DnsProbe;
+import org.safenet.dns.testkit.FakeClock;
+import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * Response rate limiting over real sockets, with the clock standing still: 5 answers a second per
+ * client /24 and kind (bursts of 10), slip 2. REFUSED answers to a client outside the access list,
+ * NXDOMAIN answers under one zone and large answers for one name are cut to the burst, then every
+ * second one goes out as an empty TC answer and the rest are dropped; small answers, other zones
+ * and TCP are not limited.
+ */
+class ResponseRateLimitTest {
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    private final FakeClock clock = new FakeClock();
+    private Resolver resolver;
+    private InetSocketAddress server;
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closeAfter.reversed()) {
+            c.close();
+        }
+    }
+
+    private void start() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start()
+                .add("example.com. 3600 IN SOA ns.example.com. h.example.com. 1 7200 900 86400 300")
+                .add("www.example.com. 300 IN A 192.0.2.10");
+        for (int i = 0; i < 8; i++) {
+            upstream.add("big.example.com. 300 IN TXT \"" + "x".repeat(100) + i + "\"");
+        }
+        closeAfter.add(upstream);
+        resolver = new Resolver(
+                new ResolverSettings(
+                        new ResolverSettings.ServerSettings(
+                                List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(10), 100),
+                        new UpstreamSettings(
+                                List.of(HostPort.parse(upstream.hostPort(), 53)),
+                                Duration.ofSeconds(2),
+                                1,
+                                Duration.ofSeconds(5),
+                                List.of()),
+                        new ResolverSettings.AccessSettings(List.of(CidrPrefix.parse("127.0.0.1/32"))),
+                        CacheSettings.defaults()),
+                new SimpleMeterRegistry(),
+                clock);
+        closeAfter.add(resolver);
+        server = resolver.start().getFirst();
+        resolver.limits(
+                new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 5, 2));
+    }
+
+    /** Sends a query per name from {@code from}, then reads what comes back until 500 ms of quiet. */
+    private List<Message> burst(String from, List<String> names, int type) throws Exception {
+        List<Message> answers = new ArrayList<>();
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(from), 0))) {
+            for (String name : names) {
+                byte[] q = DnsProbe.query(name, type, 1232).toWire();
+                s.send(new DatagramPacket(q, q.length, server));
+            }
+            s.setSoTimeout(500);
+            byte[] buf = new byte[65535];
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    s.receive(p);
+                } catch (SocketTimeoutException quiet) {
+                    return answers;
+                }
+                answers.add(new Message(Arrays.copyOf(buf, p.getLength())));
+            }
+        }
+    }
+
+    private static List<String> repeat(String name, int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(name);
+        }
+        return out;
+    }
+
+    private static long truncated(List<Message> answers) {
+        return answers.stream().filter(m -> m.getHeader().getFlag(Flags.TC)).count();
+    }
+
+    private double rrl(String action) {
+        return resolver.metrics()
+                .registry()
+                .find("safenet.rrl")
+                .tag("action", action)
+                .functionCounter()
+                .count();
+    }
+
+    @Test
+    void refusedAnswersToAClientOutsideTheAclAreCutToTheBurstThenSlipped() throws Exception {
+        start();
+        List<Message> answers = burst("127.0.0.2", repeat("www.example.com.", 30), Type.A);
+        // 10 REFUSED (the burst), then of the other 20, every second one as TC and the rest dropped.
+        assertThat(answers).hasSize(20);
+        assertThat(truncated(answers)).isEqualTo(10);
+        assertThat(answers).allSatisfy(m -> assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED));
+        assertThat(answers.stream().filter(m -> m.getHeader().getFlag(Flags.TC)))
+                .allSatisfy(m -> assertThat(m.getSectionArray(Section.QUESTION)).hasSize(1));
+        assertThat(rrl("slip")).isEqualTo(10);
+        assertThat(rrl("drop")).isEqualTo(10);
+        // A second later the prefix has 5 more.
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(truncated(burst("127.0.0.3", repeat("www.example.com.", 5), Type.A)))
+                .isZero();
+    }
+
+    @Test
+    void nxdomainPerZoneAndLargeAnswersPerNameAreLimited_smallAnswersAndTcpAreNot() throws Exception {
+        start();
+        List<String> random = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            random.add("r" + i + ".example.com.");
+        }
+        List<Message> nx = burst("127.0.0.1", random, Type.A);
+        assertThat(nx).hasSize(20);
+        assertThat(nx.stream()
+                        .filter(m ->
+                                m.getRcode() == Rcode.NXDOMAIN && !m.getHeader().getFlag(Flags.TC)))
+                .hasSize(10);
+        assertThat(truncated(nx)).isEqualTo(10);
+
+        // The same prefix, small answers: never limited.
+        List<Message> small = burst("127.0.0.1", repeat("www.example.com.", 30), Type.A);
+        assertThat(small).hasSize(30);
+        assertThat(truncated(small)).isZero();
+
+        // A large answer (over 512 bytes), asked 30 times: the burst, then slipped and dropped.
+        List<Message> large = burst("127.0.0.1", repeat("big.example.com.", 30), Type.TXT);
+        assertThat(large).hasSize(20);
+        assertThat(large.stream().filter(m -> !m.getHeader().getFlag(Flags.TC)))
+                .hasSize(10)
+                .allSatisfy(m -> assertThat(m.getSectionArray(Section.ANSWER)).hasSize(8));
+        // Over TCP the client gets it whole: TCP cannot be spoofed, and is never limited here.
+        Message overTcp = new DnsProbe(server).tcp("big.example.com.", Type.TXT);
+        assertThat(overTcp.getSectionArray(Section.ANSWER)).hasSize(8);
+    }
+}
