@@ -16,8 +16,8 @@
 # (limits.clientQps: 0, limits.responsesPerSecond: 0) against "on" with limits this load never
 # reaches and no exemption, so every query takes the query-rate bucket and every answer the
 # response-rate check (dnsperf sends from one address, which real limits would stop: the figure
-# wanted is what the checks cost). Before 2026-12-07 "on" left loopback exempt, so it measured
-# the exemption's lookup, not the bucket.
+# wanted is what the checks cost). Loopback is exempt by default since the first limits run, so
+# "on" must empty limits.exempt to keep measuring the bucket.
 #
 # The machine's noise (steal, frequency) moves single runs by ±15% here: compare medians of many
 # alternating rounds, and the median of each round's ratio.

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides on a request's headers before its body is read: the caller's gate (the admin API checks
@@ -73,7 +74,7 @@ final class BodyGate extends ChannelDuplexHandler {
         super.channelRead(ctx, msg);
     }
 
-    private FullHttpResponse admit(ChannelHandlerContext ctx, HttpRequest head) {
+    private @Nullable FullHttpResponse admit(ChannelHandlerContext ctx, HttpRequest head) {
         if (!head.decoderResult().isSuccess()) {
             return refusals.refusal(400, "bad_request", "the request is not valid HTTP/1.1");
         }

@@ -2,6 +2,7 @@ package org.safenet.dns.resolver.limit;
 
 import io.netty.buffer.ByteBuf;
 import java.net.InetAddress;
+import java.util.function.LongSupplier;
 import org.safenet.dns.resolver.wire.Hashing;
 
 /**
@@ -42,8 +43,11 @@ public final class ResponseLimiter {
     private final ClientLimiter buckets = new ClientLimiter();
     private int slipTurn;
 
-    /** The decision for {@code answer} (a whole DNS message, readable) to {@code client}. */
-    public Decision check(ByteBuf answer, InetAddress client, long nowMillis, LimitSettings s) {
+    /**
+     * The decision for {@code answer} (a whole DNS message, readable) to {@code client}. The clock
+     * is read only for an answer of a limited kind: most answers cost two reads of the header.
+     */
+    public Decision check(ByteBuf answer, InetAddress client, LongSupplier clockMillis, LimitSettings s) {
         int rate = s.responsesPerSecond();
         if (rate <= 0) {
             return Decision.SEND;
@@ -68,7 +72,7 @@ public final class ResponseLimiter {
             return Decision.SEND;
         }
         long key = Hashing.fmix64(ClientLimiter.key(client, IPV4_PREFIX, IPV6_PREFIX) ^ kind);
-        if (buckets.allowKey(key == 0 ? 1 : key, nowMillis, rate)) {
+        if (buckets.allowKey(key == 0 ? 1 : key, clockMillis.getAsLong(), rate)) {
             return Decision.SEND;
         }
         int slip = s.slip();

@@ -179,7 +179,7 @@ public final class QueryPipeline {
         if (lim.responsesPerSecond() <= 0) {
             return true;
         }
-        switch (RESPONSE_LIMITER.get().check(answer, client, clockMillis.getAsLong(), lim)) {
+        switch (RESPONSE_LIMITER.get().check(answer, client, clockMillis, lim)) {
             case SEND -> {
                 return true;
             }
