@@ -3,19 +3,11 @@ package org.safenet.dns.resolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.safenet.dns.resolver.acl.CidrPrefix;
-import org.safenet.dns.resolver.acl.ClientAccessList;
-import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.testkit.DnsProbe;
@@ -56,9 +48,8 @@ class OverloadTest {
                 drop);
     }
 
-    private ResolverSettings.AccessSettings access() {
-        return new ResolverSettings.AccessSettings(
-                ClientAccessList.DEFAULT_ALLOWED.stream().map(CidrPrefix::parse).toList());
+    private static ResolverSettings.AccessSettings access() {
+        return ResolverTests.defaultAccess();
     }
 
     private void start() throws Exception {
@@ -67,38 +58,15 @@ class OverloadTest {
                 .add("www.example.com. 300 IN A 192.0.2.10");
         closeAfter.add(upstream);
         resolver = new Resolver(
-                new ResolverSettings(
-                        new ResolverSettings.ServerSettings(
-                                List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(10), 100),
-                        upstreamSettings(false),
-                        access(),
-                        CacheSettings.defaults()),
+                ResolverTests.settings(upstreamSettings(false), access(), 100),
                 new SimpleMeterRegistry(),
                 System::currentTimeMillis);
         closeAfter.add(resolver);
         probe = new DnsProbe(resolver.start().getFirst());
     }
 
-    /** Sends queries for {@code names} from one socket and collects what comes back within 2 s of the last. */
     private List<Message> burst(List<String> names) throws Exception {
-        List<Message> answers = new ArrayList<>();
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            for (String name : names) {
-                byte[] q = DnsProbe.query(name, Type.A, 1232).toWire();
-                s.send(new DatagramPacket(q, q.length, probe.server()));
-            }
-            s.setSoTimeout(2000);
-            byte[] buf = new byte[4096];
-            while (true) {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    s.receive(p);
-                } catch (SocketTimeoutException quiet) {
-                    return answers;
-                }
-                answers.add(new Message(Arrays.copyOf(buf, p.getLength())));
-            }
-        }
+        return ResolverTests.burst(probe.server(), "127.0.0.1", names, Type.A, Duration.ofSeconds(2));
     }
 
     private double pending() {
@@ -110,12 +78,7 @@ class OverloadTest {
     }
 
     private double shed(String action) {
-        return resolver.metrics()
-                .registry()
-                .find("safenet.shed")
-                .tag("action", action)
-                .functionCounter()
-                .count();
+        return ResolverTests.counter(resolver, "safenet.shed", "action", action);
     }
 
     @Test

@@ -3,22 +3,15 @@ package org.safenet.dns.resolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
-import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
-import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.FakeClock;
 import org.safenet.dns.testkit.ScriptedAuthServer;
@@ -57,17 +50,10 @@ class ResponseRateLimitTest {
         }
         closeAfter.add(upstream);
         resolver = new Resolver(
-                new ResolverSettings(
-                        new ResolverSettings.ServerSettings(
-                                List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(10), 100),
-                        new UpstreamSettings(
-                                List.of(HostPort.parse(upstream.hostPort(), 53)),
-                                Duration.ofSeconds(2),
-                                1,
-                                Duration.ofSeconds(5),
-                                List.of()),
+                ResolverTests.settings(
+                        ResolverTests.upstream(upstream.hostPort()),
                         new ResolverSettings.AccessSettings(List.of(CidrPrefix.parse("127.0.0.1/32"))),
-                        CacheSettings.defaults()),
+                        100),
                 new SimpleMeterRegistry(),
                 clock);
         closeAfter.add(resolver);
@@ -76,26 +62,8 @@ class ResponseRateLimitTest {
                 new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 5, 2));
     }
 
-    /** Sends a query per name from {@code from}, then reads what comes back until 500 ms of quiet. */
     private List<Message> burst(String from, List<String> names, int type) throws Exception {
-        List<Message> answers = new ArrayList<>();
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(from), 0))) {
-            for (String name : names) {
-                byte[] q = DnsProbe.query(name, type, 1232).toWire();
-                s.send(new DatagramPacket(q, q.length, server));
-            }
-            s.setSoTimeout(500);
-            byte[] buf = new byte[65535];
-            while (true) {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    s.receive(p);
-                } catch (SocketTimeoutException quiet) {
-                    return answers;
-                }
-                answers.add(new Message(Arrays.copyOf(buf, p.getLength())));
-            }
-        }
+        return ResolverTests.burst(server, from, names, type, Duration.ofMillis(500));
     }
 
     private static List<String> repeat(String name, int n) {
@@ -111,12 +79,7 @@ class ResponseRateLimitTest {
     }
 
     private double rrl(String action) {
-        return resolver.metrics()
-                .registry()
-                .find("safenet.rrl")
-                .tag("action", action)
-                .functionCounter()
-                .count();
+        return ResolverTests.counter(resolver, "safenet.rrl", "action", action);
     }
 
     @Test

@@ -17,11 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
-import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
-import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.ScriptedAuthServer;
 import org.xbill.DNS.Message;
@@ -48,19 +45,8 @@ class TcpFairnessTest {
     private void start(int maxConnections, int perClient, Duration messageTimeout) throws Exception {
         ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
         closeAfter.add(upstream);
-        ResolverSettings settings = new ResolverSettings(
-                new ResolverSettings.ServerSettings(
-                        List.of(HostPort.parse("127.0.0.1:0", 53)), 1, 1232, Duration.ofSeconds(30), maxConnections),
-                new UpstreamSettings(
-                        List.of(HostPort.parse(upstream.hostPort(), 53)),
-                        Duration.ofSeconds(2),
-                        1,
-                        Duration.ofSeconds(5),
-                        List.of()),
-                new ResolverSettings.AccessSettings(ClientAccessList.DEFAULT_ALLOWED.stream()
-                        .map(CidrPrefix::parse)
-                        .toList()),
-                CacheSettings.defaults());
+        ResolverSettings settings = ResolverTests.settings(
+                ResolverTests.upstream(upstream.hostPort()), ResolverTests.defaultAccess(), maxConnections);
         resolver = new Resolver(settings, new SimpleMeterRegistry(), System::currentTimeMillis);
         closeAfter.add(resolver);
         server = resolver.start().getFirst();
@@ -110,12 +96,7 @@ class TcpFairnessTest {
     }
 
     private double closed(String reason) {
-        return resolver.metrics()
-                .registry()
-                .find("safenet.tcp.closed")
-                .tag("reason", reason)
-                .functionCounter()
-                .count();
+        return ResolverTests.counter(resolver, "safenet.tcp.closed", "reason", reason);
     }
 
     @Test

@@ -153,25 +153,18 @@ public final class ResolverMetrics {
                 "safenet.tcp.rejected",
                 "TCP connections closed at accept because of the connection limit, with none idle to close instead",
                 c -> c.tcpRejected);
-        FunctionCounter.builder("safenet.shed", all, l -> sumOf(l, c -> c.shedFailed))
-                .description("cache misses shed under overload (upstream.maxPending reached), by what the client got")
-                .tag("action", "servfail")
-                .register(registry);
-        FunctionCounter.builder("safenet.shed", all, l -> sumOf(l, c -> c.shedDropped))
-                .description("cache misses shed under overload (upstream.maxPending reached), by what the client got")
-                .tag("action", "drop")
-                .register(registry);
-        FunctionCounter.builder("safenet.rrl", all, l -> sumOf(l, c -> c.rrlSlipped))
-                .description("UDP answers over the response rate limit (reflection), by what went out")
-                .tag("action", "slip")
-                .register(registry);
-        FunctionCounter.builder("safenet.rrl", all, l -> sumOf(l, c -> c.rrlDropped))
-                .description("UDP answers over the response rate limit (reflection), by what went out")
-                .tag("action", "drop")
-                .register(registry);
-        tcpClosed("client_limit", "its client already had its share of connections", c -> c.tcpClientLimit);
-        tcpClosed("evicted", "the longest idle, to make room for a new connection", c -> c.tcpEvicted);
-        tcpClosed("message_timeout", "a query did not arrive whole within its deadline", c -> c.tcpMessageTimeout);
+        String shed = "cache misses shed under overload (upstream.maxPending reached), by what the client got";
+        tagged("safenet.shed", shed, "action", "servfail", c -> c.shedFailed);
+        tagged("safenet.shed", shed, "action", "drop", c -> c.shedDropped);
+        String rrl = "UDP answers over the response rate limit (reflection), by what went out";
+        tagged("safenet.rrl", rrl, "action", "slip", c -> c.rrlSlipped);
+        tagged("safenet.rrl", rrl, "action", "drop", c -> c.rrlDropped);
+        String tcpClosed = "TCP connections the appliance closed to protect the others, by reason: client_limit"
+                + " (its client had its share), evicted (idle longest, for a new one), message_timeout (a query"
+                + " did not arrive whole in time)";
+        tagged("safenet.tcp.closed", tcpClosed, "reason", "client_limit", c -> c.tcpClientLimit);
+        tagged("safenet.tcp.closed", tcpClosed, "reason", "evicted", c -> c.tcpEvicted);
+        tagged("safenet.tcp.closed", tcpClosed, "reason", "message_timeout", c -> c.tcpMessageTimeout);
         for (org.safenet.dns.resolver.policy.PolicyAction action :
                 org.safenet.dns.resolver.policy.PolicyAction.values()) {
             FunctionCounter.builder("safenet.policy.hits", all, l -> sumOf(l, c -> c.policyByAction[action.ordinal()]))
@@ -188,14 +181,9 @@ public final class ResolverMetrics {
                     .tag("category", categories.get(slot))
                     .register(registry);
         }
-        FunctionCounter.builder("safenet.limited", all, l -> sumOf(l, c -> c.limitedTruncated))
-                .description("UDP queries over their client's rate limit (limits.clientQps), by what they got")
-                .tag("action", "tc")
-                .register(registry);
-        FunctionCounter.builder("safenet.limited", all, l -> sumOf(l, c -> c.limitedDropped))
-                .description("UDP queries over their client's rate limit (limits.clientQps), by what they got")
-                .tag("action", "drop")
-                .register(registry);
+        String limited = "UDP queries over their client's rate limit (limits.clientQps), by what they got";
+        tagged("safenet.limited", limited, "action", "tc", c -> c.limitedTruncated);
+        tagged("safenet.limited", limited, "action", "drop", c -> c.limitedDropped);
         sum(
                 "safenet.policy.redirected",
                 "queries answered with a redirect that is not a block (SafeSearch)",
@@ -237,10 +225,11 @@ public final class ResolverMetrics {
         return out;
     }
 
-    private void tcpClosed(String reason, String description, ToLongFunction<LoopCounters> field) {
-        FunctionCounter.builder("safenet.tcp.closed", all, l -> sumOf(l, field))
-                .description("TCP connections the appliance closed to protect the others, by reason: " + description)
-                .tag("reason", reason)
+    /** A counter summed over the loops, with one tag. */
+    private void tagged(String name, String description, String tag, String value, ToLongFunction<LoopCounters> field) {
+        FunctionCounter.builder(name, all, l -> sumOf(l, field))
+                .description(description)
+                .tag(tag, value)
                 .register(registry);
     }
 
