@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ import org.xbill.DNS.Type;
  */
 class OverloadIT {
     private static final int MAX_PENDING = 200;
-    private static final int RATE = 40_000;
+    private static final int RATE = 8_000;
     private static final int SECONDS = 10;
     private static final int CACHED_NAMES = 200;
 
@@ -75,8 +76,9 @@ class OverloadIT {
                     .connectTimeout(Duration.ofSeconds(5))
                     .build();
 
-            // The upstream answers one query at a time, 20 ms each: 50 a second.
-            upstream.delayMillis(20);
+            // The upstream answers each query after half a second: the flood's 1,600 misses a
+            // second would need 800 in flight, four times the bound.
+            upstream.delayMillis(500);
             AtomicBoolean flooding = new AtomicBoolean(true);
             AtomicLong sent = new AtomicLong();
             AtomicLong answered = new AtomicLong();
@@ -139,9 +141,10 @@ class OverloadIT {
                     .isLessThanOrEqualTo(MAX_PENDING);
             assertThat(shed).as("misses beyond the bound were shed").isPositive();
             assertThat(healthOk).as("/healthz answered throughout").isEqualTo(healthChecks);
-            // Past capacity the kernel drops datagrams from the full socket buffer before the
-            // appliance can tell a cheap query from a miss: a stub's retry gets through, nearly
-            // always. (One flooding source would be rate-limited; this one is loopback, exempt.)
+            // The flood is within what the appliance can answer but not what the upstream can:
+            // cached names must keep being answered. A tenth is allowed for a noisy machine
+            // (a datagram dropped from a full socket buffer before the appliance sees it). One
+            // flooding source would be rate-limited; this one is loopback, exempt.
             assertThat(probesLost)
                     .as("cached names answered throughout, within a stub's three tries")
                     .isLessThanOrEqualTo(probes / 10);
@@ -189,9 +192,11 @@ class OverloadIT {
             long start = System.nanoTime();
             long total = (long) RATE * SECONDS;
             for (long i = 0; i < total; i++) {
-                long due = start + i * 1_000_000_000L / RATE;
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
+                // Paced by parking, in bursts of about a millisecond: the sender leaves the CPU to
+                // the appliance, so what is measured is an upstream overload, not a CPU overload.
+                long wait = start + i * 1_000_000_000L / RATE - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
                 }
                 String name = i % 5 == 0 ? "n" + i + ".flood.example.org." : "c" + (i % CACHED_NAMES) + ".example.org.";
                 ch.write(ByteBuffer.wrap(DnsProbe.query(name, Type.A, 1232).toWire()));
