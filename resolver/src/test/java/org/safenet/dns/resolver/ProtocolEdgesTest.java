@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.FakeClock;
@@ -241,5 +242,57 @@ class ProtocolEdgesTest {
         fromSource(resolver, "127.0.0.4", "www.example.com.");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> fromSource(resolver, "127.0.0.4", "www.example.com."))
                 .isInstanceOf(java.net.SocketTimeoutException.class);
+    }
+
+    @Test
+    void aFloodSpreadOverOneNetworkIsLimitedByItsNetworksBucket_anotherNetworkIsNot() throws Exception {
+        ScriptedAuthServer upstream = ScriptedAuthServer.start().add("www.example.com. 300 IN A 192.0.2.10");
+        closeAfter.add(upstream);
+        DnsProbe resolver = start(upstream.hostPort());
+        // Each address far under its own limit; the /24 together at 50 q/s, bursts of 100.
+        last.limits(new LimitSettings(
+                1000, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 0, 2, 50, 24, 56));
+        int answered = 0;
+        int truncated = 0;
+        for (int i = 0; i < 120; i++) {
+            // Four addresses of 127.0.0.0/24 in turn, 30 queries each: none is over 1,000 q/s.
+            Message m = fromSource(resolver, "127.0.0." + (10 + i % 4), "www.example.com.");
+            if (m.getHeader().getFlag(Flags.TC)) {
+                truncated++;
+            } else {
+                answered++;
+            }
+        }
+        assertThat(answered).as("the network's burst").isEqualTo(100);
+        assertThat(truncated).isEqualTo(20);
+        assertThat(fromSource(resolver, "127.0.1.10", "www.example.com.")
+                        .getHeader()
+                        .getFlag(Flags.TC))
+                .as("another /24 has its own bucket")
+                .isFalse();
+        assertThat(last.metrics()
+                        .registry()
+                        .find("safenet.limited.network")
+                        .functionCounter()
+                        .count())
+                .isEqualTo(20);
+
+        // A query its own bucket refuses takes nothing from the network's: one flooding address
+        // does not use up its neighbours' share.
+        clock.advance(Duration.ofSeconds(10));
+        last.limits(new LimitSettings(
+                5, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 0, 2, 50, 24, 56));
+        for (int i = 0; i < 200; i++) {
+            fromSource(resolver, "127.0.2.1", "www.example.com.");
+        }
+        int neighbours = 0;
+        for (int i = 0; i < 90; i++) {
+            neighbours += fromSource(resolver, "127.0.2." + (2 + i % 30), "www.example.com.")
+                            .getHeader()
+                            .getFlag(Flags.TC)
+                    ? 0
+                    : 1;
+        }
+        assertThat(neighbours).as("the network's 100 less the flooder's 10").isEqualTo(90);
     }
 }

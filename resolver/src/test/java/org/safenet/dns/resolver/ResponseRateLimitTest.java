@@ -58,8 +58,8 @@ class ResponseRateLimitTest {
                 clock);
         closeAfter.add(resolver);
         server = resolver.start().getFirst();
-        resolver.limits(
-                new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 5, 2));
+        resolver.limits(new LimitSettings(
+                0, false, 32, 64, new ClientAccessList(List.of()), 64, Duration.ofSeconds(2), 5, 2, 0, 24, 56));
     }
 
     private List<Message> burst(String from, List<String> names, int type) throws Exception {

@@ -2,6 +2,7 @@ package org.safenet.dns.resolver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -50,8 +51,8 @@ class TcpFairnessTest {
         resolver = new Resolver(settings, new SimpleMeterRegistry(), System::currentTimeMillis);
         closeAfter.add(resolver);
         server = resolver.start().getFirst();
-        resolver.limits(
-                new LimitSettings(0, false, 32, 64, new ClientAccessList(List.of()), perClient, messageTimeout, 0, 2));
+        resolver.limits(new LimitSettings(
+                0, false, 32, 64, new ClientAccessList(List.of()), perClient, messageTimeout, 0, 2, 0, 24, 56));
     }
 
     private Socket connect(String from) throws IOException {
@@ -168,7 +169,16 @@ class TcpFairnessTest {
         }
         newcomer.getOutputStream().write(new byte[] {0, 40, 1});
         newcomer.getOutputStream().flush();
-        Thread.sleep(200); // the server reads those bytes before the next connection arrives
+        // The server has read those bytes (every connection busy) before the next one arrives.
+        Gauge busy = resolver.metrics()
+                .registry()
+                .find("safenet.tcp.connections")
+                .tag("state", "busy")
+                .gauge();
+        for (int i = 0; i < 10_000 && busy.value() < 10; i++) {
+            Thread.sleep(1);
+        }
+        assertThat(busy.value()).isEqualTo(10);
         Socket refused = connect("127.0.0.4");
         assertThat(query(refused)).isNull();
         assertThat(resolver.metrics()

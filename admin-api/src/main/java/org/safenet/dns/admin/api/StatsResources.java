@@ -140,6 +140,7 @@ final class StatsResources {
         m.put("cacheHits", b.cacheHits());
         m.put("aclRefused", b.aclRefused());
         m.put("upstreamFailures", b.upstreamFailures());
+        m.put("limited", b.limited());
         m.put("distinctClients", b.distinctClients());
         m.put("protectedClients", b.protectedClients());
         m.put("distinctBlockedNames", b.distinctBlockedNames());
@@ -186,15 +187,20 @@ final class StatsResources {
         StatsRecorder stats = context.stats();
         stats.flushIfStale();
         String kind = r.param("kind") == null ? "blocked" : r.param("kind");
-        if (!kind.equals("blocked") && !kind.equals("clients")) {
+        if (!kind.equals("blocked") && !kind.equals("clients") && !kind.equals("limited")) {
             throw ApiException.badRequest(
-                    "invalid_parameter", "kind must be blocked (names) or clients, not '" + kind + "'");
+                    "invalid_parameter",
+                    "kind must be blocked (names), clients or limited (clients over a rate limit), not '" + kind + "'");
         }
         int limit = r.intParam("limit", 10, 1, 100);
         long now = context.clock().getAsLong();
         Range range = range(r, now - 86_400_000);
         StatsBucket b = stats.total(range.resolution(), range.from(), range.to());
-        FrequentLongsSketch sketch = kind.equals("blocked") ? b.topBlockedNames() : b.topClients();
+        FrequentLongsSketch sketch = switch (kind) {
+            case "blocked" -> b.topBlockedNames();
+            case "limited" -> b.topLimited();
+            default -> b.topClients();
+        };
         ClientKeys.Mode mode = ClientKeys.Mode.parse(b.clientKeyMode());
         List<Map<String, Object>> items = new ArrayList<>();
         for (FrequentLongsSketch.Row row : sketch.getFrequentItems(ErrorType.NO_FALSE_NEGATIVES)) {
@@ -223,7 +229,7 @@ final class StatsResources {
         out.put("to", Instant.ofEpochMilli(range.to()).toString());
         out.put("items", items);
         out.put("maxError", sketch.getMaximumError());
-        out.put("clientKeys", kind.equals("clients") ? b.clientKeyMode() : null);
+        out.put("clientKeys", kind.equals("blocked") ? null : b.clientKeyMode());
         return out;
     }
 }

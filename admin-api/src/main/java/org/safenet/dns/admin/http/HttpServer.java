@@ -45,6 +45,8 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private final Channel channel;
+    /** Bytes of request bodies announced and not yet answered, over all connections. */
+    private final AtomicLong pendingBodyBytes = new AtomicLong();
 
     /**
      * @param handler makes the handler of whole requests ({@code FullHttpRequest}) for a new connection
@@ -59,7 +61,6 @@ public final class HttpServer implements AutoCloseable {
             Refusals refusals,
             Supplier<ChannelHandler> handler)
             throws InterruptedException {
-        AtomicLong pendingBodyBytes = new AtomicLong();
         UnpooledByteBufAllocator heap = new UnpooledByteBufAllocator(false);
         this.channel = new ServerBootstrap()
                 .group(group)
@@ -93,6 +94,11 @@ public final class HttpServer implements AutoCloseable {
                 .bind(listen)
                 .sync()
                 .channel();
+    }
+
+    /** Bytes of request bodies announced and not yet answered (bounded by {@link HttpLimits}). */
+    public long pendingBodyBytes() {
+        return pendingBodyBytes.get();
     }
 
     public InetSocketAddress address() {

@@ -8,6 +8,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.datasketches.frequencies.ErrorType;
@@ -31,6 +32,8 @@ public final class StatsBucket {
     long aclRefused;
     long upstreamFailures;
     long blocked;
+    /** UDP queries over a client's or network's rate limit. */
+    long limited;
     /** rcode name -> answers. */
     final Map<String, Long> answers = new TreeMap<>();
     /** policy action -> queries. */
@@ -46,6 +49,8 @@ public final class StatsBucket {
     final Map<String, UltraLogLog> blockedClientsByCategory = new TreeMap<>();
     FrequentLongsSketch topClients = new FrequentLongsSketch(StatsWindow.TOP_MAP_SIZE);
     FrequentLongsSketch topBlockedNames = new FrequentLongsSketch(StatsWindow.TOP_MAP_SIZE);
+    /** The clients limited most often, keyed as {@link #topClients}. */
+    FrequentLongsSketch topLimited = new FrequentLongsSketch(StatsWindow.TOP_MAP_SIZE);
     /** blocked-name hash -> name, for the names in {@link #topBlockedNames}. */
     final Map<Long, String> names = new LinkedHashMap<>();
     /** How the client keys in {@link #topClients} were made (full, truncate, hash). */
@@ -61,7 +66,7 @@ public final class StatsBucket {
     }
 
     /** Adds one event loop's window (its sketches; the counters come from the totals' difference). */
-    void addWindow(StatsWindow w, java.util.List<String> categoryNames, int otherSlot) {
+    void addWindow(StatsWindow w, List<String> categoryNames, int otherSlot) {
         clients.add(w.clients());
         blockedClients.add(w.blockedClients());
         blockedNames.add(w.blockedNames());
@@ -75,6 +80,7 @@ public final class StatsBucket {
             }
         }
         w.topClients().forEach((key, count, text) -> topClients.update(key, count));
+        w.topLimited().forEach((key, count, text) -> topLimited.update(key, count));
         w.topBlockedNames().forEach((hash, count, text) -> {
             topBlockedNames.update(hash, count);
             if (text != null) {
@@ -91,6 +97,7 @@ public final class StatsBucket {
         aclRefused += other.aclRefused;
         upstreamFailures += other.upstreamFailures;
         blocked += other.blocked;
+        limited += other.limited;
         other.answers.forEach((k, v) -> add(answers, k, v));
         other.actions.forEach((k, v) -> add(actions, k, v));
         other.blockedByCategory.forEach((k, v) -> add(blockedByCategory, k, v));
@@ -103,6 +110,7 @@ public final class StatsBucket {
                 .add(v));
         topClients.merge(other.topClients);
         topBlockedNames.merge(other.topBlockedNames);
+        topLimited.merge(other.topLimited);
         other.names.forEach(names::putIfAbsent);
         clientKeyMode = other.clientKeyMode;
         trimNames();
@@ -153,6 +161,8 @@ public final class StatsBucket {
             }
             out.writeUTF(clientKeyMode);
             writeCounts(out, blockedByProfile);
+            out.writeLong(limited);
+            writeBytes(out, topLimited.toByteArray());
         } catch (IOException e) {
             throw new IllegalStateException(e); // in memory
         }
@@ -188,8 +198,14 @@ public final class StatsBucket {
                 b.names.put(in.readLong(), in.readUTF());
             }
             b.clientKeyMode = in.readUTF();
-            if (in.available() > 0) { // buckets written before profiles end here
+            // Later additions are appended, so older buckets still read: those written before
+            // profiles end here, those written before the rate limits' statistics after them.
+            if (in.available() > 0) {
                 readCounts(in, b.blockedByProfile);
+            }
+            if (in.available() > 0) {
+                b.limited = in.readLong();
+                b.topLimited = FrequentLongsSketch.getInstance(MemorySegment.ofArray(readBytes(in)));
             }
             return b;
         } catch (RuntimeException e) {
@@ -282,6 +298,16 @@ public final class StatsBucket {
 
     public FrequentLongsSketch topClients() {
         return topClients;
+    }
+
+    /** UDP queries over a client's or network's rate limit. */
+    public long limited() {
+        return limited;
+    }
+
+    /** The clients limited most often. */
+    public FrequentLongsSketch topLimited() {
+        return topLimited;
     }
 
     public FrequentLongsSketch topBlockedNames() {

@@ -10,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,7 @@ import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.Records;
 import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.PolicyCategories;
+import org.safenet.dns.resolver.policy.ProfileSlots;
 import org.safenet.dns.resolver.stats.ClientKeys;
 import org.safenet.dns.resolver.stats.CounterTotals;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
@@ -162,11 +164,11 @@ public final class StatsRecorder implements AutoCloseable {
             delta.addWindow(w, categories, PolicyCategories.SLOTS - 1);
         }
         delta.clientKeyMode = settings.clients().name().toLowerCase(Locale.ROOT);
-        if (delta.queries == 0 && delta.aclRefused == 0 && delta.clients.isEmpty()) {
+        if (delta.queries == 0 && delta.aclRefused == 0 && delta.limited == 0 && delta.clients.isEmpty()) {
             last = totals;
             return;
         }
-        List<java.util.Map.Entry<byte[], byte[]>> writes = new ArrayList<>();
+        List<Map.Entry<byte[], byte[]>> writes = new ArrayList<>();
         for (Resolution r : Resolution.values()) {
             byte[] key = key(r, startOf(r, now));
             StatsBucket bucket = read(key);
@@ -174,7 +176,7 @@ public final class StatsRecorder implements AutoCloseable {
                 bucket = new StatsBucket();
             }
             bucket.merge(delta);
-            writes.add(java.util.Map.entry(key, bucket.encode()));
+            writes.add(Map.entry(key, bucket.encode()));
         }
         records.putAll(writes); // minute, hour and day together, so a failure counts nothing twice
         last = totals; // only once stored: the counters' part is retried with the next flush
@@ -186,6 +188,7 @@ public final class StatsRecorder implements AutoCloseable {
         b.cacheHits = now.cacheHits() - (before == null ? 0 : before.cacheHits());
         b.aclRefused = now.aclRefused() - (before == null ? 0 : before.aclRefused());
         b.upstreamFailures = now.upstreamFailures() - (before == null ? 0 : before.upstreamFailures());
+        b.limited = now.limited() - (before == null ? 0 : before.limited());
         for (int r = 0; r < now.answersByRcode().length; r++) {
             StatsBucket.add(
                     b.answers,
@@ -206,7 +209,7 @@ public final class StatsRecorder implements AutoCloseable {
             StatsBucket.add(b.blockedByCategory, categories.get(slot), n);
             b.blocked += n;
         }
-        List<String> profiles = org.safenet.dns.resolver.policy.ProfileSlots.names();
+        List<String> profiles = ProfileSlots.names();
         for (int slot = 0; slot < profiles.size(); slot++) {
             long n = now.blockedByProfile()[slot] - (before == null ? 0 : before.blockedByProfile()[slot]);
             StatsBucket.add(b.blockedByProfile, profiles.get(slot), n);

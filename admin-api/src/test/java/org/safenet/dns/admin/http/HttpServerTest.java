@@ -162,7 +162,11 @@ class HttpServerTest {
                                 .getBytes(StandardCharsets.US_ASCII));
                 s.getOutputStream().flush();
             }
-            sleep(200); // let the server see both (no assertion on time: only an order of events)
+            // The server has seen both before the third arrives.
+            for (int i = 0; i < 10_000 && server.pendingBodyBytes() < 2_000; i++) {
+                sleep(1);
+            }
+            assertThat(server.pendingBodyBytes()).isEqualTo(2_000);
             try (Socket third = connect()) {
                 third.getOutputStream()
                         .write("POST /x HTTP/1.1\r\nHost: a\r\nX-Key: open\r\nContent-Length: 600\r\n\r\n"

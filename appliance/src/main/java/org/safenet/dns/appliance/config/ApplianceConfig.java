@@ -81,6 +81,9 @@ public record ApplianceConfig(
      * @param tcpMessageTimeout how long one query over TCP may take to arrive whole
      * @param responsesPerSecond reflection-prone UDP answers per client prefix a second (0: off)
      * @param slip every slip-th answer over that rate is sent as TC, the rest dropped
+     * @param networkQps UDP queries per second the clients of one network may send together (0: off)
+     * @param ipv4NetworkPrefix how much of an IPv4 address is one network
+     * @param ipv6NetworkPrefix how much of an IPv6 address is one network
      */
     public record Limits(
             int clientQps,
@@ -91,7 +94,10 @@ public record ApplianceConfig(
             int tcpConnectionsPerClient,
             Duration tcpMessageTimeout,
             int responsesPerSecond,
-            int slip) {
+            int slip,
+            int networkQps,
+            int ipv4NetworkPrefix,
+            int ipv6NetworkPrefix) {
         public Limits {
             exempt = List.copyOf(exempt);
             if (!overLimit.equals("tc") && !overLimit.equals("drop")) {
@@ -107,7 +113,10 @@ public record ApplianceConfig(
                     tcpConnectionsPerClient,
                     tcpMessageTimeout,
                     responsesPerSecond,
-                    slip);
+                    slip,
+                    networkQps,
+                    ipv4NetworkPrefix,
+                    ipv6NetworkPrefix);
         }
 
         public LimitSettings settings() {
@@ -120,7 +129,10 @@ public record ApplianceConfig(
                     tcpConnectionsPerClient,
                     tcpMessageTimeout,
                     responsesPerSecond,
-                    slip);
+                    slip,
+                    networkQps,
+                    ipv4NetworkPrefix,
+                    ipv6NetworkPrefix);
         }
     }
 

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.xbill.DNS.Flags;
 
 /**
  * Statistics end to end: a known number of queries from known clients (distinct 127.0.2.x
@@ -121,6 +122,37 @@ class StatsApiTest {
                             .path("protectedClients")
                             .asLong())
                     .isEqualTo(4);
+        }
+    }
+
+    @Test
+    void clientsOverTheRateLimitAreCountedAndListedAsTopLimited() throws Exception {
+        try (ScriptedAuthServer upstream = ScriptedAuthServer.start();
+                AdminTestAppliance app = AdminTestAppliance.start(
+                        dir, upstream.hostPort(), "stats:\n  clients: full\nlimits:\n  clientQps: 1\n  exempt: []\n")) {
+            app.admin("POST", "/api/v1/entries", "{\"name\":\"limited.example\",\"category\":\"scam\"}");
+            int truncated = 0;
+            for (int i = 0; i < 20; i++) {
+                if (app.query("127.0.4.1", "limited.example").getHeader().getFlag(Flags.TC)) {
+                    truncated++;
+                }
+            }
+            app.query("127.0.4.2", "limited.example");
+            assertThat(truncated)
+                    .as("1 q/s, bursts of 2: most of 20 at once are over")
+                    .isPositive();
+
+            JsonNode summary = app.admin("GET", "/api/v1/stats", null).json();
+            assertThat(summary.path("limited").asLong()).isEqualTo(truncated);
+            JsonNode top =
+                    app.admin("GET", "/api/v1/stats/top?kind=limited", null).json();
+            assertThat(top.path("kind").asText()).isEqualTo("limited");
+            assertThat(top.path("clientKeys").asText()).isEqualTo("full");
+            assertThat(top.path("items").size()).as(top.toString()).isEqualTo(1);
+            assertThat(top.at("/items/0/client").asText()).isEqualTo("127.0.4.1");
+            assertThat(top.at("/items/0/count").asLong()).isEqualTo(truncated);
+            assertThat(app.admin("GET", "/api/v1/stats/top?kind=limits", null).status())
+                    .isEqualTo(400);
         }
     }
 }

@@ -113,6 +113,8 @@ class ConfigLoaderTest {
             bad over limit       | 'limits:\\n  overLimit: slow\\n'                | limits.overLimit: 'slow' is not tc or drop
             negative qps         | 'limits:\\n  clientQps: -1\\n'                  | limits.clientQps must be 0 (off) or more
             bad limit prefix     | 'limits:\\n  ipv6Prefix: 128\\n'                | limits.ipv6Prefix must be 16 to 64
+            network in client    | 'limits:\\n  ipv4Prefix: 24\\n  ipv4NetworkPrefix: 28\\n' | limits.ipv4NetworkPrefix must be 8 to limits.ipv4Prefix (24), not 28
+            negative network qps | 'limits:\\n  networkQps: -5\\n'                | limits.networkQps must be 0 (off) or more
             bad time zone        | 'policy:\\n  timeZone: Mars/Olympus\\n'        | policy.timeZone: 'Mars/Olympus' is not a time zone
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {

@@ -12,19 +12,35 @@ import org.safenet.dns.resolver.wire.Hashing;
  * two seconds' worth. Confined to its loop: plain arrays, no locks, no allocation per query (an
  * IPv6 client's address is copied out of {@link Inet6Address}, as the access list does).
  *
- * <p>The table is bounded: 16,384 buckets, each client hashed to a run of four; a new client takes
- * the free one or the one idle longest. A flood from many spoofed sources can push a real client
- * out, which only gives that client a full bucket again: the bound costs fairness, never memory.
- * Tokens are counted in thousandths so that refills at low rates are exact.
+ * <p>The table is bounded (16,384 buckets unless told), each client hashed to a run of four; a
+ * new client takes the free one or the one idle longest. A flood from many spoofed sources can
+ * push a real client out, which only gives that client a full bucket again: the bound costs
+ * fairness, never memory. Tokens are counted in thousandths so that refills at low rates are
+ * exact. {@link QueryLimiter} keeps two, for clients and for their networks; {@link
+ * ResponseLimiter} one.
  */
 public final class ClientLimiter {
-    private static final int SIZE = 1 << 14;
     private static final int WAYS = 4;
     private static final long EMPTY = 0;
 
-    private final long[] keys = new long[SIZE];
-    private final long[] lastMillis = new long[SIZE];
-    private final long[] milliTokens = new long[SIZE];
+    private final long[] keys;
+    private final long[] lastMillis;
+    private final long[] milliTokens;
+
+    /** A table of 16,384 buckets. */
+    public ClientLimiter() {
+        this(1 << 14);
+    }
+
+    /** A table of {@code size} buckets (a power of two, at least four). */
+    public ClientLimiter(int size) {
+        if (Integer.bitCount(size) != 1 || size < WAYS) {
+            throw new IllegalArgumentException("size must be a power of two of at least " + WAYS);
+        }
+        keys = new long[size];
+        lastMillis = new long[size];
+        milliTokens = new long[size];
+    }
 
     /**
      * Takes one query's token for {@code client} at {@code nowMillis}; false when the client is
@@ -40,7 +56,7 @@ public final class ClientLimiter {
      */
     public boolean allowKey(long key, long nowMillis, int perSecond) {
         long capacity = 2_000L * perSecond;
-        int base = (int) mix(key) & (SIZE - 1) & ~(WAYS - 1);
+        int base = (int) mix(key) & (keys.length - 1) & ~(WAYS - 1);
         int victim = base;
         for (int i = base; i < base + WAYS; i++) {
             if (keys[i] == key) {

@@ -25,6 +25,11 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
  *     0: off
  * @param slip past that rate, every {@code slip}-th such answer becomes an empty one with TC and
  *     the others are dropped; 0: all dropped, 1: all TC
+ * @param networkQps queries per second all the clients of one network (its prefix of the lengths
+ *     below) may send together over UDP, with bursts of twice that, on top of each one's {@code
+ *     clientQps}: a flood spread over the addresses of one network is limited too; 0: no limit
+ * @param ipv4NetworkPrefix how much of an IPv4 address is one network (24)
+ * @param ipv6NetworkPrefix how much of an IPv6 address is one network (56: one customer's site)
  */
 public record LimitSettings(
         int clientQps,
@@ -35,18 +40,21 @@ public record LimitSettings(
         int tcpConnectionsPerClient,
         Duration tcpMessageTimeout,
         int responsesPerSecond,
-        int slip) {
+        int slip,
+        int networkQps,
+        int ipv4NetworkPrefix,
+        int ipv6NetworkPrefix) {
     public static final int DEFAULT_TCP_CONNECTIONS_PER_CLIENT = 64;
     public static final Duration DEFAULT_TCP_MESSAGE_TIMEOUT = Duration.ofSeconds(2);
 
     public static final LimitSettings OFF = new LimitSettings(0, false, 32, 64);
 
-    /** Without exemptions, with the default TCP limits, response rate limiting off. */
+    /** Without exemptions, with the default TCP limits, response rate limiting and the network limit off. */
     public LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix) {
         this(clientQps, drop, ipv4Prefix, ipv6Prefix, new ClientAccessList(List.<CidrPrefix>of()));
     }
 
-    /** With the default TCP limits, response rate limiting off. */
+    /** With the default TCP limits, response rate limiting and the network limit off. */
     public LimitSettings(int clientQps, boolean drop, int ipv4Prefix, int ipv6Prefix, ClientAccessList exempt) {
         this(
                 clientQps,
@@ -57,7 +65,10 @@ public record LimitSettings(
                 DEFAULT_TCP_CONNECTIONS_PER_CLIENT,
                 DEFAULT_TCP_MESSAGE_TIMEOUT,
                 0,
-                2);
+                2,
+                0,
+                24,
+                56);
     }
 
     /**
@@ -77,7 +88,10 @@ public record LimitSettings(
                 tcpConnectionsPerClient,
                 tcpMessageTimeout,
                 (responsesPerSecond + loops - 1) / loops,
-                slip);
+                slip,
+                (networkQps + loops - 1) / loops,
+                ipv4NetworkPrefix,
+                ipv6NetworkPrefix);
     }
 
     public LimitSettings {
@@ -105,9 +119,21 @@ public record LimitSettings(
         if (slip < 0 || slip > 10) {
             throw new IllegalArgumentException("limits.slip must be 0 to 10, not " + slip);
         }
+        if (networkQps < 0) {
+            throw new IllegalArgumentException("limits.networkQps must be 0 (off) or more, not " + networkQps);
+        }
+        if (ipv4NetworkPrefix < 8 || ipv4NetworkPrefix > ipv4Prefix) {
+            throw new IllegalArgumentException("limits.ipv4NetworkPrefix must be 8 to limits.ipv4Prefix (" + ipv4Prefix
+                    + "), not " + ipv4NetworkPrefix);
+        }
+        if (ipv6NetworkPrefix < 16 || ipv6NetworkPrefix > ipv6Prefix) {
+            throw new IllegalArgumentException("limits.ipv6NetworkPrefix must be 16 to limits.ipv6Prefix (" + ipv6Prefix
+                    + "), not " + ipv6NetworkPrefix);
+        }
     }
 
+    /** Whether any query rate limit is on (per client or per network). */
     public boolean enabled() {
-        return clientQps > 0;
+        return clientQps > 0 || networkQps > 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.safenet.dns.resolver.listen;
 
+import io.micrometer.core.instrument.Gauge;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -56,6 +57,15 @@ public final class DnsListeners {
         this.settings = settings;
         this.metrics = metrics;
         this.tcpConnections = new TcpConnections(settings.tcpMaxConnections(), LimitSettings.OFF, metrics);
+        String connections = "open client TCP connections: busy (a query arriving or waiting for its answer) or idle";
+        Gauge.builder("safenet.tcp.connections", tcpConnections, TcpConnections::busy)
+                .description(connections)
+                .tag("state", "busy")
+                .register(metrics.registry());
+        Gauge.builder("safenet.tcp.connections", tcpConnections, c -> c.size() - c.busy())
+                .description(connections)
+                .tag("state", "idle")
+                .register(metrics.registry());
     }
 
     /** Binds every listen address; a port of 0 picks one free port shared by UDP and TCP. */

@@ -130,4 +130,15 @@ final class TcpConnections {
     synchronized int size() {
         return open.size();
     }
+
+    /** Open connections on which a query is arriving or waits for its answer. */
+    synchronized int busy() {
+        int n = 0;
+        for (Connection c : open) {
+            if (c.idleSinceNanos == 0) {
+                n++;
+            }
+        }
+        return n;
+    }
 }

@@ -16,8 +16,8 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.AnswerTargets;
 import org.safenet.dns.resolver.cache.CachedResponse;
 import org.safenet.dns.resolver.cache.PacketCache;
-import org.safenet.dns.resolver.limit.ClientLimiter;
 import org.safenet.dns.resolver.limit.LimitSettings;
+import org.safenet.dns.resolver.limit.QueryLimiter;
 import org.safenet.dns.resolver.limit.ResponseLimiter;
 import org.safenet.dns.resolver.policy.ClientGroups;
 import org.safenet.dns.resolver.policy.Policy;
@@ -97,10 +97,10 @@ public final class QueryPipeline {
         }
     };
 
-    private static final FastThreadLocal<ClientLimiter> LIMITER = new FastThreadLocal<>() {
+    private static final FastThreadLocal<QueryLimiter> LIMITER = new FastThreadLocal<>() {
         @Override
-        protected ClientLimiter initialValue() {
-            return new ClientLimiter();
+        protected QueryLimiter initialValue() {
+            return new QueryLimiter();
         }
     };
 
@@ -243,14 +243,17 @@ public final class QueryPipeline {
         }
         counters.client(client.getAddress());
 
-        // Per-client rate limit, over UDP only: a client over its limit is told to retry over
-        // TCP (TC), which a spoofed source cannot do, or hears nothing (limits.overLimit: drop).
+        // Per-client and per-network rate limits, over UDP only: a client over its limit is told
+        // to retry over TCP (TC), which a spoofed source cannot do, or hears nothing
+        // (limits.overLimit: drop).
         LimitSettings lim = limits;
+        QueryLimiter.Over over;
         if (lim.enabled()
                 && channel.maxAnswerSize(CLASSIC_UDP_SIZE) <= MAX_UDP_PAYLOAD
                 && !lim.exempt().allows(client.getAddress())
-                && !LIMITER.get().allow(client.getAddress(), clockMillis.getAsLong(), lim)) {
-            counters.limited(lim.drop());
+                && (over = LIMITER.get().check(client.getAddress(), clockMillis.getAsLong(), lim))
+                        != QueryLimiter.Over.NONE) {
+            counters.limited(lim.drop(), over == QueryLimiter.Over.NETWORK, client.getAddress());
             if (lim.drop()) {
                 return Outcome.DROPPED;
             }

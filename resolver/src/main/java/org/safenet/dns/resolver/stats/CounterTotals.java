@@ -7,6 +7,7 @@ import org.safenet.dns.resolver.policy.PolicyCategories;
  * The resolver's cumulative counters at one moment, summed over the event loops. The
  * statistics recorder keeps the previous one and stores the difference per minute.
  *
+ * @param limited UDP queries over a client's or network's rate limit
  * @param answersByRcode indexed by rcode ({@code RCODE_SLOTS} entries, the last one "other")
  * @param policyByAction indexed by {@link PolicyAction#ordinal()}
  * @param blockedByCategory indexed by {@link PolicyCategories} slot
@@ -17,6 +18,7 @@ public record CounterTotals(
         long cacheHits,
         long aclRefused,
         long upstreamFailures,
+        long limited,
         long[] answersByRcode,
         long[] policyByAction,
         long[] blockedByCategory,

@@ -1,8 +1,15 @@
 package org.safenet.dns.resolver.stats;
 
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.net.InetAddress;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.PolicyCategories;
+import org.safenet.dns.resolver.policy.ProfileSlots;
+import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.wire.DnsConstants;
+import org.safenet.dns.resolver.wire.ParsedQuery;
 
 /**
  * Counters owned by one event-loop thread: plain fields, written by that thread only, summed by
@@ -28,10 +35,11 @@ public final class LoopCounters {
     long tcpMessageTimeout;
     long limitedTruncated;
     long limitedDropped;
+    long limitedNetwork;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
-    final long[] policyByAction = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
-    final long[] blockedByCategory = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
-    final long[] blockedByProfile = new long[org.safenet.dns.resolver.policy.ProfileSlots.SLOTS];
+    final long[] policyByAction = new long[PolicyAction.values().length];
+    final long[] blockedByCategory = new long[PolicyCategories.SLOTS];
+    final long[] blockedByProfile = new long[ProfileSlots.SLOTS];
     long redirected;
     /** This minute's sketches; null when client statistics are off. */
     @Nullable
@@ -40,7 +48,7 @@ public final class LoopCounters {
     @Nullable
     ClientKeys keys;
     /** The event loop that owns these counters (null on other threads, e.g. in tests). */
-    final @Nullable EventExecutor owner = io.netty.util.internal.ThreadExecutorMap.currentExecutor();
+    final @Nullable EventExecutor owner = ThreadExecutorMap.currentExecutor();
 
     public void query() {
         queries++;
@@ -111,12 +119,23 @@ public final class LoopCounters {
         tcpMessageTimeout++;
     }
 
-    /** A UDP query over its client's rate limit: answered with TC, or dropped. */
-    public void limited(boolean dropped) {
+    /**
+     * A UDP query over its client's (or its network's) rate limit: answered with TC, or dropped;
+     * the client goes into the window's top limited clients.
+     */
+    public void limited(boolean dropped, boolean byNetwork, InetAddress client) {
         if (dropped) {
             limitedDropped++;
         } else {
             limitedTruncated++;
+        }
+        if (byNetwork) {
+            limitedNetwork++;
+        }
+        StatsWindow w = window;
+        ClientKeys k = keys;
+        if (w != null && k != null) {
+            w.limited(k.keyOf(client));
         }
     }
 
@@ -124,22 +143,15 @@ public final class LoopCounters {
      * A query the policy decided, by action ordinal; a block (any action but passthru) also goes
      * into the window's per-category distinct clients and top blocked names.
      */
-    public void policyHit(
-            org.safenet.dns.resolver.policy.Verdict verdict,
-            org.safenet.dns.resolver.wire.ParsedQuery q,
-            java.net.InetAddress client) {
+    public void policyHit(Verdict verdict, ParsedQuery q, InetAddress client) {
         policyHit(verdict, q, client, 0);
     }
 
-    /** As {@link #policyHit(org.safenet.dns.resolver.policy.Verdict, org.safenet.dns.resolver.wire.ParsedQuery, java.net.InetAddress)}, counted for the client's profile too. */
-    public void policyHit(
-            org.safenet.dns.resolver.policy.Verdict verdict,
-            org.safenet.dns.resolver.wire.ParsedQuery q,
-            java.net.InetAddress client,
-            int profileSlot) {
+    /** As {@link #policyHit(Verdict, ParsedQuery, InetAddress)}, counted for the client's profile too. */
+    public void policyHit(Verdict verdict, ParsedQuery q, InetAddress client, int profileSlot) {
         policyByAction[verdict.action().ordinal()]++;
         if (!verdict.counted()) {
-            if (verdict.action() == org.safenet.dns.resolver.policy.PolicyAction.CNAME) {
+            if (verdict.action() == PolicyAction.CNAME) {
                 redirected++;
             }
         } else {
@@ -153,7 +165,7 @@ public final class LoopCounters {
     }
 
     /** A query from a client the access list lets in: distinct and top clients. */
-    public void client(java.net.InetAddress client) {
+    public void client(InetAddress client) {
         StatsWindow w = window;
         ClientKeys k = keys;
         if (w != null && k != null) {

@@ -112,8 +112,10 @@ public final class ResolverMetrics {
         long queries = 0;
         long cacheHits = 0;
         long refused = 0;
+        long limited = 0;
         for (LoopCounters c : all) {
             queries += c.queries;
+            limited += c.limitedTruncated + c.limitedDropped;
             cacheHits += c.cacheHits;
             refused += c.aclRefused;
             for (int i = 0; i < rcodes.length; i++) {
@@ -130,7 +132,15 @@ public final class ResolverMetrics {
                 .mapToDouble(io.micrometer.core.instrument.Counter::count)
                 .sum();
         return new CounterTotals(
-                queries, cacheHits, refused, (long) upstreamFailures, rcodes, actions, categories, blockedByProfile());
+                queries,
+                cacheHits,
+                refused,
+                (long) upstreamFailures,
+                limited,
+                rcodes,
+                actions,
+                categories,
+                blockedByProfile());
     }
 
     public ResolverMetrics(MeterRegistry registry) {
@@ -181,9 +191,14 @@ public final class ResolverMetrics {
                     .tag("category", categories.get(slot))
                     .register(registry);
         }
-        String limited = "UDP queries over their client's rate limit (limits.clientQps), by what they got";
+        String limited =
+                "UDP queries over their client's or network's rate limit (limits.clientQps, limits.networkQps), by what they got";
         tagged("safenet.limited", limited, "action", "tc", c -> c.limitedTruncated);
         tagged("safenet.limited", limited, "action", "drop", c -> c.limitedDropped);
+        sum(
+                "safenet.limited.network",
+                "of those, the queries their own client's limit let through but their network's did not (limits.networkQps)",
+                c -> c.limitedNetwork);
         sum(
                 "safenet.policy.redirected",
                 "queries answered with a redirect that is not a block (SafeSearch)",

@@ -15,7 +15,8 @@ import org.safenet.dns.resolver.wire.ParsedQuery;
  * the loops' cumulative {@link LoopCounters}.
  *
  * <p>Memory is fixed: 2 KiB per distinct counter (all clients, blocked clients, blocked names,
- * one per category seen) and 64 KiB per {@link TopCounter}. Nothing on the hot path allocates,
+ * one per category seen), 64 KiB per {@link TopCounter} of clients and blocked names and 8 KiB for
+ * the limited clients'. Nothing on the hot path allocates,
  * but for a blocked name's text once per name that stays in its top counter.
  */
 public final class StatsWindow {
@@ -32,11 +33,18 @@ public final class StatsWindow {
     final @Nullable UltraLogLog[] blockedClientsByCategory = new UltraLogLog[PolicyCategories.SLOTS];
     final TopCounter topClients = new TopCounter(TOP_BUCKETS, false);
     final TopCounter topBlockedNames = new TopCounter(TOP_BUCKETS, true);
+    /** Fewer clients are limited than ask: a smaller counter (8 KiB). */
+    final TopCounter topLimited = new TopCounter(TOP_BUCKETS / 8, false);
 
     /** A query from a client allowed to ask. */
     void query(long clientKey, long clientHash) {
         clients.add(clientHash);
         topClients.add(clientKey);
+    }
+
+    /** A query over its client's or its network's rate limit. */
+    void limited(long clientKey) {
+        topLimited.add(clientKey);
     }
 
     /** A query the policy blocked (any action but passthru). */
@@ -86,6 +94,11 @@ public final class StatsWindow {
     /** The heaviest client keys of this window. */
     public TopCounter topClients() {
         return topClients;
+    }
+
+    /** The clients limited most often in this window. */
+    public TopCounter topLimited() {
+        return topLimited;
     }
 
     /** The heaviest blocked names of this window, by name hash, with their texts. */

@@ -1,0 +1,41 @@
+package org.safenet.dns.resolver.limit;
+
+import java.net.InetAddress;
+
+/**
+ * The per-client query rate limit on one event loop, at two levels: each client (its address, or
+ * its prefix of {@link LimitSettings#ipv4Prefix()} and {@link LimitSettings#ipv6Prefix()}) has its
+ * bucket of {@code clientQps}, and each network (IPv4 /24, IPv6 /56 by default) one of {@code
+ * networkQps} that its clients share, so that a flood spread over the addresses of one network
+ * is limited too (Unbound's {@code ip-ratelimit} is per address only; PowerDNS's dnsdist rules take
+ * one prefix length; BIND's RRL counts per /24 and /56). A query must find a token in both; one
+ * its own bucket refuses takes nothing from its network's, so one flooding address does not use
+ * up its neighbours' share. Confined to its loop; no allocation per query.
+ */
+public final class QueryLimiter {
+    /** Which limit a query is over. */
+    public enum Over {
+        NONE,
+        CLIENT,
+        NETWORK
+    }
+
+    private final ClientLimiter clients = new ClientLimiter();
+    /** Fewer networks than clients: a quarter of the buckets. */
+    private final ClientLimiter networks = new ClientLimiter(1 << 12);
+
+    /** Takes one query's tokens for {@code client} at {@code nowMillis}; which limit it is over, if any. */
+    public Over check(InetAddress client, long nowMillis, LimitSettings s) {
+        if (s.clientQps() > 0 && !clients.allow(client, nowMillis, s)) {
+            return Over.CLIENT;
+        }
+        if (s.networkQps() > 0
+                && !networks.allowKey(
+                        ClientLimiter.key(client, s.ipv4NetworkPrefix(), s.ipv6NetworkPrefix()),
+                        nowMillis,
+                        s.networkQps())) {
+            return Over.NETWORK;
+        }
+        return Over.NONE;
+    }
+}
