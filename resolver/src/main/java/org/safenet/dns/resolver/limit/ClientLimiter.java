@@ -94,21 +94,34 @@ public final class ClientLimiter {
     /** The key of {@code client}'s prefix of these lengths (see {@link #key(InetAddress, LimitSettings)}). */
     public static long key(InetAddress client, int ipv4Prefix, int ipv6Prefix) {
         if (client instanceof Inet4Address a4) {
-            return (a4.hashCode() & AddressBits.mask32(ipv4Prefix) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+            return keyV4(a4.hashCode(), ipv4Prefix);
         }
         if (client instanceof Inet6Address a6) {
-            byte[] b = a6.getAddress();
-            long high = AddressBits.readLong(b, 0);
-            long low = AddressBits.readLong(b, 8);
-            if (high == 0 && (low >>> 32) == 0xFFFFL) { // IPv4-mapped
-                return (((int) low) & AddressBits.mask32(ipv4Prefix) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
-            }
-            long masked = high & AddressBits.mask64(ipv6Prefix);
-            // 0 is the empty slot; an IPv6 prefix equal to an IPv4 key (0x4000_0001_...) shares its
-            // bucket, which costs fairness between two clients, nothing else.
-            return masked == 0 ? 1L << 61 : masked;
+            return keyV6(a6.getAddress(), ipv4Prefix, ipv6Prefix);
         }
         return 1L << 60;
+    }
+
+    /** The key of an IPv4 address (as {@link Inet4Address#hashCode()} gives it) cut to {@code prefix}. */
+    static long keyV4(int address, int prefix) {
+        return (address & AddressBits.mask32(prefix) & 0xFFFFFFFFL) | 1L << 32 | 1L << 62;
+    }
+
+    /**
+     * The key of an IPv6 address's 16 bytes cut to {@code ipv6Prefix}, or of the IPv4 address it
+     * maps cut to {@code ipv4Prefix}. Takes the bytes so that a caller making two keys copies the
+     * address once ({@link Inet6Address#getAddress()} copies).
+     */
+    static long keyV6(byte[] address, int ipv4Prefix, int ipv6Prefix) {
+        long high = AddressBits.readLong(address, 0);
+        long low = AddressBits.readLong(address, 8);
+        if (high == 0 && (low >>> 32) == 0xFFFFL) { // IPv4-mapped
+            return keyV4((int) low, ipv4Prefix);
+        }
+        long masked = high & AddressBits.mask64(ipv6Prefix);
+        // 0 is the empty slot; an IPv6 prefix equal to an IPv4 key (0x4000_0001_...) shares its
+        // bucket, which costs fairness between two clients, nothing else.
+        return masked == 0 ? 1L << 61 : masked;
     }
 
     private static long mix(long key) {

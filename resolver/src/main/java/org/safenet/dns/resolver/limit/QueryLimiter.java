@@ -1,5 +1,7 @@
 package org.safenet.dns.resolver.limit;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 
 /**
@@ -26,15 +28,24 @@ public final class QueryLimiter {
 
     /** Takes one query's tokens for {@code client} at {@code nowMillis}; which limit it is over, if any. */
     public Over check(InetAddress client, long nowMillis, LimitSettings s) {
-        if (s.clientQps() > 0 && !clients.allow(client, nowMillis, s)) {
-            return Over.CLIENT;
+        // An IPv6 address is copied once for both keys; an IPv4 one not at all.
+        byte[] v6 = client instanceof Inet6Address a6 ? a6.getAddress() : null;
+        int v4 = client instanceof Inet4Address a4 ? a4.hashCode() : 0;
+        if (s.clientQps() > 0) {
+            long key = v6 != null
+                    ? ClientLimiter.keyV6(v6, s.ipv4Prefix(), s.ipv6Prefix())
+                    : ClientLimiter.keyV4(v4, s.ipv4Prefix());
+            if (!clients.allowKey(key, nowMillis, s.clientQps())) {
+                return Over.CLIENT;
+            }
         }
-        if (s.networkQps() > 0
-                && !networks.allowKey(
-                        ClientLimiter.key(client, s.ipv4NetworkPrefix(), s.ipv6NetworkPrefix()),
-                        nowMillis,
-                        s.networkQps())) {
-            return Over.NETWORK;
+        if (s.networkQps() > 0) {
+            long key = v6 != null
+                    ? ClientLimiter.keyV6(v6, s.ipv4NetworkPrefix(), s.ipv6NetworkPrefix())
+                    : ClientLimiter.keyV4(v4, s.ipv4NetworkPrefix());
+            if (!networks.allowKey(key, nowMillis, s.networkQps())) {
+                return Over.NETWORK;
+            }
         }
         return Over.NONE;
     }
