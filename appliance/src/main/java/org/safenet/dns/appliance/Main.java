@@ -64,7 +64,11 @@ public final class Main implements Callable<Integer> {
     static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"SafeNet DNS " + Version.current() + " (Java " + Runtime.version() + ")"};
+            // Which Java runs it, and from where: the package's own runtime or one the operator chose.
+            return new String[] {
+                "SafeNet DNS " + Version.current() + " (Java " + Runtime.version() + ", "
+                        + System.getProperty("java.home") + ")"
+            };
         }
     }
 

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,18 +62,31 @@ final class RunningAppliance implements AutoCloseable {
 
     /** As {@link #start(Path, String)}, with more config sections ({@code extraYaml}) in its file. */
     static RunningAppliance start(Path dataDir, String upstream, String extraYaml) throws IOException {
-        return start(dataDir, upstream, extraYaml, java.util.Map.of());
+        return start(dataDir, upstream, extraYaml, Map.of());
     }
 
     /** As above, with extra environment variables (e.g. systemd's NOTIFY_SOCKET). */
-    static RunningAppliance start(Path dataDir, String upstream, String extraYaml, java.util.Map<String, String> env)
+    static RunningAppliance start(Path dataDir, String upstream, String extraYaml, Map<String, String> env)
             throws IOException {
         return start(dataDir, upstream, extraYaml, env, List.of());
     }
 
     /** As above, with JVM options before {@code -jar} (e.g. a heap limit). */
     static RunningAppliance start(
-            Path dataDir, String upstream, String extraYaml, java.util.Map<String, String> env, List<String> jvm)
+            Path dataDir, String upstream, String extraYaml, Map<String, String> env, List<String> jvm)
+            throws IOException {
+        return start(JAVA, JAR, dataDir, upstream, extraYaml, env, jvm);
+    }
+
+    /** As above, on another Java ({@code java}, e.g. the package's runtime) and jar. */
+    static RunningAppliance start(
+            String java,
+            String jar,
+            Path dataDir,
+            String upstream,
+            String extraYaml,
+            Map<String, String> env,
+            List<String> jvm)
             throws IOException {
         // The block page on a free port, so nothing else on this machine is in the way.
         Path config = configOf(dataDir);
@@ -80,11 +94,11 @@ final class RunningAppliance implements AutoCloseable {
         Files.writeString(
                 config,
                 "blocklist:\n  blockPageListen: [\"127.0.0.1:0\"]\nadmin:\n  listen: [\"127.0.0.1:0\"]\n" + extraYaml);
-        List<String> command = new ArrayList<>(List.of(JAVA));
+        List<String> command = new ArrayList<>(List.of(java));
         command.addAll(jvm);
         command.addAll(List.of(
                 "-jar",
-                JAR,
+                jar,
                 "serve",
                 "--config",
                 config.toString(),
