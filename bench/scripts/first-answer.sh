@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Start to first answer (issue 21): how long from starting the appliance's JVM until it answers a
-# query, for the development jar on the full JDK, the package's jar on the package's runtime, and
-# the same with the appliance's class data sharing archive (what the systemd unit gives from the
-# second start on). A one-name list is imported first, so the store exists, as on every start but
+# query, for the development jar on the full JDK ("jdk"), the package's jar on the package's
+# runtime ("pkg"), the same with the appliance's dynamic class data sharing archive ("cds", what
+# the systemd unit gives from the second start on), and with a JDK 25 AOT cache from a training
+# run instead ("aot", -XX:AOTCacheOutput then -XX:AOTCache: for comparison, decision 0010). A one-name list is imported first, so the store exists, as on every start but
 # the first; the probe asks for that blocked name every 5 ms from the moment the JVM is started.
 # Alternating rounds; each appliance is stopped by its PID with SIGTERM (which also writes the
-# archive in the "cds" case's first, unmeasured, run).
+# archive, or the AOT cache, in the first, unmeasured, runs).
 #
 #   mvn -B -o package -DskipTests -DskipITs        # builds appliance/target/deb/ (the payload)
 #   ROUNDS=7 bench/scripts/first-answer.sh
@@ -79,14 +80,17 @@ run() { # name java jar [jvm options...]
 
 cds=(-XX:SharedArchiveFile="$work/app.jsa" -XX:+AutoCreateSharedArchive)
 run warmup "$pkg_java" "$pkg_jar" "${cds[@]}" >/dev/null # writes the archive at its stop
-ls -l "$work/app.jsa" | awk '{printf "app archive: %.1f MiB\n", $5 / 1048576}'
+aot=(-XX:AOTCache="$work/app.aot")
+run training "$pkg_java" "$pkg_jar" -XX:AOTCacheOutput="$work/app.aot" >/dev/null
+ls -l "$work/app.jsa" "$work/app.aot" | awk '{printf "%s: %.1f MiB\n", $NF, $5 / 1048576}'
 declare -A results
 for r in $(seq 1 "$ROUNDS"); do
   results[jdk]+="$(run jdk "$jdk_java" "$dev_jar") "
   results[pkg]+="$(run pkg "$pkg_java" "$pkg_jar") "
   results[cds]+="$(run cds "$pkg_java" "$pkg_jar" "${cds[@]}") "
+  results[aot]+="$(run aot "$pkg_java" "$pkg_jar" "${aot[@]}") "
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-for k in jdk pkg cds; do
+for k in jdk pkg cds aot; do
   printf "%-4s first answer after (ms): %s  median %s\n" "$k" "${results[$k]}" "$(echo "${results[$k]}" | median)"
 done
