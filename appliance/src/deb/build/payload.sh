@@ -47,14 +47,23 @@ out="$target/deb"
 rm -rf "$out"
 mkdir -p "$out"
 
-# --generate-cds-archive: the runtime's own class data sharing archive (JDK classes), as a full
-# JDK has; the appliance's classes go into a second, dynamic archive on the first start.
 # shellcheck disable=SC2086
 "$java_home/bin/jlink" $module_path \
     --add-modules "$modules" \
     --strip-debug --no-man-pages --no-header-files \
-    --generate-cds-archive \
     --output "$out/runtime"
+
+# The runtime's own class data sharing archives (JDK classes), dumped with the options the
+# launcher runs with, so that the JVM uses them whole and says nothing: one for ZGC (no compressed
+# oops: the launcher's default) and one for a collector with compressed oops (G1 under 32 GB).
+# jlink's --generate-cds-archive dumps without --enable-native-access, and then every start logs
+# a mismatch as an error. The appliance's classes go into a second, dynamic archive on the
+# machine (SAFENET_CDS_ARCHIVE). A runtime for another architecture cannot run here: no archives.
+if [ -z "$module_path" ]; then
+    for gc in -XX:+UseZGC -XX:+UseG1GC; do
+        "$out/runtime/bin/java" "$gc" --enable-native-access=ALL-UNNAMED -Xshare:dump >/dev/null
+    done
+fi
 
 "$java_home/bin/java" "$(dirname "$0")/KeepNatives.java" \
     "$target/safenet.jar" "$out/safenet.jar" "$rocksdb" "$netty"

@@ -319,6 +319,12 @@ class DebPackageIT {
         Run first = run(env, launcher, "version");
         assertThat(first.exit()).as(first.out()).isZero();
         assertThat(archive).isNotEmptyFile();
+        // Nothing for the journal: the runtime's archives match the launcher's options.
+        Run plain = run(env, launcher, "version");
+        assertThat(plain.out().strip())
+                .startsWith("SafeNet DNS")
+                .doesNotContain("[cds]")
+                .doesNotContain("[error]");
         Map<String, String> logging = new HashMap<>(env);
         logging.put("SAFENET_JAVA_OPTS", "-Xlog:cds=info");
         Run second = run(logging, launcher, "version");
