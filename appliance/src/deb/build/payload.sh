@@ -3,7 +3,7 @@
 # and before jdeb (appliance/pom.xml): TARGET/deb/runtime, a Java runtime made by jlink with only
 # the modules the appliance uses (and its default CDS archives), and TARGET/deb/safenet.jar, the
 # shaded jar without the native libraries of other platforms, its entries stored uncompressed so
-# that the package's xz compresses them together (13 MB instead of 24 in the package; 66 MB
+# that the package's xz compresses them together (12.4 MiB of the package instead of 22.8; 63 MiB
 # installed). docs/installation.md says what each build contains.
 #
 #   payload.sh TARGET ARCH       ARCH: amd64 (or arm64, with RUNTIME_JDK: see below)
@@ -20,7 +20,7 @@ java_home=${JAVA_HOME:?JAVA_HOME must point to the JDK 25 that builds the packag
 # The modules `jdeps --print-module-deps --ignore-missing-deps --multi-release 25 safenet.jar`
 # lists, but for two that only unused code of libraries refers to (java.desktop: java.beans in
 # Jackson's optional Java 7 support, SnakeYAML's bean introspector and Micrometer's logging
-# binders; java.compiler: Error Prone's annotations), which would add 6.5 MB to the package;
+# binders; java.compiler: Error Prone's annotations), which would add 6.5 MiB to the package;
 # and jdk.jcmd (jcmd: Native Memory Tracking, JFR, heap summaries on a running appliance) and
 # jdk.charsets (lists in legacy encodings). DebPackageIT runs the appliance on this runtime.
 modules=java.base,java.naming,java.net.http,java.sql,jdk.jfr,jdk.management,jdk.unsupported,jdk.jcmd,jdk.charsets
