@@ -34,7 +34,15 @@ set -x
 sed -i 's/listen: \["0.0.0.0:53", "\[::\]:53"\]/listen: ["127.0.0.1:53"]/; s/blockPageListen: \["0.0.0.0:80"\]/blockPageListen: ["127.0.0.1:80"]/; s/  servers: \[\]/  servers: ["127.0.0.1:9"]/' /etc/safenet/safenet.yaml
 echo "java on the PATH: $(command -v java || echo none)"
 safenet version
-systemctl enable --now safenet
+# Milliseconds from `systemctl start` until dig gets an answer (any rcode) from the appliance.
+first_answer() {
+    t0=$(date +%s%N)
+    systemctl start safenet
+    until dig +time=1 +tries=1 @127.0.0.1 first.check.example >/dev/null; do sleep 0.01; done
+    echo "first answer after systemctl start ($1): $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+systemctl enable safenet
+first_answer "first start, no CDS archive yet"
 echo "active: $(systemctl is-active safenet)"
 systemctl show safenet -p SubState -p User -p StatusText
 grep -E "^(Uid|CapEff|CapBnd|CapAmb|NoNewPrivs)" /proc/$(systemctl show safenet -p MainPID --value)/status
@@ -47,7 +55,9 @@ systemctl show safenet -p StatusText
 systemctl stop safenet
 systemctl show safenet -p Result -p ExecMainStatus
 echo "cds archive: $(stat -c %s /var/cache/safenet/safenet.jsa 2>/dev/null || echo none)"
-systemctl start safenet
+first_answer "with the CDS archive"
+systemctl stop safenet
+first_answer "with the CDS archive, again"
 # Upgrade while running: the service restarts on the new build, the list is kept.
 dpkg -i /root/safenet-next.deb
 echo "upgraded: $(dpkg-query -W -f '${Version}' safenet-dns) $(systemctl is-active safenet)"
