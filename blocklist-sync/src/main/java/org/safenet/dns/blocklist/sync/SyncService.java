@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,6 +82,9 @@ public final class SyncService implements AutoCloseable {
     private final LongSupplier clockMillis;
     private final Duration initialBackoff;
     private final MeterRegistry registry;
+    /** Sources whose gauges are registered (once each: they read the source by name). */
+    private final Set<String> metered = ConcurrentHashMap.newKeySet();
+
     private final ReentrantLock syncLock = new ReentrantLock();
     private final Map<String, SourceSpec> specs = new ConcurrentHashMap<>();
     private final Map<String, TsigKey> tsigKeys;
@@ -883,6 +887,9 @@ public final class SyncService implements AutoCloseable {
     }
 
     private void registerMeters(String name) {
+        if (!metered.add(name)) {
+            return; // a changed or re-added source: its gauges already read it by name
+        }
         Gauge.builder("safenet.sync.entries", () -> sizeOf(name))
                 .description("Entries a source contributes to the store")
                 .tag("source", name)
