@@ -6,17 +6,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,8 +90,8 @@ public final class SyncService implements AutoCloseable {
     /** The scheduler's thread (low CPU priority); manual syncs are handed to it once it runs. */
     private volatile @Nullable Thread syncThread;
 
-    private @Nullable WatchService watcher;
-    private final Map<WatchKey, Path> watchedDirs = new ConcurrentHashMap<>();
+    /** Re-reads a file source when its file changes; a short pause lets a writer finish (editors write, rename, then touch). */
+    private final ListFileWatcher files = new ListFileWatcher(specs::values, name -> scheduleTrigger(name, 500));
 
     /**
      * @param workDir where downloads are staged (cleared after each attempt)
@@ -1012,60 +1006,9 @@ public final class SyncService implements AutoCloseable {
 
     // --- file sources: re-read when they change -------------------------------------------------
 
-    private synchronized void refreshWatches() {
-        if (scheduler == null) {
-            return;
-        }
-        try {
-            if (watcher == null) {
-                watcher = FileSystems.getDefault().newWatchService();
-                Thread.ofVirtual().name("safenet-sync-watch").start(this::watchLoop);
-            }
-            for (SourceSpec s : specs.values()) {
-                if (s.type() == SourceSpec.Type.FILE && s.enabled() && s.path() != null) {
-                    Path dir = s.path().toAbsolutePath().getParent();
-                    if (dir != null && Files.isDirectory(dir) && !watchedDirs.containsValue(dir)) {
-                        watchedDirs.put(
-                                dir.register(
-                                        watcher,
-                                        StandardWatchEventKinds.ENTRY_CREATE,
-                                        StandardWatchEventKinds.ENTRY_MODIFY,
-                                        StandardWatchEventKinds.ENTRY_DELETE),
-                                dir);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot watch list files ({}); they are re-read on their refresh interval", e.getMessage());
-        }
-    }
-
-    private void watchLoop() {
-        WatchService w = watcher;
-        while (w != null) {
-            WatchKey key;
-            try {
-                key = w.take();
-            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException e) {
-                return;
-            }
-            Path dir = watchedDirs.get(key);
-            Map<String, Boolean> due = new HashMap<>();
-            for (WatchEvent<?> ev : key.pollEvents()) {
-                if (dir != null && ev.context() instanceof Path p) {
-                    Path changed = dir.resolve(p);
-                    for (SourceSpec s : specs.values()) {
-                        if (s.type() == SourceSpec.Type.FILE
-                                && s.path() != null
-                                && s.path().toAbsolutePath().equals(changed)) {
-                            due.put(s.name(), true);
-                        }
-                    }
-                }
-            }
-            key.reset();
-            // A short pause lets a writer finish (editors write, rename, then touch).
-            due.keySet().forEach(name -> scheduleTrigger(name, 500));
+    private void refreshWatches() {
+        if (scheduler != null) {
+            files.refresh();
         }
     }
 
@@ -1123,14 +1066,6 @@ public final class SyncService implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        WatchService w = watcher;
-        watcher = null;
-        if (w != null) {
-            try {
-                w.close();
-            } catch (IOException e) {
-                log.debug("closing the watcher", e);
-            }
-        }
+        files.close();
     }
 }
