@@ -3,7 +3,10 @@ package org.safenet.dns.appliance.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.safenet.dns.appliance.policy.ProfileCompiler;
+import org.safenet.dns.appliance.policy.ServiceCatalog;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings;
@@ -14,6 +17,7 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.stats.ClientKeys;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
 import org.safenet.dns.resolver.wire.DnsNames;
@@ -60,8 +64,7 @@ public record ApplianceConfig(
         profiles = List.copyOf(profiles);
         clients = List.copyOf(clients);
         // Profiles name services, categories and each other: check them together now, not at the first query.
-        new org.safenet.dns.appliance.policy.ProfileCompiler(org.safenet.dns.appliance.policy.ServiceCatalog.builtIn())
-                .compile(blocklist.categoryActions(), profiles, clients, policy);
+        new ProfileCompiler(ServiceCatalog.builtIn()).compile(blocklist.categoryActions(), profiles, clients, policy);
         if (!distribution.tsigKey().isEmpty() && !sync.keys().containsKey(distribution.tsigKey())) {
             throw new IllegalArgumentException(
                     "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");
@@ -166,7 +169,7 @@ public record ApplianceConfig(
         public Logging {
             levels = Map.copyOf(levels);
             for (Map.Entry<String, String> e : levels.entrySet()) {
-                String upper = e.getValue().trim().toUpperCase(java.util.Locale.ROOT);
+                String upper = e.getValue().trim().toUpperCase(Locale.ROOT);
                 if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF").contains(upper)) {
                     throw new IllegalArgumentException("logging.levels." + e.getKey() + ": '" + e.getValue()
                             + "' is not one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
@@ -195,7 +198,7 @@ public record ApplianceConfig(
             Duration dayRetention,
             String timeZone) {
         public Stats {
-            org.safenet.dns.resolver.stats.ClientKeys.Mode.parse(clients);
+            ClientKeys.Mode.parse(clients);
             PolicyConfig.zone("stats.timeZone", timeZone);
             for (Duration d : List.of(keyRotation, minuteRetention, hourRetention, dayRetention)) {
                 if (d.isNegative() || d.isZero()) {

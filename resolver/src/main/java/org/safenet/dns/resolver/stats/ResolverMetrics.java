@@ -4,12 +4,22 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.ToLongFunction;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.PolicyCategories;
 import org.safenet.dns.resolver.policy.ProfileSlots;
 import org.safenet.dns.resolver.wire.DnsConstants;
 
@@ -71,15 +81,15 @@ public final class ResolverMetrics {
      * down is read directly.
      */
     public List<StatsWindow> takeWindows() {
-        List<java.util.concurrent.Future<StatsWindow>> pending = new java.util.ArrayList<>();
-        List<StatsWindow> out = new java.util.ArrayList<>();
+        List<Future<StatsWindow>> pending = new ArrayList<>();
+        List<StatsWindow> out = new ArrayList<>();
         for (LoopCounters c : all) {
-            io.netty.util.concurrent.EventExecutor owner = c.owner;
+            EventExecutor owner = c.owner;
             if (owner != null && !owner.isShuttingDown()) {
                 try {
                     pending.add(owner.submit(c::swapWindow));
                     continue;
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     // shut down in between: fall through and read it here
                 }
             }
@@ -88,16 +98,16 @@ public final class ResolverMetrics {
                 out.add(w);
             }
         }
-        for (java.util.concurrent.Future<StatsWindow> f : pending) {
+        for (Future<StatsWindow> f : pending) {
             try {
-                StatsWindow w = f.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                StatsWindow w = f.get(5, TimeUnit.SECONDS);
                 if (w != null) {
                     out.add(w);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 // a stuck or dying loop: its window is counted next time
             }
         }
@@ -107,8 +117,8 @@ public final class ResolverMetrics {
     /** Cumulative totals since start, summed over the loops (each a few increments old at most). */
     public CounterTotals totals() {
         long[] rcodes = new long[DnsConstants.RCODE_SLOTS];
-        long[] actions = new long[org.safenet.dns.resolver.policy.PolicyAction.values().length];
-        long[] categories = new long[org.safenet.dns.resolver.policy.PolicyCategories.SLOTS];
+        long[] actions = new long[PolicyAction.values().length];
+        long[] categories = new long[PolicyCategories.SLOTS];
         long queries = 0;
         long cacheHits = 0;
         long refused = 0;
@@ -129,7 +139,7 @@ public final class ResolverMetrics {
             }
         }
         double upstreamFailures = registry.find("safenet.upstream.failures").counters().stream()
-                .mapToDouble(io.micrometer.core.instrument.Counter::count)
+                .mapToDouble(Counter::count)
                 .sum();
         return new CounterTotals(
                 queries,
@@ -175,17 +185,15 @@ public final class ResolverMetrics {
         tagged("safenet.tcp.closed", tcpClosed, "reason", "client_limit", c -> c.tcpClientLimit);
         tagged("safenet.tcp.closed", tcpClosed, "reason", "evicted", c -> c.tcpEvicted);
         tagged("safenet.tcp.closed", tcpClosed, "reason", "message_timeout", c -> c.tcpMessageTimeout);
-        for (org.safenet.dns.resolver.policy.PolicyAction action :
-                org.safenet.dns.resolver.policy.PolicyAction.values()) {
+        for (PolicyAction action : PolicyAction.values()) {
             FunctionCounter.builder("safenet.policy.hits", all, l -> sumOf(l, c -> c.policyByAction[action.ordinal()]))
                     .description("queries decided by the blocklist policy, by action (passthru: an exception matched)")
-                    .tag("action", action.name().toLowerCase(java.util.Locale.ROOT))
+                    .tag("action", action.name().toLowerCase(Locale.ROOT))
                     .register(registry);
         }
-        List<String> categories = org.safenet.dns.resolver.policy.PolicyCategories.names();
+        List<String> categories = PolicyCategories.names();
         for (int slot = 0; slot < categories.size(); slot++) {
-            int index =
-                    slot == categories.size() - 1 ? org.safenet.dns.resolver.policy.PolicyCategories.SLOTS - 1 : slot;
+            int index = slot == categories.size() - 1 ? PolicyCategories.SLOTS - 1 : slot;
             FunctionCounter.builder("safenet.blocked", all, l -> sumOf(l, c -> c.blockedByCategory[index]))
                     .description("queries blocked (any action but passthru), by list category")
                     .tag("category", categories.get(slot))
