@@ -10,6 +10,10 @@
 #
 #   mvn -B -o package -DskipTests -DskipITs        # builds appliance/target/deb/ (the payload)
 #   ROUNDS=7 bench/scripts/first-answer.sh
+#   NAMES=1000000 ROUNDS=5 bench/scripts/first-answer.sh   # a restart with 1M listed names in the store
+#
+# With NAMES, that many names of ../shared/data/derived/blocked-domains-1m.txt.gz are imported
+# instead (plus the probe's name), so a start loads its index as a restart of a real appliance does.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUNDS=${ROUNDS:-5}
@@ -38,8 +42,12 @@ admin:
   listen: ["127.0.0.1:0"]
 YAML
 echo "first-answer.example" >"$work/list.txt"
+if [ -n "${NAMES:-}" ]; then
+  zcat "$repo/../shared/data/derived/blocked-domains-1m.txt.gz" | awk -v n="$NAMES" '!/^#/ && NF && c++ < n' >>"$work/list.txt"
+fi
 opts=(--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30)
 "$pkg_java" "${opts[@]}" -jar "$pkg_jar" import --config "$work/safenet.yaml" --format domains --category scam "$work/list.txt" >/dev/null
+echo "listed names: $(wc -l <"$work/list.txt")"
 
 # Prints the milliseconds from $1 (ns since the epoch) until a query to $port is answered.
 probe() {
