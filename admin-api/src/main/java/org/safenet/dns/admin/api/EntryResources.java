@@ -14,6 +14,7 @@ import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.format.ListParser;
+import org.safenet.dns.blocklist.format.LocalData;
 import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.live.LiveList;
@@ -539,6 +540,11 @@ final class EntryResources {
     private String answerFor(@Nullable Verdict v) {
         if (v == null || v.action() == PolicyAction.PASSTHRU) {
             return "resolved normally through the upstreams";
+        }
+        if (v.action() == PolicyAction.SINKHOLE && !v.localData().isEmpty()) {
+            return "the policy zone's local data ("
+                    + LocalData.typeNames(v.localData())
+                    + "; other types NODATA), with Extended DNS Error " + v.edeInfoCode();
         }
         return switch (v.action()) {
             case SINKHOLE ->

@@ -3,9 +3,11 @@ package org.safenet.dns.blocklist.distribution;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.store.StoredEntry;
+import org.safenet.dns.resolver.acl.CidrPrefix;
 
 /**
  * The RPZ records (draft-vixie-dnsop-dns-rpz) that say what one list entry says, as zone-file
@@ -43,24 +45,27 @@ public final class RpzRecords {
      * the longest run of zero groups (ISC's RPZ draft, §4.2).
      */
     public static List<String> ofIp(StoredEntry e) {
-        String owner = ipOwner(org.safenet.dns.resolver.acl.CidrPrefix.parse(e.reversedName()));
+        String key = e.reversedName();
+        String owner = ipOwner(ListEntry.ipKeyPrefix(key), ListEntry.isClientIpKey(key) ? "rpz-client-ip" : "rpz-ip");
         List<String> out = new ArrayList<>();
-        for (String r : rdata(
-                e.action() == Action.LOCAL_A || e.action() == Action.LOCAL_AAAA ? Action.NXDOMAIN : e.action(),
-                e.data())) {
+        for (String r : rdata(e.action(), e.data())) {
             out.add(owner + " " + r);
         }
         return out;
     }
 
-    static String ipOwner(org.safenet.dns.resolver.acl.CidrPrefix p) {
+    static String ipOwner(CidrPrefix p) {
+        return ipOwner(p, "rpz-ip");
+    }
+
+    static String ipOwner(CidrPrefix p, String kind) {
         byte[] a = p.network();
         StringBuilder sb = new StringBuilder().append(p.length());
         if (a.length == 4) {
             for (int i = 3; i >= 0; i--) {
                 sb.append('.').append(a[i] & 0xFF);
             }
-            return sb.append(".rpz-ip").toString();
+            return sb.append('.').append(kind).toString();
         }
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {
@@ -92,7 +97,7 @@ public final class RpzRecords {
             }
             sb.append('.').append(Integer.toHexString(groups[i]));
         }
-        return sb.append(".rpz-ip").toString();
+        return sb.append('.').append(kind).toString();
     }
 
     private static List<String> rdata(Action action, @Nullable String data) {
@@ -104,6 +109,7 @@ public final class RpzRecords {
             case TCP_ONLY -> List.of("CNAME rpz-tcp-only.");
             case CNAME -> List.of("CNAME " + dotted(String.valueOf(data)));
             case LOCAL_A, LOCAL_AAAA -> addresses(String.valueOf(data));
+            case LOCAL_DATA -> List.of(String.valueOf(data).split("\n"));
         };
     }
 

@@ -9,7 +9,6 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
-import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.wire.DnsNames;
 
 /**
@@ -35,7 +34,6 @@ public final class ListParser {
             "ip6-allhosts",
             "0.0.0.0");
 
-    /** Thrown by {@link #name} with the reason a token is not a usable name. */
     /** Why a token is not a name a list may hold; the message is the reason, for people. */
     public static final class BadName extends Exception {
         private static final long serialVersionUID = 1L;
@@ -48,7 +46,10 @@ public final class ListParser {
     public static ParseReport parse(ListFormat format, BufferedReader in, String source, Consumer<ListEntry> out)
             throws IOException {
         ParseReport report = new ParseReport(source);
-        RpzState rpz = new RpzState();
+        if (format == ListFormat.RPZ) {
+            RpzZoneParser.parse(in, report, out);
+            return report;
+        }
         String line;
         int n = 0;
         while ((line = in.readLine()) != null) {
@@ -61,7 +62,7 @@ public final class ListParser {
                 case DOMAINS -> domainsLine(line, n, report, out);
                 case HOSTS -> hostsLine(line, n, report, out);
                 case ADBLOCK -> adblockLine(line, n, report, out);
-                case RPZ -> rpzLine(line, n, report, out, rpz);
+                case RPZ -> throw new IllegalStateException("read by RpzZoneParser");
             }
         }
         return report;
@@ -73,6 +74,14 @@ public final class ListParser {
      * file or the admin API: no URLs or IP addresses, no single labels (a TLD or a host name).
      */
     public static byte[] name(String token) throws BadName {
+        return name(token, false);
+    }
+
+    /**
+     * As {@link #name(String)}; {@code singleLabel} lets a single label through (an RPZ trigger on
+     * a TLD, which the importer's public-suffix rail then refuses unless the source allows it).
+     */
+    static byte[] name(String token, boolean singleLabel) throws BadName {
         String t = token.trim();
         if (t.endsWith(".")) {
             t = t.substring(0, t.length() - 1);
@@ -94,7 +103,7 @@ public final class ListParser {
         if (t.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
             throw new BadName("an IP address, not a domain name");
         }
-        if (t.indexOf('.') < 0) {
+        if (t.indexOf('.') < 0 && !singleLabel) {
             throw new BadName("a single-label name (a TLD or host name)");
         }
         for (int i = 0; i < t.length(); i++) {
@@ -206,168 +215,6 @@ public final class ListParser {
             report.countEntry();
         } catch (BadName e) {
             report.countInvalid(n, raw, e.getMessage());
-        }
-    }
-
-    /** $ORIGIN and the last owner, carried from line to line of a zone file. */
-    private static final class RpzState {
-        String origin = "";
-        String lastOwner = "";
-    }
-
-    /**
-     * One line of an RPZ zone file (RFC 1035 §5 master-file syntax, the subset RPZ feeds use: one
-     * record per line, no parentheses). Owners are relative to $ORIGIN unless they end in a dot;
-     * the origin is removed to give the trigger.
-     */
-    private static void rpzLine(String raw, int n, ParseReport report, Consumer<ListEntry> out, RpzState st) {
-        String line = stripComment(raw, ';');
-        if (line.isEmpty()) {
-            report.countIgnored();
-            return;
-        }
-        String[] f = line.split("\\s+");
-        if (f[0].equalsIgnoreCase("$ORIGIN")) {
-            st.origin = f.length > 1 ? f[1].toLowerCase(Locale.ROOT) : "";
-            report.countIgnored();
-            return;
-        }
-        if (f[0].startsWith("$")) {
-            report.countIgnored(); // $TTL, $INCLUDE (not followed: a feed must be one file)
-            return;
-        }
-        boolean ownerGiven = !Character.isWhitespace(raw.charAt(0));
-        int i = 0;
-        String owner = ownerGiven ? f[i++] : st.lastOwner;
-        st.lastOwner = owner;
-        // Skip TTL and class, in either order.
-        while (i < f.length && (f[i].chars().allMatch(Character::isDigit) || f[i].equalsIgnoreCase("IN"))) {
-            i++;
-        }
-        if (i >= f.length) {
-            report.countInvalid(n, raw, "no record type");
-            return;
-        }
-        String type = f[i++].toUpperCase(Locale.ROOT);
-        String rdata = i < f.length ? f[i].toLowerCase(Locale.ROOT) : "";
-        if (type.equals("SOA") || type.equals("NS") || owner.equals("@")) {
-            report.countIgnored(); // the policy zone's own apex records
-            return;
-        }
-        String trigger = relative(owner.toLowerCase(Locale.ROOT), st.origin);
-        if (trigger.endsWith(".rpz-ip") || trigger.equals("rpz-ip")) {
-            ipTrigger(trigger, type, rdata, n, raw, report, out);
-            return;
-        }
-        if (trigger.contains(".rpz-") || trigger.startsWith("rpz-")) {
-            report.countInvalid(n, raw, "trigger type not supported (only QNAME and rpz-ip)");
-            return;
-        }
-        Match match = Match.EXACT;
-        if (trigger.startsWith("*.")) {
-            match = Match.DESCENDANTS;
-            trigger = trigger.substring(2);
-        }
-        Action action;
-        String data = null;
-        switch (type) {
-            case "CNAME" -> {
-                switch (rdata) {
-                    case "." -> action = Action.NXDOMAIN;
-                    case "*." -> action = Action.NODATA;
-                    case "rpz-passthru." -> action = Action.PASSTHRU;
-                    case "rpz-drop." -> action = Action.DROP;
-                    case "rpz-tcp-only." -> action = Action.TCP_ONLY;
-                    default -> {
-                        if (rdata.isEmpty()) {
-                            report.countInvalid(n, raw, "CNAME without a target");
-                            return;
-                        }
-                        action = Action.CNAME;
-                        data = rdata;
-                    }
-                }
-            }
-            case "A", "AAAA" -> {
-                if (!isAddress(rdata, type.equals("A") ? 4 : 16)) {
-                    report.countInvalid(
-                            n,
-                            raw,
-                            "local data " + type + " is not an IPv" + (type.equals("A") ? "4" : "6") + " address");
-                    return;
-                }
-                action = type.equals("A") ? Action.LOCAL_A : Action.LOCAL_AAAA;
-                data = rdata;
-            }
-            default -> {
-                report.countInvalid(n, raw, "record type " + type + " is not an RPZ action this importer supports");
-                return;
-            }
-        }
-        emit(trigger, match, action, data, n, raw, report, out);
-    }
-
-    private static boolean isAddress(String text, int octets) {
-        try {
-            CidrPrefix p = CidrPrefix.parse(text);
-            return p.network().length == octets && p.length() == octets * 8;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
-    private static String relative(String owner, String origin) {
-        if (!owner.endsWith(".")) {
-            return owner; // relative to $ORIGIN: already the trigger
-        }
-        String o = origin.isEmpty() || origin.equals(".") ? "" : (origin.endsWith(".") ? origin : origin + ".");
-        if (!o.isEmpty() && owner.endsWith("." + o)) {
-            return owner.substring(0, owner.length() - o.length() - 1);
-        }
-        return owner.substring(0, owner.length() - 1);
-    }
-
-    /**
-     * {@code <prefix>.<reversed address>.rpz-ip}: IPv4 as {@code 32.4.3.2.1} for 1.2.3.4/32, IPv6
-     * as {@code 128.<groups reversed, "zz" for "::">} (ISC's RPZ draft, §4.2).
-     */
-    private static void ipTrigger(
-            String trigger, String type, String rdata, int n, String raw, ParseReport report, Consumer<ListEntry> out) {
-        String[] parts =
-                trigger.substring(0, trigger.length() - "rpz-ip".length()).split("\\.");
-        try {
-            int prefix = Integer.parseInt(parts[0]);
-            StringBuilder address = new StringBuilder();
-            boolean ipv4 = parts.length == 5 && prefix <= 32;
-            for (int k = 1; ipv4 && k < parts.length; k++) {
-                ipv4 = parts[k].chars().allMatch(Character::isDigit);
-            }
-            if (ipv4) {
-                for (int k = 4; k >= 1; k--) {
-                    address.append(parts[k]).append(k > 1 ? "." : "");
-                }
-            } else {
-                for (int k = parts.length - 1; k >= 1; k--) {
-                    address.append(parts[k].equals("zz") ? "" : parts[k]).append(k > 1 ? ":" : "");
-                }
-            }
-            String addr = address.toString();
-            if (addr.startsWith(":") && !addr.startsWith("::")) {
-                addr = ":" + addr;
-            }
-            if (addr.endsWith(":") && !addr.endsWith("::")) {
-                addr = addr + ":";
-            }
-            CidrPrefix p = CidrPrefix.parse(addr + "/" + prefix);
-            Action action = type.equals("CNAME") && rdata.equals("rpz-passthru.")
-                    ? Action.PASSTHRU
-                    : type.equals("CNAME") && rdata.equals("*.")
-                            ? Action.NODATA
-                            : type.equals("CNAME") && rdata.equals("rpz-drop.") ? Action.DROP : Action.NXDOMAIN;
-            out.accept(new ListEntry(null, p, Match.EXACT, action, null, n));
-            report.countEntry();
-        } catch (RuntimeException e) {
-            report.countInvalid(n, raw, "bad rpz-ip trigger");
         }
     }
 }

@@ -14,15 +14,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.LongSupplier;
 import java.util.zip.GZIPInputStream;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ListParser;
+import org.safenet.dns.blocklist.format.LocalData;
 import org.safenet.dns.blocklist.format.ParseReport;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.ReversedName;
@@ -160,8 +163,11 @@ public final class ListImporter {
                     ListEntry e = withAction(parsed, sourceAction.apply(parsed.action()));
                     if (e.name() == null) {
                         if (e.ipTrigger() != null) {
-                            StoredEntry stored = stored(e.ipTrigger().toString(), e, category, source, file, now);
-                            ips.put(key(stored), stored);
+                            String ipKey = ListEntry.ipKey(e.ipTrigger(), e.clientIp());
+                            String conflict = add(ips, stored(ipKey, e, category, source, file, now));
+                            if (conflict != null) {
+                                reject(rejected, rejectedCount, where(file, e.line()) + " " + ipKey + ": " + conflict);
+                            }
                         }
                         return;
                     }
@@ -175,22 +181,13 @@ public final class ListImporter {
                         return;
                     }
                     StoredEntry stored = stored(reversed, e, category, source, file, now);
-                    Map<String, StoredEntry> side = e.action() == Action.ALLOW ? allow : block;
-                    StoredEntry earlier = side.get(key(stored));
-                    if (earlier != null && isLocalData(earlier) && isLocalData(stored)) {
-                        // RPZ local data: several A/AAAA records for one name make one entry.
-                        stored = new StoredEntry(
-                                reversed,
-                                e.match(),
-                                Action.LOCAL_A,
-                                category,
-                                source,
-                                stored.reason(),
-                                now,
-                                0,
-                                earlier.data() + "," + stored.data());
+                    String conflict = add(e.action() == Action.ALLOW ? allow : block, stored);
+                    if (conflict != null) {
+                        reject(
+                                rejected,
+                                rejectedCount,
+                                where(file, e.line()) + " " + dotted(reversed) + ": " + conflict);
                     }
-                    side.put(key(stored), stored);
                 });
                 if (report.entries() == 0 && !allowEmpty) {
                     throw new IOException(displayName(file) + ": no valid entry in " + report.lines() + " lines ("
@@ -244,7 +241,10 @@ public final class ListImporter {
         if (action == e.action()) {
             return e;
         }
-        boolean keepsData = action == Action.LOCAL_A || action == Action.LOCAL_AAAA || action == Action.CNAME;
+        boolean keepsData = action == Action.LOCAL_A
+                || action == Action.LOCAL_AAAA
+                || action == Action.LOCAL_DATA
+                || action == Action.CNAME;
         return new ListEntry(e.name(), e.ipTrigger(), e.match(), action, keepsData ? e.data() : null, e.line());
     }
 
@@ -327,8 +327,47 @@ public final class ListImporter {
         return new StoredEntry(key, e.match(), e.action(), category, source, where(file, e.line()), now, 0, e.data());
     }
 
-    private static boolean isLocalData(StoredEntry e) {
-        return e.action() == Action.LOCAL_A || e.action() == Action.LOCAL_AAAA;
+    /**
+     * Adds {@code e} to {@code side}: RPZ local data for a trigger that has some already is one
+     * entry with all the records (RPZ's local data is an RRset per type); a repeat of the same
+     * policy changes nothing; another policy for the same trigger is refused (RPZ gives a trigger
+     * one policy, and a CNAME cannot stand beside other data): returns why, else null.
+     */
+    private static @Nullable String add(Map<String, StoredEntry> side, StoredEntry e) {
+        StoredEntry earlier = side.get(key(e));
+        if (earlier == null) {
+            side.put(key(e), e);
+            return null;
+        }
+        if (earlier.action() == Action.LOCAL_DATA && e.action() == Action.LOCAL_DATA) {
+            String merged = LocalData.merge(String.valueOf(earlier.data()), String.valueOf(e.data()));
+            side.put(
+                    key(e),
+                    new StoredEntry(
+                            earlier.reversedName(),
+                            earlier.match(),
+                            Action.LOCAL_DATA,
+                            earlier.category(),
+                            earlier.source(),
+                            earlier.reason(),
+                            earlier.addedMillis(),
+                            earlier.expiresMillis(),
+                            merged));
+            return null;
+        }
+        if (sameMeaning(earlier, e)) {
+            return null;
+        }
+        return "a second policy for the trigger of " + earlier.reason() + " (" + describe(earlier) + "): one policy"
+                + " per trigger, the first is kept";
+    }
+
+    private static String describe(StoredEntry e) {
+        return switch (e.action()) {
+            case CNAME -> "CNAME " + e.data();
+            case LOCAL_DATA, LOCAL_A, LOCAL_AAAA -> "local data";
+            default -> e.action().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        };
     }
 
     /** Same effect on answers (the reason and time it was added do not count). */
@@ -345,7 +384,7 @@ public final class ListImporter {
     }
 
     /** Why an entry for {@code reversed} may not be stored, or null if it may. */
-    public @org.jspecify.annotations.Nullable String refusal(String reversed) {
+    public @Nullable String refusal(String reversed) {
         for (String p : protectedReversed) {
             if (reversed.equals(p) || reversed.startsWith(p + ".")) {
                 return "protected domain " + dotted(p);

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.wire.DnsNames;
@@ -24,10 +25,17 @@ public final class BlocklistIndexBuilder {
             new ArrayList<>(List.of(new Verdict(PolicyAction.PASSTHRU, "-", "-", 0, null)));
     private final Verdict allowed = new Verdict(PolicyAction.PASSTHRU, "allowlist", "allowlist", 0, null);
     private final AddressIndex.Builder addresses = new AddressIndex.Builder();
+    private final AddressIndex.Builder clients = new AddressIndex.Builder();
 
     /** Blocks answers that carry an address inside {@code prefix} (RPZ {@code rpz-ip}). */
-    public BlocklistIndexBuilder blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix prefix, Verdict verdict) {
+    public BlocklistIndexBuilder blockAddresses(CidrPrefix prefix, Verdict verdict) {
         addresses.add(prefix, verdict);
+        return this;
+    }
+
+    /** Applies {@code verdict} to every query from a client inside {@code prefix} (RPZ {@code rpz-client-ip}). */
+    public BlocklistIndexBuilder blockClients(CidrPrefix prefix, Verdict verdict) {
+        clients.add(prefix, verdict);
         return this;
     }
 
@@ -81,6 +89,7 @@ public final class BlocklistIndexBuilder {
                 seed,
                 version,
                 addresses.build(),
+                clients.build(),
                 NameIndex.empty(),
                 NameIndex.empty());
     }

@@ -36,11 +36,13 @@ public final class BlocklistPolicy implements Policy {
             long seed,
             long version,
             AddressIndex addresses,
+            AddressIndex clients,
             NameIndex overlayBlock,
             NameIndex overlayAllow) {
         /** The same lists with a live-edit overlay on top (see {@link LiveEdits}). */
         Snapshot withOverlay(NameIndex block, NameIndex allow, Verdict[] verdicts, long version) {
-            return new Snapshot(this.block, this.allow, verdicts, allowed, seed, version, addresses, block, allow);
+            return new Snapshot(
+                    this.block, this.allow, verdicts, allowed, seed, version, addresses, clients, block, allow);
         }
 
         /** Heap bytes of both indexes' arrays: the figure behind "bytes per entry". */
@@ -104,6 +106,17 @@ public final class BlocklistPolicy implements Policy {
     @Override
     public boolean hasAddressRules() {
         return snapshot.addresses().size() > 0;
+    }
+
+    @Override
+    public @Nullable Verdict decideClient(byte[] address, int categoryMask) {
+        Verdict v = snapshot.clients().decide(address);
+        return v == null || enforced(v, categoryMask) ? v : null;
+    }
+
+    @Override
+    public boolean hasClientRules() {
+        return snapshot.clients().size() > 0;
     }
 
     @Override

@@ -8,7 +8,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,6 +27,7 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.policy.LocalRecord;
 import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.Verdict;
 
@@ -45,12 +45,15 @@ import org.safenet.dns.resolver.policy.Verdict;
  * so a crash never leaves half a file under the real name.
  *
  * <p>Layout (big-endian): magic, format, list version, inputs, seed, counts, the verdict table,
- * the block and allow {@link NameIndex} arrays as they are in memory, the RPZ-IP triggers, CRC.
+ * the block and allow {@link NameIndex} arrays as they are in memory, the RPZ-IP and client-IP triggers, CRC.
  */
 public final class IndexFile {
     static final long MAGIC = 0x534E_4458_4944_5831L; // "SNDXIDX1"
-    /** 2: a verdict says whether its action is its category's (profiles change those). */
-    static final int FORMAT = 2;
+    /**
+     * 2: a verdict says whether its action is its category's (profiles change those). 3: local
+     * data of any type in a verdict; client-IP triggers after the response-IP ones.
+     */
+    static final int FORMAT = 3;
     /** The name of the file inside the store's directory (RocksDB ignores names it did not make). */
     public static final String NAME = "safenet-index.bin";
     /** Arrays move through a buffer of this many bytes, not a call per element. */
@@ -117,14 +120,8 @@ public final class IndexFile {
             long fileSize = Files.size(file);
             NameIndex block = readNameIndex(in, fileSize);
             NameIndex allow = readNameIndex(in, fileSize);
-            int triggers = in.readInt();
-            if (triggers < 0) {
-                throw new Refused("damaged: " + triggers + " address triggers");
-            }
-            AddressIndex.Builder addresses = new AddressIndex.Builder();
-            for (int i = 0; i < triggers; i++) {
-                addresses.add(CidrPrefix.parse(in.readUTF()), readVerdict(in));
-            }
+            AddressIndex addresses = readTriggers(in);
+            AddressIndex clients = readTriggers(in);
             long computed = crc.getValue();
             long stored = Integer.toUnsignedLong(new DataInputStream(buffered).readInt());
             if (computed != stored) {
@@ -140,7 +137,8 @@ public final class IndexFile {
                     allowedVerdict,
                     seed,
                     version,
-                    addresses.build(),
+                    addresses,
+                    clients,
                     NameIndex.empty(),
                     NameIndex.empty());
             return new IndexLoader.LoadResult(snapshot, blocked, allowed, skipped, inputs);
@@ -179,12 +177,8 @@ public final class IndexFile {
             writeVerdict(out, s.allowed());
             writeNameIndex(out, s.block());
             writeNameIndex(out, s.allow());
-            List<Map.Entry<CidrPrefix, Verdict>> triggers = s.addresses().triggers();
-            out.writeInt(triggers.size());
-            for (Map.Entry<CidrPrefix, Verdict> t : triggers) {
-                out.writeUTF(t.getKey().toString());
-                writeVerdict(out, t.getValue());
-            }
+            writeTriggers(out, s.addresses());
+            writeTriggers(out, s.clients());
             out.flush();
             new DataOutputStream(raw).writeInt((int) crc.getValue());
         }
@@ -228,6 +222,27 @@ public final class IndexFile {
         return n;
     }
 
+    private static void writeTriggers(DataOutputStream out, AddressIndex index) throws IOException {
+        List<Map.Entry<CidrPrefix, Verdict>> triggers = index.triggers();
+        out.writeInt(triggers.size());
+        for (Map.Entry<CidrPrefix, Verdict> t : triggers) {
+            out.writeUTF(t.getKey().toString());
+            writeVerdict(out, t.getValue());
+        }
+    }
+
+    private static AddressIndex readTriggers(DataInputStream in) throws IOException, Refused {
+        int triggers = in.readInt();
+        if (triggers < 0) {
+            throw new Refused("damaged: " + triggers + " address triggers");
+        }
+        AddressIndex.Builder addresses = new AddressIndex.Builder();
+        for (int i = 0; i < triggers; i++) {
+            addresses.add(CidrPrefix.parse(in.readUTF()), readVerdict(in));
+        }
+        return addresses.build();
+    }
+
     private static void writeVerdict(DataOutputStream out, Verdict v) throws IOException {
         out.writeUTF(v.action().name());
         out.writeUTF(v.category());
@@ -239,11 +254,13 @@ public final class IndexFile {
         if (target != null) {
             out.writeUTF(target);
         }
-        List<InetAddress> local = v.localAddresses();
+        List<LocalRecord> local = v.localData();
         out.writeInt(local.size());
-        for (InetAddress a : local) {
-            out.writeByte(a.getAddress().length);
-            out.write(a.getAddress());
+        for (LocalRecord r : local) {
+            out.writeShort(r.type());
+            byte[] rdata = r.rdata();
+            out.writeShort(rdata.length);
+            out.write(rdata);
         }
     }
 
@@ -255,15 +272,19 @@ public final class IndexFile {
         boolean fromCategory = in.readBoolean();
         String target = in.readBoolean() ? in.readUTF() : null;
         int n = count(in);
-        List<InetAddress> local = new ArrayList<>(n);
+        List<LocalRecord> local = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            byte[] a = new byte[in.readUnsignedByte()];
-            in.readFully(a);
-            local.add(InetAddress.getByAddress(a));
+            int type = in.readUnsignedShort();
+            byte[] rdata = new byte[in.readUnsignedShort()];
+            in.readFully(rdata);
+            local.add(new LocalRecord(type, rdata));
         }
-        return fromCategory
-                ? Verdict.ofCategory(action, category, source, ede)
-                : new Verdict(action, category, source, ede, target, local);
+        if (fromCategory) {
+            return Verdict.ofCategory(action, category, source, ede);
+        }
+        return local.isEmpty()
+                ? new Verdict(action, category, source, ede, target)
+                : Verdict.withLocalData(action, category, source, ede, local);
     }
 
     private static void writeNameIndex(DataOutputStream out, NameIndex index) throws IOException {

@@ -1,5 +1,6 @@
 package org.safenet.dns.blocklist.index;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,10 +12,15 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.format.LocalData;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.ReversedName;
 import org.safenet.dns.blocklist.store.StoredEntry;
+import org.safenet.dns.resolver.HostPort;
+import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.policy.LocalRecord;
 import org.safenet.dns.resolver.policy.PolicyAction;
 import org.safenet.dns.resolver.policy.Verdict;
 
@@ -168,7 +174,12 @@ public final class IndexLoader {
                 counts[2]++;
                 return;
             }
-            builder.blockAddresses(org.safenet.dns.resolver.acl.CidrPrefix.parse(e.reversedName()), v);
+            CidrPrefix prefix = ListEntry.ipKeyPrefix(e.reversedName());
+            if (ListEntry.isClientIpKey(e.reversedName())) {
+                builder.blockClients(prefix, v);
+            } else {
+                builder.blockAddresses(prefix, v);
+            }
             counts[0]++;
         });
         return new LoadResult(
@@ -234,38 +245,49 @@ public final class IndexLoader {
             case DROP -> PolicyAction.DROP;
             case CNAME -> PolicyAction.CNAME;
             case TCP_ONLY -> PolicyAction.TCP_ONLY;
-            case LOCAL_A, LOCAL_AAAA -> PolicyAction.SINKHOLE;
+            case LOCAL_A, LOCAL_AAAA, LOCAL_DATA -> PolicyAction.SINKHOLE;
         };
         if (action == null) {
             return null;
         }
         String target = action == PolicyAction.CNAME ? e.data() : null;
-        boolean localData = e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_A
-                || e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.LOCAL_AAAA;
-        String local = localData ? String.valueOf(e.data()) : "";
+        boolean localData = e.action() == ListEntry.Action.LOCAL_A
+                || e.action() == ListEntry.Action.LOCAL_AAAA
+                || e.action() == ListEntry.Action.LOCAL_DATA;
+        String local = localData ? e.action() + ":" + e.data() : "";
         // The source text carries the list version: the EDE text then names a decision that
         // `safenet lookup` (and the explain API) can reproduce.
         String source = e.source() + ", list v" + version;
         String key = action + "|" + e.category() + "|" + source + "|" + target + "|" + local;
-        boolean byCategory = e.action() == org.safenet.dns.blocklist.format.ListEntry.Action.BLOCK;
-        return cache.computeIfAbsent(
-                key + (byCategory ? "|category" : ""),
-                k -> byCategory
-                        ? Verdict.ofCategory(action, e.category(), source, Verdict.EDE_BLOCKED)
-                        : new Verdict(
-                                action, e.category(), source, Verdict.EDE_BLOCKED, target, localAddresses(local)));
+        boolean byCategory = e.action() == ListEntry.Action.BLOCK;
+        return cache.computeIfAbsent(key + (byCategory ? "|category" : ""), k -> {
+            if (byCategory) {
+                return Verdict.ofCategory(action, e.category(), source, Verdict.EDE_BLOCKED);
+            }
+            if (!localData) {
+                return new Verdict(action, e.category(), source, Verdict.EDE_BLOCKED, target);
+            }
+            return Verdict.withLocalData(action, e.category(), source, Verdict.EDE_BLOCKED, localRecords(e));
+        });
     }
 
-    /** RPZ local data, stored as a comma-separated address list (see ListImporter). */
-    private static java.util.List<java.net.InetAddress> localAddresses(String data) {
-        java.util.List<java.net.InetAddress> out = new java.util.ArrayList<>();
+    /**
+     * RPZ local data: {@code TYPE rdata} lines ({@link LocalData}), or in a store written before
+     * they existed, a comma-separated address list.
+     */
+    private static List<LocalRecord> localRecords(StoredEntry e) {
+        String data = String.valueOf(e.data());
+        if (e.action() == ListEntry.Action.LOCAL_DATA) {
+            return LocalData.records(data);
+        }
+        List<InetAddress> addresses = new ArrayList<>();
         for (String a : data.split(",")) {
             String t = a.trim();
             if (!t.isEmpty()) {
-                out.add(org.safenet.dns.resolver.HostPort.parse(t.indexOf(':') >= 0 ? "[" + t + "]" : t, 0)
+                addresses.add(HostPort.parse(t.indexOf(':') >= 0 ? "[" + t + "]" : t, 0)
                         .address());
             }
         }
-        return out;
+        return LocalRecord.addresses(addresses);
     }
 }

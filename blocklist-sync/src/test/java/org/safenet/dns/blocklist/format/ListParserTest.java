@@ -106,50 +106,107 @@ class ListParserTest {
     }
 
     @Test
-    void rpz_actionsOriginsAndIpTriggers() throws IOException {
+    void rpz_everyTriggerAndAction_inTheWholeZoneFileSyntax() throws IOException {
         ParseReport r = parse(ListFormat.RPZ, """
-                $TTL 60
+                $TTL 1h
                 $ORIGIN rpz.example.
-                @ SOA ns.rpz.example. admin.rpz.example. 1 3600 600 86400 60
+                @ 3600 IN SOA ns.rpz.example. admin.rpz.example. (
+                        1      ; serial
+                        3600   ; refresh
+                        600 86400 60 )
                   NS ns.rpz.example.
                 bad.com            CNAME .
                 *.bad.com          CNAME .
                 nodata.org         CNAME *.
                 ok.bad.com         CNAME rpz-passthru.
                 silent.net 300 IN  CNAME rpz-drop.
-                tcp.net            CNAME rpz-tcp-only.
+                tcp.net IN 300     CNAME rpz-tcp-only.
                 walled.net         CNAME walled-garden.example.
+                rel.net            CNAME garden      ; relative to $ORIGIN
                 local.net          A 192.0.2.80
-                local.net          AAAA 2001:db8::80
+                                   AAAA 2001:db8::80   ; a blank owner: the previous one
+                local.net          TXT "two strings" "and; a semicolon"
+                local.net          MX ( 10
+                                        mail.example. )
                 abs.example.rpz.example. CNAME .
                 32.4.3.2.1.rpz-ip  CNAME .
                 24.0.2.0.198.rpz-ip CNAME rpz-passthru.
                 128.1.zz.db8.2001.rpz-ip CNAME .
-                ns.evil.rpz-nsdname CNAME .
-                bad.com            MX 10 mail.bad.com.
-                broken.net         A not-an-address
+                32.55.2.0.192.rpz-ip A 192.0.2.99
+                24.0.2.0.198.rpz-client-ip CNAME rpz-drop.
+                legacy.net CNAME legacy.net.   ; the older passthru: a CNAME to the trigger itself
+                zip                CNAME .
+                $ORIGIN sub.rpz.example.
+                deep CNAME .
+                ns.evil.rpz-nsdname.rpz.example. CNAME .
+                32.1.0.0.127.rpz-nsip.rpz.example. CNAME .
+                broken.net.rpz.example.  A not-an-address
+                wild.net.rpz.example.    CNAME *.garden.example.
+                $INCLUDE other.zone
+                dname.net.rpz.example.   DNAME x.example.
+                odd.net.rpz.example.     CH TXT "chaos"
+                open.net.rpz.example.    TXT "never closed
+                mx.net.rpz.example.      MX ( 10 mail.example.
                 """);
-        assertThat(r.invalid()).as("%s", r.errors()).isEqualTo(3);
         assertThat(r.invalidByReason())
-                .containsKeys(
-                        "trigger type not supported (only QNAME and rpz-ip)",
-                        "record type MX is not an RPZ action this importer supports");
+                .as("%s", r.errors())
+                .containsOnlyKeys(
+                        "RPZ-NSDNAME triggers need the name servers behind an answer, which a forwarding resolver"
+                                + " does not see (they come with recursion)",
+                        "RPZ-NSIP triggers need the name servers behind an answer, which a forwarding resolver"
+                                + " does not see (they come with recursion)",
+                        "local data A is not valid: Invalid address: not-an-address",
+                        "a CNAME to *.garden.example. (the query name under another name) is not supported",
+                        "$INCLUDE is not followed: a policy zone must come as one file (as in a zone transfer)",
+                        "DNAME is not an RPZ action (a CNAME is)",
+                        "class CH: a policy zone is class IN",
+                        "a quoted string is never closed",
+                        "a parenthesis opened here is never closed");
+        assertThat(r.errors())
+                .extracting(ParseReport.LineError::line)
+                .containsExactly(31, 32, 33, 34, 35, 36, 37, 38, 39);
         assertThat(entries)
-                .extracting(e -> name(e) + " " + e.match() + " " + e.action() + " " + e.data() + " " + e.ipTrigger())
+                .extracting(e -> e.line() + " " + name(e) + " " + e.match() + " " + e.action() + " " + e.data() + " "
+                        + e.ipTrigger() + (e.clientIp() ? " client" : ""))
                 .containsExactly(
-                        "bad.com. EXACT NXDOMAIN null null",
-                        "bad.com. DESCENDANTS NXDOMAIN null null",
-                        "nodata.org. EXACT NODATA null null",
-                        "ok.bad.com. EXACT PASSTHRU null null",
-                        "silent.net. EXACT DROP null null",
-                        "tcp.net. EXACT TCP_ONLY null null",
-                        "walled.net. EXACT CNAME walled-garden.example. null",
-                        "local.net. EXACT LOCAL_A 192.0.2.80 null",
-                        "local.net. EXACT LOCAL_AAAA 2001:db8::80 null",
-                        "abs.example. EXACT NXDOMAIN null null",
-                        "- EXACT NXDOMAIN null 1.2.3.4/32",
-                        "- EXACT PASSTHRU null 198.0.2.0/24",
-                        "- EXACT NXDOMAIN null 2001:db8::1/128");
+                        "8 bad.com. EXACT NXDOMAIN null null",
+                        "9 bad.com. DESCENDANTS NXDOMAIN null null",
+                        "10 nodata.org. EXACT NODATA null null",
+                        "11 ok.bad.com. EXACT PASSTHRU null null",
+                        "12 silent.net. EXACT DROP null null",
+                        "13 tcp.net. EXACT TCP_ONLY null null",
+                        "14 walled.net. EXACT CNAME walled-garden.example. null",
+                        "15 rel.net. EXACT CNAME garden.rpz.example. null",
+                        "16 local.net. EXACT LOCAL_DATA A 192.0.2.80 null",
+                        "17 local.net. EXACT LOCAL_DATA AAAA 2001:db8:0:0:0:0:0:80 null",
+                        "18 local.net. EXACT LOCAL_DATA TXT \"two strings\" \"and; a semicolon\" null",
+                        "19 local.net. EXACT LOCAL_DATA MX 10 mail.example. null",
+                        "21 abs.example. EXACT NXDOMAIN null null",
+                        "22 - EXACT NXDOMAIN null 1.2.3.4/32",
+                        "23 - EXACT PASSTHRU null 198.0.2.0/24",
+                        "24 - EXACT NXDOMAIN null 2001:db8::1/128",
+                        "25 - EXACT LOCAL_DATA A 192.0.2.99 192.0.2.55/32",
+                        "26 - EXACT DROP null 198.0.2.0/24 client",
+                        "27 legacy.net. EXACT PASSTHRU null null",
+                        "28 zip. EXACT NXDOMAIN null null",
+                        "30 deep.sub. EXACT NXDOMAIN null null");
+        assertThat(r.ignored()).as("$TTL, $ORIGIN x2, SOA, NS").isEqualTo(5);
+        assertThat(r.lines()).isEqualTo(39);
+    }
+
+    @Test
+    void rpz_aZoneWithoutOriginOrSoa_takesOwnersAsTheTriggers() throws IOException {
+        ParseReport r = parse(ListFormat.RPZ, """
+                ; a bare policy file, as many feeds are
+                bad.example CNAME .
+                bad.example. CNAME .
+                *.bad.example CNAME rpz-drop.
+                """);
+        assertThat(r.invalid()).as("%s", r.errors()).isZero();
+        assertThat(entries)
+                .extracting(e -> name(e) + " " + e.match() + " " + e.action())
+                .containsExactly(
+                        "bad.example. EXACT NXDOMAIN", "bad.example. EXACT NXDOMAIN", "bad.example. DESCENDANTS DROP");
     }
 
     @Test

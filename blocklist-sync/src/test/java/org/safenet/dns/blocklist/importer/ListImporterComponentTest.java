@@ -2,6 +2,7 @@ package org.safenet.dns.blocklist.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,11 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListFormat;
+import org.safenet.dns.blocklist.index.BlocklistPolicy;
+import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.resolver.policy.LocalRecord;
 import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.Verdict;
+import org.safenet.dns.resolver.wire.DnsNames;
+import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.testkit.SharedData;
 import org.tukaani.xz.LZMA2Options;
 import org.tukaani.xz.XZOutputStream;
+import org.xbill.DNS.Type;
 
 /** Imports into a real RocksDB in a temporary directory. */
 class ListImporterComponentTest {
@@ -200,6 +208,52 @@ class ListImporterComponentTest {
                                     org.safenet.dns.resolver.wire.DnsNames.toWire("slow.example")))
                             .action())
                     .isEqualTo(PolicyAction.TCP_ONLY);
+        }
+    }
+
+    @Test
+    void rpz_localDataOfEveryType_conflictsRefused_andIpTriggersOfBothKinds() throws Exception {
+        Path rpz = file("policy.rpz", """
+                $ORIGIN rpz.example.
+                @ SOA ns.rpz.example. admin.rpz.example. 1 3600 600 86400 60
+                  NS ns.rpz.example.
+                garden.example TXT "you were redirected"
+                garden.example MX 10 mail.garden.example.
+                garden.example A 192.0.2.55
+                garden.example A 192.0.2.55
+                twice.example  CNAME .
+                twice.example  CNAME .
+                mixed.example  CNAME walled.example.
+                mixed.example  A 192.0.2.56
+                32.9.2.0.192.rpz-ip A 192.0.2.57
+                24.0.2.0.198.rpz-client-ip CNAME rpz-passthru.
+                """);
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(s, ListFormat.RPZ, "zone", false, rpz);
+            assertThat(r.rejected())
+                    .singleElement(STRING)
+                    .startsWith("policy.rpz:11 mixed.example.: a second policy for the trigger of policy.rpz:10 (CNAME"
+                            + " walled.example.)");
+            assertThat(r.added())
+                    .as("garden, twice, mixed, one rpz-ip, one rpz-client-ip")
+                    .isEqualTo(5);
+            BlocklistPolicy p = new BlocklistPolicy(
+                    new IndexLoader(categories::actionFor, () -> 0).load(s).snapshot());
+            Verdict garden = p.decide(ParsedQuery.forName(DnsNames.toWire("garden.example")));
+            assertThat(garden.action()).isEqualTo(PolicyAction.SINKHOLE);
+            assertThat(garden.localData()).extracting(LocalRecord::type).containsExactly(Type.TXT, Type.MX, Type.A);
+            assertThat(p.decide(ParsedQuery.forName(DnsNames.toWire("mixed.example")))
+                            .cnameTargetText())
+                    .isEqualTo("walled.example.");
+            Verdict ip = p.decideAddress(new byte[] {(byte) 192, 0, 2, 9});
+            assertThat(ip.localData()).extracting(LocalRecord::type).containsExactly(Type.A);
+            assertThat(p.decideAddress(new byte[] {(byte) 198, 0, 2, 9}))
+                    .as("a client trigger is not an answer's")
+                    .isNull();
+            assertThat(p.hasClientRules()).isTrue();
+            assertThat(p.decideClient(new byte[] {(byte) 198, 0, 2, 9}, -1).action())
+                    .isEqualTo(PolicyAction.PASSTHRU);
+            assertThat(p.decideClient(new byte[] {(byte) 198, 0, 3, 9}, -1)).isNull();
         }
     }
 

@@ -100,7 +100,7 @@ class IndexFileTest {
             assertThat(vb).as(name).isEqualTo(va);
             if (va != null) {
                 assertThat(vb.toString()).as(name).isEqualTo(va.toString());
-                assertThat(vb.localAddresses()).as(name).isEqualTo(va.localAddresses());
+                assertThat(vb.localData()).as(name).isEqualTo(va.localData());
             }
         }
         for (byte[] address :

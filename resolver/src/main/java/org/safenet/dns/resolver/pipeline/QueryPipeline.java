@@ -287,7 +287,14 @@ public final class QueryPipeline {
         Profiles ps = profiles;
         Profile profile = ps.groups().profileFor(client.getAddress(), channel.localAddress(), q);
         int minute = ps.clock().minuteOfWeek(now);
-        Verdict verdict = profile.decide(q, policy, minute);
+        // RPZ's order within a zone: a client-IP trigger before the query name's. Only lists with
+        // client-IP triggers pay for the address copy.
+        Verdict verdict = policy.hasClientRules()
+                ? profile.decideClient(client.getAddress().getAddress(), policy, minute)
+                : null;
+        if (verdict == null) {
+            verdict = profile.decide(q, policy, minute);
+        }
         int maxSize = channel.maxAnswerSize(udpLimit(q));
         if (verdict != null) {
             counters.policyHit(verdict, q, client.getAddress(), profile.slot());
@@ -298,7 +305,7 @@ public final class QueryPipeline {
                 return redirect(client, q, out, channel, profile, verdict, now, maxSize);
             }
             if (!resolveNormally) {
-                if (!policyAnswers.write(out, q, verdict, profile)) {
+                if (!policyAnswers.write(out, q, verdict, profile, maxSize)) {
                     return Outcome.DROPPED; // DROP: the client hears nothing, as RPZ's rpz-drop
                 }
                 counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
@@ -311,10 +318,13 @@ public final class QueryPipeline {
         CachedResponse hit = cache.lookup(q, now, false);
         if (hit != null) {
             counters.cacheHit();
-            Verdict led = leadsToBlock(hit, profile, minute, ps);
+            Verdict led = leadsToBlock(hit, profile, minute, ps, maxSize > MAX_UDP_PAYLOAD);
             if (led != null) {
                 counters.policyHit(led, q, client.getAddress(), profile.slot());
-                if (!policyAnswers.write(out, q, led, profile)) {
+                if (led.action() == PolicyAction.CNAME && led.cnameTarget() != null) {
+                    return redirect(client, q, out, channel, profile, led, now, maxSize);
+                }
+                if (!policyAnswers.write(out, q, led, profile, maxSize)) {
                     return Outcome.DROPPED;
                 }
                 counters.answered(PolicyAnswers.rcodeOf(led.action()));
@@ -376,12 +386,23 @@ public final class QueryPipeline {
             return Outcome.ANSWERED;
         }
         counters.cacheMiss();
+        forwardRedirect(q, tq, target, client.getAddress(), channel.sinkFor(client), maxSize, profile);
+        return Outcome.FORWARDED;
+    }
+
+    /** A redirect's target is not cached: ask the upstreams for it, answer {@code q} when it comes. */
+    private void forwardRedirect(
+            ParsedQuery q,
+            ParsedQuery tq,
+            byte[] target,
+            InetAddress client,
+            ReplySink sink,
+            int maxSize,
+            Profile profile) {
         ParsedQuery original = q.copy();
         ParsedQuery lookup = tq.copy();
-        ReplySink sink = channel.sinkFor(client);
-        Waiter waiter = new Waiter(original, lookup, target, client.getAddress(), sink, maxSize, profile);
+        Waiter waiter = new Waiter(original, lookup, target, client, sink, maxSize, profile);
         forwarder.forward(lookup, sink.eventLoop(), waiter);
-        return Outcome.FORWARDED;
     }
 
     /**
@@ -389,7 +410,8 @@ public final class QueryPipeline {
      * address the lists now block), or null when it is clean, which is remembered in the entry
      * until the lists or the profiles change. Allocates nothing.
      */
-    private @Nullable Verdict leadsToBlock(CachedResponse e, Profile profile, int minute, Profiles ps) {
+    private @Nullable Verdict leadsToBlock(
+            CachedResponse e, Profile profile, int minute, Profiles ps, boolean overTcp) {
         boolean addressRules = policy.hasAddressRules();
         // The memo holds while the lists, the profiles and (with schedules) the minute stay the
         // same: a schedule opening must reach answers already found clean before it opened.
@@ -407,6 +429,9 @@ public final class QueryPipeline {
                 default -> addressRules ? profile.decideAddress(t.ipv6(), policy, minute) : null;
             };
             if (v != null) {
+                if (v.action() == PolicyAction.TCP_ONLY && overTcp) {
+                    return null; // rpz-tcp-only on an answer address: over TCP the answer stands
+                }
                 return v;
             }
         }
@@ -485,12 +510,48 @@ public final class QueryPipeline {
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
             counters.policyHit(verdict, q, client, profile.slot());
+            if (verdict.action() == PolicyAction.CNAME && verdict.cnameTarget() != null) {
+                rewrite(verdict.cnameTarget());
+                return;
+            }
             ByteBuf out = sink.newAnswerBuffer();
-            if (!policyAnswers.write(out, q, verdict, profile)) {
+            if (!policyAnswers.write(out, q, verdict, profile, maxSize)) {
                 out.release(); // DROP: the client hears nothing
                 return;
             }
             counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
+            sink.send(out);
+        }
+
+        /**
+         * An answer address's RPZ CNAME action: the CNAME to {@code target} and the target's
+         * records, from the cache or the upstreams, as for a name's CNAME action.
+         */
+        private void rewrite(byte[] target) {
+            LoopCounters counters = metrics.counters();
+            Scratch scratch = SCRATCH.get();
+            ParsedQuery tq = scratch.redirect;
+            ByteBuf out = sink.newAnswerBuffer();
+            if (!tq.loadRedirect(q, target)) {
+                AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
+                counters.answered(RCODE_SERVFAIL);
+                sink.send(out);
+                return;
+            }
+            long now = clockMillis.getAsLong();
+            CachedResponse hit = cache.lookup(tq, now, false);
+            if (hit == null) {
+                out.release();
+                counters.cacheMiss();
+                forwardRedirect(q, tq, target, client, sink, maxSize, profile);
+                return;
+            }
+            counters.cacheHit();
+            if (!cache.writeRedirect(
+                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name)) {
+                counters.truncated();
+            }
+            counters.answered(hit.rcode());
             sink.send(out);
         }
 
@@ -547,7 +608,8 @@ public final class QueryPipeline {
             if (target == null) {
                 // A redirect's target is the operator's (or the search engine's) choice: not checked.
                 Profiles ps = profiles;
-                Verdict led = leadsToBlock(response, profile, ps.clock().minuteOfWeek(now), ps);
+                Verdict led =
+                        leadsToBlock(response, profile, ps.clock().minuteOfWeek(now), ps, maxSize > MAX_UDP_PAYLOAD);
                 if (led != null) {
                     blocked(led);
                     return;

@@ -57,6 +57,20 @@ public interface Policy {
     }
 
     /**
+     * The decision for every query from {@code address} (RPZ {@code rpz-client-ip} triggers) as a
+     * profile sees it, or null. {@code address} is 4 or 16 octets. Asked before the query's name,
+     * as RPZ orders its triggers within a zone.
+     */
+    default @Nullable Verdict decideClient(byte[] address, int categoryMask) {
+        return null;
+    }
+
+    /** Whether any client-IP rule may exist: without one, the client's address needs no check. */
+    default boolean hasClientRules() {
+        return false;
+    }
+
+    /**
      * Changes whenever a decision may have changed (a new list version, an edit): a cached answer
      * checked under another value is checked again before it is served.
      */

@@ -63,7 +63,7 @@ public final class PolicyAnswers {
      * normally); true when an answer was written.
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict) {
-        return write(out, q, verdict, NO_NOTE);
+        return write(out, q, verdict, NO_NOTE, udpLimit(q));
     }
 
     private static final byte[] NO_NOTE = new byte[0];
@@ -74,11 +74,24 @@ public final class PolicyAnswers {
      * own (its source names it already).
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile) {
-        boolean named = profile.slot() == 0 || verdict.namesProfile();
-        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote());
+        return write(out, q, verdict, profile, udpLimit(q));
     }
 
-    private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note) {
+    /**
+     * As {@link #write(ByteBuf, ParsedQuery, Verdict, Profile)} with the largest answer the
+     * client's transport takes ({@code maxSize}: its UDP size, or 65,535 over TCP): local data that
+     * does not fit is answered with TC.
+     */
+    public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile, int maxSize) {
+        boolean named = profile.slot() == 0 || verdict.namesProfile();
+        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote(), maxSize);
+    }
+
+    private int udpLimit(ParsedQuery q) {
+        return q.hasEdns() ? Math.min(q.udpSize(), ourUdpSize) : DnsConstants.CLASSIC_UDP_SIZE;
+    }
+
+    private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
         switch (verdict.action()) {
             case DROP, PASSTHRU -> {
                 return false;
@@ -109,7 +122,7 @@ public final class PolicyAnswers {
                 out.writeBytes(target);
                 opt(out, q, verdict, RCODE_NOERROR, note);
             }
-            case SINKHOLE -> sinkhole(out, q, verdict, note);
+            case SINKHOLE -> sinkhole(out, q, verdict, note, maxSize);
         }
         return true;
     }
@@ -123,11 +136,12 @@ public final class PolicyAnswers {
         };
     }
 
-    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note) {
-        boolean local = verdict.localIpv4().length + verdict.localIpv6().length > 0;
-        byte[][] v4 = local ? verdict.localIpv4() : ipv4;
-        byte[][] v6 = local ? verdict.localIpv6() : ipv6;
-        byte[][] addresses = q.type() == TYPE_A ? v4 : q.type() == TYPE_AAAA ? v6 : NONE;
+    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
+        if (verdict.hasLocalData()) {
+            localData(out, q, verdict, note, maxSize);
+            return;
+        }
+        byte[][] addresses = q.type() == TYPE_A ? ipv4 : q.type() == TYPE_AAAA ? ipv6 : NONE;
         if (addresses.length == 0) {
             // Other types (MX, TXT, HTTPS...) of a blocked name exist no more than its addresses do.
             negative(out, q, verdict, RCODE_NOERROR, note);
@@ -138,6 +152,46 @@ public final class PolicyAnswers {
         for (byte[] address : addresses) {
             recordHeader(out, q.type(), ttl, address.length);
             out.writeBytes(address);
+        }
+        opt(out, q, verdict, RCODE_NOERROR, note);
+    }
+
+    /**
+     * RPZ local data: the records of the query's type (all of them, in the zone's order), NODATA
+     * when there are none. Too many for the client's UDP size: an empty TC answer, so that it asks
+     * again over TCP (RFC 1035 §4.2.1; RFC 7766).
+     */
+    private void localData(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
+        int[] types = verdict.localTypes();
+        byte[][] rdata = verdict.localRdata();
+        int count = 0;
+        int size = 0;
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == q.type()) {
+                count++;
+                size += 12 + rdata[i].length;
+            }
+        }
+        if (count == 0) {
+            negative(out, q, verdict, RCODE_NOERROR, note);
+            return;
+        }
+        int start = out.writerIndex();
+        header(out, q, RCODE_NOERROR, count, 0);
+        AnswerWriter.writeQuestion(out, q);
+        int optSize = q.hasEdns() ? 11 + 6 + verdict.edeText().length + note.length : 0;
+        if (out.writerIndex() - start + size + optSize > maxSize) {
+            out.writerIndex(start);
+            header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC);
+            AnswerWriter.writeQuestion(out, q);
+            opt(out, q, verdict, RCODE_NOERROR, note);
+            return;
+        }
+        for (int i = 0; i < types.length; i++) {
+            if (types[i] == q.type()) {
+                recordHeader(out, types[i], ttl, rdata[i].length);
+                out.writeBytes(rdata[i]);
+            }
         }
         opt(out, q, verdict, RCODE_NOERROR, note);
     }

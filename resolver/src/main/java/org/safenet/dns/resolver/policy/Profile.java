@@ -415,6 +415,15 @@ public final class Profile {
         return service >= 0 ? serviceVerdict(serviceBits[service], minuteOfWeek) : null;
     }
 
+    /**
+     * The lists' decision for every query of the client at {@code address} (RPZ client-IP
+     * triggers) as this profile sees them, or null. A passthru is returned: it exempts the client.
+     */
+    public @Nullable Verdict decideClient(byte[] address, Policy lists, int minuteOfWeek) {
+        Verdict listed = lists.decideClient(address, categoryMaskAt(minuteOfWeek));
+        return listed == null ? null : applyCategory(listed, minuteOfWeek);
+    }
+
     /** As {@link #decideTarget} for an answer address (RPZ-IP triggers). */
     public @Nullable Verdict decideAddress(byte[] address, Policy lists, int minuteOfWeek) {
         return blocking(lists.decideAddress(address, categoryMaskAt(minuteOfWeek)), minuteOfWeek);
@@ -425,8 +434,8 @@ public final class Profile {
             return null;
         }
         Verdict v = applyCategory(listed, minuteOfWeek);
-        // tcp-only is about the transport of the query itself, not where its answer leads.
-        return v.action() == PolicyAction.PASSTHRU || v.action() == PolicyAction.TCP_ONLY ? null : v;
+        // tcp-only stays: the caller knows the transport (over TCP the answer stands).
+        return v.action() == PolicyAction.PASSTHRU ? null : v;
     }
 
     private @Nullable Verdict serviceVerdict(long bits, int minuteOfWeek) {

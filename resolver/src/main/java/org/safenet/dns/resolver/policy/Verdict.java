@@ -1,7 +1,5 @@
 package org.safenet.dns.resolver.policy;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,8 +26,10 @@ public final class Verdict {
     private final byte[] edeText;
     private final byte @Nullable [] cnameTarget;
     private final int categorySlot;
-    private final byte[][] localIpv4;
-    private final byte[][] localIpv6;
+    /** RPZ local data: the records' types and RDATA (uncompressed wire form), side by side. */
+    private final int[] localTypes;
+
+    private final byte[][] localRdata;
     /**
      * For a verdict that takes its action from its category (a plain list entry, not an RPZ
      * action): the same verdict with each action, by {@link PolicyAction#ordinal()}, shared by the
@@ -49,20 +49,26 @@ public final class Verdict {
      * @param cnameTarget the target name for {@link PolicyAction#CNAME}, else null
      */
     public Verdict(PolicyAction action, String category, String source, int edeInfoCode, @Nullable String cnameTarget) {
-        this(action, category, source, edeInfoCode, cnameTarget, List.of());
+        this(action, category, source, edeInfoCode, cnameTarget, List.<LocalRecord>of());
     }
 
     /**
-     * A verdict with RPZ local data: a SINKHOLE answered with {@code localAddresses} (IPv4 ones
-     * for A, IPv6 ones for AAAA) instead of the block page.
+     * A verdict with RPZ local data of any type: a SINKHOLE answered with the records of the
+     * query's type, NODATA for a type it has none of (the RPZ specification's rule), instead of
+     * the block page.
      */
-    public Verdict(
+    public static Verdict withLocalData(
+            PolicyAction action, String category, String source, int edeInfoCode, List<LocalRecord> local) {
+        return new Verdict(action, category, source, edeInfoCode, null, local);
+    }
+
+    private Verdict(
             PolicyAction action,
             String category,
             String source,
             int edeInfoCode,
             @Nullable String cnameTarget,
-            List<InetAddress> localAddresses) {
+            List<LocalRecord> local) {
         this.action = action;
         this.category = category;
         this.source = source;
@@ -76,8 +82,12 @@ public final class Verdict {
         this.categorySlot = PolicyCategories.slotOf(category);
         this.counted = action != PolicyAction.PASSTHRU && !category.equals(Profile.CATEGORY_SAFESEARCH);
         this.namesProfile = source.startsWith("profile ");
-        this.localIpv4 = PolicyAnswers.addresses(localAddresses, 4);
-        this.localIpv6 = PolicyAnswers.addresses(localAddresses, 16);
+        this.localTypes = new int[local.size()];
+        this.localRdata = new byte[local.size()][];
+        for (int i = 0; i < local.size(); i++) {
+            localTypes[i] = local.get(i).type();
+            localRdata[i] = local.get(i).rdata().clone();
+        }
     }
 
     /**
@@ -113,14 +123,19 @@ public final class Verdict {
         return siblings[other.ordinal()];
     }
 
-    /** RPZ local-data IPv4 addresses (empty: use the block page's); do not modify. */
-    byte[][] localIpv4() {
-        return localIpv4;
+    /** Whether this verdict answers with RPZ local data rather than the block page. */
+    boolean hasLocalData() {
+        return localTypes.length > 0;
     }
 
-    /** RPZ local-data IPv6 addresses (empty: use the block page's); do not modify. */
-    byte[][] localIpv6() {
-        return localIpv6;
+    /** Local data record types, parallel to {@link #localRdata()}; do not modify. */
+    int[] localTypes() {
+        return localTypes;
+    }
+
+    /** Local data RDATA, uncompressed wire form; do not modify. */
+    byte[][] localRdata() {
+        return localRdata;
     }
 
     /**
@@ -167,17 +182,11 @@ public final class Verdict {
         return cnameTarget == null ? null : DnsNames.toText(cnameTarget, 0, cnameTarget.length);
     }
 
-    /** The RPZ local-data addresses, IPv4 then IPv6 (empty: the block page's). */
-    public List<InetAddress> localAddresses() {
-        List<InetAddress> out = new ArrayList<>();
-        for (byte[][] family : new byte[][][] {localIpv4, localIpv6}) {
-            for (byte[] a : family) {
-                try {
-                    out.add(InetAddress.getByAddress(a));
-                } catch (UnknownHostException impossible) {
-                    throw new IllegalStateException(impossible);
-                }
-            }
+    /** The RPZ local data, in the order given (empty: the block page's addresses). */
+    public List<LocalRecord> localData() {
+        List<LocalRecord> out = new ArrayList<>(localTypes.length);
+        for (int i = 0; i < localTypes.length; i++) {
+            out.add(new LocalRecord(localTypes[i], localRdata[i]));
         }
         return out;
     }
@@ -202,8 +211,8 @@ public final class Verdict {
                 && v.source.equals(source)
                 && v.edeInfoCode == edeInfoCode
                 && Arrays.equals(v.cnameTarget, cnameTarget)
-                && Arrays.deepEquals(v.localIpv4, localIpv4)
-                && Arrays.deepEquals(v.localIpv6, localIpv6);
+                && Arrays.equals(v.localTypes, localTypes)
+                && Arrays.deepEquals(v.localRdata, localRdata);
     }
 
     @Override

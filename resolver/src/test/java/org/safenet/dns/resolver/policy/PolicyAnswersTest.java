@@ -14,12 +14,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.safenet.dns.resolver.wire.QueryParser;
 import org.safenet.dns.testkit.DnsProbe;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /** Each policy action's wire answer, decoded by dnsjava; over UDP framing and TCP framing. */
@@ -138,18 +142,78 @@ class PolicyAnswersTest {
 
     @Test
     void localData_answersWithTheVerdictsOwnAddresses() throws IOException {
-        Verdict local = new Verdict(
+        Verdict local = Verdict.withLocalData(
                 PolicyAction.SINKHOLE,
                 "custom",
                 "rpz",
                 Verdict.EDE_FILTERED,
-                null,
-                List.of(InetAddress.getByName("192.0.2.55"), InetAddress.getByName("2001:db8::55")));
+                LocalRecord.addresses(
+                        List.of(InetAddress.getByName("192.0.2.55"), InetAddress.getByName("2001:db8::55"))));
         assertThat(DnsProbe.firstAnswer(answer(DnsProbe.query("walled.example.", Type.A, 1232), local, 0)))
                 .isEqualTo("192.0.2.55");
         Message aaaa = answer(DnsProbe.query("walled.example.", Type.AAAA, 1232), local, 0);
         assertThat(DnsProbe.firstAnswer(aaaa)).isEqualTo("2001:db8:0:0:0:0:0:55");
         assertThat(ede(aaaa).getErrorCode()).isEqualTo(ExtendedErrorCodeOption.FILTERED);
+    }
+
+    @Test
+    void localData_ofAnyType_answersTheQueryTypesRecordsAndNodataForOthers() throws IOException {
+        Record txt = Record.fromString(Name.root, Type.TXT, DClass.IN, 60, "\"first\" \"second part\"", Name.root);
+        Record mx1 = Record.fromString(Name.root, Type.MX, DClass.IN, 60, "10 mail.example.", Name.root);
+        Record mx2 = Record.fromString(Name.root, Type.MX, DClass.IN, 60, "20 backup.example.", Name.root);
+        Verdict local = Verdict.withLocalData(
+                PolicyAction.SINKHOLE,
+                "custom",
+                "rpz",
+                Verdict.EDE_BLOCKED,
+                List.of(
+                        new LocalRecord(Type.TXT, txt.rdataToWireCanonical()),
+                        new LocalRecord(Type.MX, mx1.rdataToWireCanonical()),
+                        new LocalRecord(Type.MX, mx2.rdataToWireCanonical())));
+        Message m = answer(DnsProbe.query("local.example.", Type.MX, 1232), local, 2);
+        assertThat(m.getSection(Section.ANSWER))
+                .extracting(r -> r.getName() + " " + Type.string(r.getType()) + " " + r.rdataToString())
+                .containsExactly("local.example. MX 10 mail.example.", "local.example. MX 20 backup.example.");
+        Message t = answer(DnsProbe.query("local.example.", Type.TXT, 1232), local, 0);
+        assertThat(t.getSection(Section.ANSWER))
+                .singleElement()
+                .extracting(r -> ((TXTRecord) r).getStrings())
+                .isEqualTo(List.of("first", "second part"));
+        Message a = answer(DnsProbe.query("local.example.", Type.A, 1232), local, 0);
+        assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(a.getSection(Section.ANSWER)).isEmpty();
+        assertThat(a.getSection(Section.AUTHORITY)).singleElement().isInstanceOf(SOARecord.class);
+    }
+
+    @Test
+    void localData_tooBigForTheClientsUdpSize_isTruncated_andWholeOverTcp() throws IOException {
+        List<LocalRecord> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            many.add(new LocalRecord(
+                    Type.AAAA, InetAddress.getByName("2001:db8::" + (i + 1)).getAddress()));
+        }
+        Verdict local = Verdict.withLocalData(PolicyAction.SINKHOLE, "custom", "rpz", Verdict.EDE_BLOCKED, many);
+        // 40 x 40 octets: over 512 without EDNS, within 65,535 over TCP.
+        Message udp = answer(DnsProbe.query("many.example.", Type.AAAA, 0), local, 0);
+        assertThat(udp.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isTrue();
+        assertThat(udp.getSection(Section.ANSWER)).isEmpty();
+        ParsedQuery q = new ParsedQuery();
+        ByteBuf in = Unpooled.wrappedBuffer(
+                DnsProbe.query("many.example.", Type.AAAA, 0).toWire());
+        ByteBuf out = Unpooled.buffer();
+        try {
+            QueryParser.parse(in, q);
+            Profile none = Profile.builder("default").build(0);
+            assertThat(answers.write(out, q, local, none, 65_535)).isTrue();
+            byte[] wire = new byte[out.readableBytes()];
+            out.getBytes(0, wire);
+            Message tcp = new Message(wire);
+            assertThat(tcp.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isFalse();
+            assertThat(tcp.getSection(Section.ANSWER)).hasSize(40);
+        } finally {
+            in.release();
+            out.release();
+        }
     }
 
     @Test
