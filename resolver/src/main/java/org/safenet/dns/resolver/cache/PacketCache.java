@@ -280,8 +280,9 @@ public final class PacketCache {
             int maxSize,
             byte[] scratch) {
         int start = out.writerIndex();
-        // No AD: the CNAME is ours, not data the upstream validated (RFC 4035 §3.2.3).
-        int extraFlags = 0;
+        // No AD: the CNAME is ours, not data the upstream validated (RFC 4035 §3.2.3). AA: the
+        // CNAME is the appliance's own data, as Unbound marks its RPZ and local-zone rewrites.
+        int extraFlags = FLAG_AA;
         AnswerWriter.writeHeader(
                 out, q.id(), AnswerWriter.responseFlags(q, extraFlags, e.rcode), 1, 0, 0, q.hasEdns() ? 1 : 0);
         AnswerWriter.writeQuestion(out, q);

@@ -324,7 +324,7 @@ public final class QueryPipeline {
                 if (led.action() == PolicyAction.CNAME && led.cnameTarget() != null) {
                     return redirect(client, q, out, channel, profile, led, now, maxSize);
                 }
-                if (!policyAnswers.write(out, q, led, profile, maxSize)) {
+                if (!policyAnswers.writeForAnswer(out, q, led, profile, maxSize)) {
                     return Outcome.DROPPED;
                 }
                 counters.answered(PolicyAnswers.rcodeOf(led.action()));
@@ -515,7 +515,7 @@ public final class QueryPipeline {
                 return;
             }
             ByteBuf out = sink.newAnswerBuffer();
-            if (!policyAnswers.write(out, q, verdict, profile, maxSize)) {
+            if (!policyAnswers.writeForAnswer(out, q, verdict, profile, maxSize)) {
                 out.release(); // DROP: the client hears nothing
                 return;
             }

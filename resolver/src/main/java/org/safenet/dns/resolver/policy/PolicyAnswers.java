@@ -63,7 +63,7 @@ public final class PolicyAnswers {
      * normally); true when an answer was written.
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict) {
-        return write(out, q, verdict, NO_NOTE, udpLimit(q));
+        return write(out, q, verdict, NO_NOTE, udpLimit(q), FLAG_AA);
     }
 
     private static final byte[] NO_NOTE = new byte[0];
@@ -84,14 +84,25 @@ public final class PolicyAnswers {
      */
     public boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile, int maxSize) {
         boolean named = profile.slot() == 0 || verdict.namesProfile();
-        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote(), maxSize);
+        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote(), maxSize, FLAG_AA);
+    }
+
+    /**
+     * As {@link #write(ByteBuf, ParsedQuery, Verdict, Profile, int)} for a verdict on where an
+     * upstream answer leads (an RPZ-IP trigger on one of its addresses, a listed CNAME target): the
+     * rewritten answer does not claim authority (AA clear), as Unbound answers it; an answer
+     * decided by the query's own name or client is the appliance's own data and has AA set.
+     */
+    public boolean writeForAnswer(ByteBuf out, ParsedQuery q, Verdict verdict, Profile profile, int maxSize) {
+        boolean named = profile.slot() == 0 || verdict.namesProfile();
+        return write(out, q, verdict, named ? NO_NOTE : profile.edeNote(), maxSize, 0);
     }
 
     private int udpLimit(ParsedQuery q) {
         return q.hasEdns() ? Math.min(q.udpSize(), ourUdpSize) : DnsConstants.CLASSIC_UDP_SIZE;
     }
 
-    private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
+    private boolean write(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize, int aa) {
         switch (verdict.action()) {
             case DROP, PASSTHRU -> {
                 return false;
@@ -99,30 +110,30 @@ public final class PolicyAnswers {
             case TCP_ONLY -> {
                 // Reached only over UDP (the pipeline resolves TCP queries normally): an empty
                 // truncated answer sends the client to TCP, where spoofing is impractical.
-                header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC);
+                header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC | aa);
                 AnswerWriter.writeQuestion(out, q);
                 opt(out, q, verdict, RCODE_NOERROR, note);
             }
             case REFUSED -> {
-                header(out, q, RCODE_REFUSED, 0, 0);
+                header(out, q, RCODE_REFUSED, 0, 0, 0);
                 AnswerWriter.writeQuestion(out, q);
                 opt(out, q, verdict, RCODE_REFUSED, note);
             }
-            case NXDOMAIN -> negative(out, q, verdict, RCODE_NXDOMAIN, note);
-            case NODATA -> negative(out, q, verdict, RCODE_NOERROR, note);
+            case NXDOMAIN -> negative(out, q, verdict, RCODE_NXDOMAIN, note, aa);
+            case NODATA -> negative(out, q, verdict, RCODE_NOERROR, note, aa);
             case CNAME -> {
                 byte[] target = verdict.cnameTarget();
                 if (target == null) {
-                    negative(out, q, verdict, RCODE_NXDOMAIN, note);
+                    negative(out, q, verdict, RCODE_NXDOMAIN, note, aa);
                     return true;
                 }
-                header(out, q, RCODE_NOERROR, 1, 0);
+                header(out, q, RCODE_NOERROR, 1, 0, aa);
                 AnswerWriter.writeQuestion(out, q);
                 recordHeader(out, TYPE_CNAME, ttl, target.length);
                 out.writeBytes(target);
                 opt(out, q, verdict, RCODE_NOERROR, note);
             }
-            case SINKHOLE -> sinkhole(out, q, verdict, note, maxSize);
+            case SINKHOLE -> sinkhole(out, q, verdict, note, maxSize, aa);
         }
         return true;
     }
@@ -136,18 +147,18 @@ public final class PolicyAnswers {
         };
     }
 
-    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
+    private void sinkhole(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize, int aa) {
         if (verdict.hasLocalData()) {
-            localData(out, q, verdict, note, maxSize);
+            localData(out, q, verdict, note, maxSize, aa);
             return;
         }
         byte[][] addresses = q.type() == TYPE_A ? ipv4 : q.type() == TYPE_AAAA ? ipv6 : NONE;
         if (addresses.length == 0) {
             // Other types (MX, TXT, HTTPS...) of a blocked name exist no more than its addresses do.
-            negative(out, q, verdict, RCODE_NOERROR, note);
+            negative(out, q, verdict, RCODE_NOERROR, note, aa);
             return;
         }
-        header(out, q, RCODE_NOERROR, addresses.length, 0);
+        header(out, q, RCODE_NOERROR, addresses.length, 0, aa);
         AnswerWriter.writeQuestion(out, q);
         for (byte[] address : addresses) {
             recordHeader(out, q.type(), ttl, address.length);
@@ -161,7 +172,7 @@ public final class PolicyAnswers {
      * when there are none. Too many for the client's UDP size: an empty TC answer, so that it asks
      * again over TCP (RFC 1035 §4.2.1; RFC 7766).
      */
-    private void localData(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize) {
+    private void localData(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize, int aa) {
         int[] types = verdict.localTypes();
         byte[][] rdata = verdict.localRdata();
         int count = 0;
@@ -173,16 +184,16 @@ public final class PolicyAnswers {
             }
         }
         if (count == 0) {
-            negative(out, q, verdict, RCODE_NOERROR, note);
+            negative(out, q, verdict, RCODE_NOERROR, note, aa);
             return;
         }
         int start = out.writerIndex();
-        header(out, q, RCODE_NOERROR, count, 0);
+        header(out, q, RCODE_NOERROR, count, 0, aa);
         AnswerWriter.writeQuestion(out, q);
         int optSize = q.hasEdns() ? 11 + 6 + verdict.edeText().length + note.length : 0;
         if (out.writerIndex() - start + size + optSize > maxSize) {
             out.writerIndex(start);
-            header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC);
+            header(out, q, RCODE_NOERROR, 0, 0, DnsConstants.FLAG_TC | aa);
             AnswerWriter.writeQuestion(out, q);
             opt(out, q, verdict, RCODE_NOERROR, note);
             return;
@@ -196,8 +207,8 @@ public final class PolicyAnswers {
         opt(out, q, verdict, RCODE_NOERROR, note);
     }
 
-    private void negative(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode, byte[] note) {
-        header(out, q, rcode, 0, 1);
+    private void negative(ByteBuf out, ParsedQuery q, Verdict verdict, int rcode, byte[] note, int aa) {
+        header(out, q, rcode, 0, 1, aa);
         AnswerWriter.writeQuestion(out, q);
         // SOA owned by the queried name: the answer is about that name only.
         int rdataLengthAt = recordHeader(out, TYPE_SOA, negativeTtl, 0);
@@ -211,10 +222,6 @@ public final class PolicyAnswers {
         out.writeInt(negativeTtl); // minimum: the negative-caching TTL
         out.setShort(rdataLengthAt, out.writerIndex() - rdataStart);
         opt(out, q, verdict, rcode, note);
-    }
-
-    private void header(ByteBuf out, ParsedQuery q, int rcode, int answers, int authority) {
-        header(out, q, rcode, answers, authority, 0);
     }
 
     private void header(ByteBuf out, ParsedQuery q, int rcode, int answers, int authority, int extraFlags) {
