@@ -7,6 +7,7 @@ import java.util.List;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ParseReport;
 import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.importer.SourceAction;
 import org.safenet.dns.blocklist.live.ListWriter;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -42,7 +43,7 @@ record ImportCommand(ListFormat format, String category, String source, boolean 
     LiveList.Applied run(BlocklistStore store, Applier applier, List<String> protectedDomains, PrintWriter out)
             throws IOException, BlocklistStore.StoreException {
         ListImporter importer = new ListImporter(store, protectedDomains, System::currentTimeMillis);
-        ListImporter.Staged staged = importer.stage(format, category, source, ListImporter.SourceAction.LIST, files);
+        ListImporter.Staged staged = importer.stage(format, category, source, SourceAction.LIST, files);
         ListImporter.Diff d = importer.diff(staged, source, replace);
         LiveList.Applied applied = applier.apply(d.changes());
         for (ParseReport report : staged.reports()) {

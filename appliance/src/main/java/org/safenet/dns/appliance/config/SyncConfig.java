@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
+import org.safenet.dns.blocklist.importer.SourceAction;
 import org.safenet.dns.blocklist.sync.SourceSpec;
 import org.safenet.dns.blocklist.sync.SyncService;
 import org.safenet.dns.blocklist.sync.TsigKey;
@@ -97,7 +97,8 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
             @Nullable String sha256,
             @Nullable String signatureUrl,
             @Nullable String publicKey,
-            @Nullable Rails rails) {
+            @Nullable Rails rails,
+            @Nullable Boolean allowPublicSuffixes) {
         public Source {
             if (name == null || type == null || category == null) {
                 throw new IllegalArgumentException("a source needs name, type and category");
@@ -133,15 +134,17 @@ public record SyncConfig(Duration initialBackoff, Rails rails, List<TsigKeyConfi
                 .publicKey(s.publicKey())
                 .rails(s.rails() == null ? base : s.rails().over(base));
         if (s.action() != null) {
-            b.action(parse(
-                    SourceAction.class,
-                    s.action(),
-                    s.name(),
-                    "action",
-                    "list, block, nxdomain, nodata, drop, passthru"));
+            try {
+                b.action(SourceAction.parse(s.action()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("source " + s.name() + ": action " + e.getMessage(), e);
+            }
         }
         if (s.enabled() != null) {
             b.enabled(s.enabled());
+        }
+        if (s.allowPublicSuffixes() != null) {
+            b.allowPublicSuffixes(s.allowPublicSuffixes());
         }
         if (s.precedence() != null) {
             b.precedence(s.precedence());

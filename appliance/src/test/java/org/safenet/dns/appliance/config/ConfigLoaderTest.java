@@ -101,6 +101,8 @@ class ConfigLoaderTest {
             source bad category  | 'sync:\\n  sources:\\n    - {name: vn, type: file, path: /x, category: fun}\\n' | unknown category 'fun'
             national unsigned    | 'sync:\\n  sources:\\n    - {name: n, type: national, url: \"https://x/m.json\", category: scam}\\n' | source n: needs publicKey
             unknown tsig key     | 'sync:\\n  sources:\\n    - {name: r, type: rpz, primary: \"10.0.0.1\", zone: rpz.x, tsigKey: k, category: scam}\\n' | tsigKey k is not among sync.tsigKeys
+            source bad action    | 'sync:\\n  sources:\\n    - {name: vn, type: file, path: /x, category: scam, action: redirect}\\n' | source vn: action 'redirect' (one of list (or given), block, nxdomain
+            cname without target | 'sync:\\n  sources:\\n    - {name: vn, type: file, path: /x, category: scam, action: cname}\\n' | source vn: action cname needs a target: cname NAME
             distribution open    | 'distribution:\\n  enabled: true\\n'              | neither allowTransfer nor tsigKey says who may transfer
             unknown service      | 'profiles:\\n  - {name: school, blockedServices: [myspace]}\\n' | profiles: school: unknown service 'myspace' (known: tiktok
             missing profile      | 'clients:\\n  - {name: kids, match: [10.1.0.0/16], profile: scool}\\n' | clients: kids names profile 'scool', which does not exist
@@ -122,6 +124,20 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> loader.load(f, ConfigLoader.Overrides.none()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(expected.replace("FILE", f.toString()));
+    }
+
+    @Test
+    void load_sourcePolicyOverrides_asBindAndUnboundNameThem() throws Exception {
+        ApplianceConfig c = loader.load(file("""
+                        sync:
+                          sources:
+                            - {name: garden, type: file, path: /x.rpz, format: rpz, category: scam, action: "cname walled.example."}
+                            - {name: trial, type: file, path: /y.rpz, format: rpz, category: scam, action: disabled}
+                            - {name: tlds, type: file, path: /z.rpz, format: rpz, category: scam, action: given, allowPublicSuffixes: true}
+                        """), ConfigLoader.Overrides.none());
+        assertThat(c.sync().specs())
+                .extracting(s -> s.name() + " " + s.action() + " " + s.allowPublicSuffixes())
+                .containsExactly("garden cname walled.example. false", "trial disabled false", "tlds list true");
     }
 
     @Test

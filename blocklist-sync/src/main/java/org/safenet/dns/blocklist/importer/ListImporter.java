@@ -85,32 +85,6 @@ public final class ListImporter {
     }
 
     /**
-     * What a source's entries become, whatever the list said: {@code LIST} keeps the list's own
-     * meaning (plain lines take the category's action, RPZ records their policy); {@code BLOCK}
-     * makes every trigger but a passthru take the category's action (a downstream appliance
-     * reading another's RPZ export); the others give every entry that one action.
-     */
-    public enum SourceAction {
-        LIST,
-        BLOCK,
-        NXDOMAIN,
-        NODATA,
-        DROP,
-        PASSTHRU;
-
-        Action apply(Action listed) {
-            return switch (this) {
-                case LIST -> listed;
-                case BLOCK -> listed == Action.ALLOW || listed == Action.PASSTHRU ? listed : Action.BLOCK;
-                case NXDOMAIN -> Action.NXDOMAIN;
-                case NODATA -> Action.NODATA;
-                case DROP -> Action.DROP;
-                case PASSTHRU -> Action.PASSTHRU;
-            };
-        }
-    }
-
-    /**
      * A list parsed and checked, not yet compared with the store. Keys are {@code reversed/MATCH}
      * (for ips, {@code prefix/EXACT}).
      */
@@ -121,7 +95,8 @@ public final class ListImporter {
             List<ParseReport> reports,
             List<String> rejected,
             int rejectedCount,
-            int invalid) {
+            int invalid,
+            int publicSuffixTriggers) {
         public int size() {
             return block.size() + allow.size() + ips.size();
         }
@@ -148,6 +123,24 @@ public final class ListImporter {
             List<Path> files,
             boolean allowEmpty)
             throws IOException {
+        return stage(format, category, source, sourceAction, files, allowEmpty, false);
+    }
+
+    /**
+     * As {@link #stage(ListFormat, String, String, SourceAction, List, boolean)}; {@code
+     * publicSuffixes}: the source may list a public suffix or a single label (an RPZ trigger on
+     * {@code zip} or {@code *.zip}), which the rail refuses otherwise; counted in {@link
+     * Staged#publicSuffixTriggers()}. Protected domains stay refused.
+     */
+    public Staged stage(
+            ListFormat format,
+            String category,
+            String source,
+            SourceAction sourceAction,
+            List<Path> files,
+            boolean allowEmpty,
+            boolean publicSuffixes)
+            throws IOException {
         Categories.requireKnown(category);
         long now = clockMillis.getAsLong();
         Map<String, StoredEntry> block = new LinkedHashMap<>();
@@ -156,11 +149,15 @@ public final class ListImporter {
         List<ParseReport> reports = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
         int[] rejectedCount = {0};
+        int[] suffixes = {0};
         int invalid = 0;
         for (Path file : files) {
             try (BufferedReader r = open(file)) {
                 ParseReport report = ListParser.parse(format, r, file.toString(), parsed -> {
-                    ListEntry e = withAction(parsed, sourceAction.apply(parsed.action()));
+                    ListEntry e = sourceAction.apply(parsed);
+                    if (e == null) {
+                        return; // disabled: read and counted, not applied
+                    }
                     if (e.name() == null) {
                         if (e.ipTrigger() != null) {
                             String ipKey = ListEntry.ipKey(e.ipTrigger(), e.clientIp());
@@ -173,6 +170,10 @@ public final class ListImporter {
                     }
                     String reversed = ReversedName.fromWire(e.name());
                     String refusal = refusal(reversed);
+                    if (refusal != null && publicSuffixes && !refusal.startsWith(PROTECTED)) {
+                        refusal = null;
+                        suffixes[0]++;
+                    }
                     if (refusal != null) {
                         reject(
                                 rejected,
@@ -199,7 +200,7 @@ public final class ListImporter {
         }
         mergeSubtrees(block);
         mergeSubtrees(allow);
-        return new Staged(block, allow, ips, reports, List.copyOf(rejected), rejectedCount[0], invalid);
+        return new Staged(block, allow, ips, reports, List.copyOf(rejected), rejectedCount[0], invalid, suffixes[0]);
     }
 
     /**
@@ -235,17 +236,6 @@ public final class ListImporter {
                     d.data());
             side.put(key(subtree), subtree);
         }
-    }
-
-    private static ListEntry withAction(ListEntry e, Action action) {
-        if (action == e.action()) {
-            return e;
-        }
-        boolean keepsData = action == Action.LOCAL_A
-                || action == Action.LOCAL_AAAA
-                || action == Action.LOCAL_DATA
-                || action == Action.CNAME;
-        return new ListEntry(e.name(), e.ipTrigger(), e.match(), action, keepsData ? e.data() : null, e.line());
     }
 
     /**
@@ -384,14 +374,19 @@ public final class ListImporter {
     }
 
     /** Why an entry for {@code reversed} may not be stored, or null if it may. */
+    private static final String PROTECTED = "protected domain ";
+
     public @Nullable String refusal(String reversed) {
         for (String p : protectedReversed) {
             if (reversed.equals(p) || reversed.startsWith(p + ".")) {
-                return "protected domain " + dotted(p);
+                return PROTECTED + dotted(p);
             }
         }
         String name = dotted(reversed);
         name = name.substring(0, name.length() - 1);
+        if (name.indexOf('.') < 0) {
+            return "a single label (a top-level domain or a host name)";
+        }
         try {
             InternetDomainName domain = InternetDomainName.from(name);
             if (domain.isRegistrySuffix() || (domain.isPublicSuffix() && !underPrivateWildcard(name))) {

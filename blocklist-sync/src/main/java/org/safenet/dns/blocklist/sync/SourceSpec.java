@@ -6,7 +6,7 @@ import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListFormat;
-import org.safenet.dns.blocklist.importer.ListImporter.SourceAction;
+import org.safenet.dns.blocklist.importer.SourceAction;
 import org.safenet.dns.resolver.HostPort;
 
 /**
@@ -33,6 +33,8 @@ import org.safenet.dns.resolver.HostPort;
  * @param publicKey Ed25519 public key (base64 of the 32 raw bytes or of the X.509 encoding) that
  *     signs the list (http) or the manifest (national; required)
  * @param rails the safety limits
+ * @param allowPublicSuffixes the list may hold public suffixes and single labels (an RPZ trigger
+ *     on a whole TLD such as {@code zip}); refused by default
  */
 public record SourceSpec(
         String name,
@@ -54,7 +56,8 @@ public record SourceSpec(
         @Nullable String sha256,
         @Nullable URI signatureUrl,
         @Nullable String publicKey,
-        Rails rails) {
+        Rails rails,
+        boolean allowPublicSuffixes) {
 
     /** Where a source's list comes from. */
     public enum Type {
@@ -169,6 +172,7 @@ public record SourceSpec(
         private @Nullable URI signatureUrl;
         private @Nullable String publicKey;
         private Rails rails = Rails.defaults();
+        private boolean allowPublicSuffixes;
 
         private Builder(String name, Type type, String category) {
             this.name = name;
@@ -257,6 +261,11 @@ public record SourceSpec(
             return this;
         }
 
+        public Builder allowPublicSuffixes(boolean v) {
+            allowPublicSuffixes = v;
+            return this;
+        }
+
         /** The source; fails with a message naming it if a setting its type needs is missing or bad. */
         public SourceSpec build() {
             return new SourceSpec(
@@ -279,7 +288,8 @@ public record SourceSpec(
                     sha256,
                     signatureUrl,
                     publicKey,
-                    rails);
+                    rails,
+                    allowPublicSuffixes);
         }
     }
 

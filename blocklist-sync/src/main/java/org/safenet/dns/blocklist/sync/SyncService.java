@@ -143,6 +143,13 @@ public final class SyncService implements AutoCloseable {
                 // until the first sync from the new origin replaces them.
                 resetState(s.name());
                 changes.add("source " + s.name() + " now comes from elsewhere: its feed state was reset");
+            } else if (before != null && !sameReading(before, s)) {
+                // The same list read another way: an unchanged feed (304, the same serial) must
+                // still be read again, or the new setting waits for the publisher's next change.
+                resetState(s.name());
+                changes.add("source " + s.name()
+                        + " reads its list differently (action, category, format or allowPublicSuffixes): it is read"
+                        + " again in full");
             }
             if (!s.equals(before)) {
                 changes.add("source " + s.name() + (before == null ? " added" : " changed"));
@@ -170,6 +177,13 @@ public final class SyncService implements AutoCloseable {
                 && java.util.Objects.equals(a.path(), b.path())
                 && java.util.Objects.equals(a.primary(), b.primary())
                 && java.util.Objects.equals(a.zone(), b.zone());
+    }
+
+    private static boolean sameReading(SourceSpec a, SourceSpec b) {
+        return a.action().equals(b.action())
+                && a.category().equals(b.category())
+                && a.format() == b.format()
+                && a.allowPublicSuffixes() == b.allowPublicSuffixes();
     }
 
     private void resetState(String name) {
@@ -532,8 +546,14 @@ public final class SyncService implements AutoCloseable {
                 if (f.soaRefresh() != null && !f.soaRefresh().isZero()) {
                     soaRefresh.put(spec.name(), f.soaRefresh());
                 }
-                ListImporter.Staged staged =
-                        importer.stage(f.format(), spec.category(), spec.name(), spec.action(), f.files());
+                ListImporter.Staged staged = importer.stage(
+                        f.format(),
+                        spec.category(),
+                        spec.name(),
+                        spec.action(),
+                        f.files(),
+                        false,
+                        spec.allowPublicSuffixes());
                 ListImporter.Diff diff = importer.diff(staged, spec.name(), true);
                 yield new Planned(
                         diff,
@@ -541,14 +561,26 @@ public final class SyncService implements AutoCloseable {
                         staged.rejected(),
                         staged.invalid(),
                         f.next(),
-                        f.detail() + invalidExamples(staged),
+                        f.detail() + invalidExamples(staged) + publicSuffixes(staged),
                         f.zoneCopy());
             }
             case Fetched.Delta d -> {
                 ListImporter.Staged adds = importer.stage(
-                        d.format(), spec.category(), spec.name(), spec.action(), List.of(d.adds()), true);
+                        d.format(),
+                        spec.category(),
+                        spec.name(),
+                        spec.action(),
+                        List.of(d.adds()),
+                        true,
+                        spec.allowPublicSuffixes());
                 ListImporter.Staged removes = importer.stage(
-                        d.format(), spec.category(), spec.name(), spec.action(), List.of(d.removes()), true);
+                        d.format(),
+                        spec.category(),
+                        spec.name(),
+                        spec.action(),
+                        List.of(d.removes()),
+                        true,
+                        spec.allowPublicSuffixes());
                 ListImporter.Diff diff = incremental(spec.name(), adds, removes);
                 long expected = store.sourceSize(spec.name()) + diff.added() - diff.removed();
                 if (d.expectedSize() >= 0 && expected != d.expectedSize()) {
@@ -578,10 +610,18 @@ public final class SyncService implements AutoCloseable {
                         adds.rejected(),
                         adds.invalid() + removes.invalid(),
                         d.next(),
-                        d.detail(),
+                        d.detail() + publicSuffixes(adds),
                         null);
             }
         };
+    }
+
+    /** "; N public-suffix triggers (allowPublicSuffixes)": what the source's setting let through. */
+    private static String publicSuffixes(ListImporter.Staged staged) {
+        return staged.publicSuffixTriggers() == 0
+                ? ""
+                : "; " + staged.publicSuffixTriggers()
+                        + " triggers on a public suffix or a single label, allowed by allowPublicSuffixes";
     }
 
     /** "; N invalid lines, e.g. line 7 (reason)", so an operator sees what the parser refused. */

@@ -258,6 +258,50 @@ class ListImporterComponentTest {
     }
 
     @Test
+    void publicSuffixTriggers_refusedByDefault_allowedPerSource_protectedAlways() throws Exception {
+        Path rpz = file("tld.rpz", """
+                zip       CNAME .
+                *.zip     CNAME .
+                intranet  CNAME .
+                co.uk     CNAME .
+                gov.vn    CNAME .
+                bad.zip   CNAME .
+                """);
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter importer = new ListImporter(s, List.of("gov.vn"), () -> 1_700_000_000_000L);
+            ListImporter.Staged strict =
+                    importer.stage(ListFormat.RPZ, "scam", "tld", SourceAction.LIST, List.of(rpz), false, false);
+            assertThat(strict.block()).hasSize(1);
+            assertThat(strict.rejected())
+                    .hasSize(5)
+                    .anySatisfy(r -> assertThat(r).contains("co.uk.: a public suffix"))
+                    .anySatisfy(r -> assertThat(r).contains("zip.: a single label"))
+                    .anySatisfy(r -> assertThat(r).contains("intranet.: a single label"))
+                    .anySatisfy(r -> assertThat(r).contains("gov.vn.: protected domain"));
+            assertThat(strict.publicSuffixTriggers()).isZero();
+            ListImporter.Staged allowed =
+                    importer.stage(ListFormat.RPZ, "scam", "tld", SourceAction.LIST, List.of(rpz), false, true);
+            assertThat(allowed.publicSuffixTriggers())
+                    .as("zip, *.zip, intranet, co.uk")
+                    .isEqualTo(4);
+            assertThat(allowed.rejected()).singleElement(STRING).contains("gov.vn.: protected domain");
+            assertThat(allowed.block()).containsKey("zip/SUBTREE").containsKey("uk.co/EXACT");
+        }
+    }
+
+    @Test
+    void sourceAction_disabled_readsAndCountsButAppliesNothing() throws Exception {
+        Path rpz = file("off.rpz", "a.example CNAME .\nb.example A 192.0.2.1\nbroken.example A x\n");
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Staged off = new ListImporter(s, List.of(), () -> 0L)
+                    .stage(ListFormat.RPZ, "scam", "off", SourceAction.DISABLED, List.of(rpz));
+            assertThat(off.size()).isZero();
+            assertThat(off.reports().getFirst().entries()).isEqualTo(2);
+            assertThat(off.invalid()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void realAdblockList_withExceptions_isExplained() throws Exception {
         try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
             ListImporter.Result r = importInto(

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.resolver.policy.PolicyAction;
@@ -272,6 +273,34 @@ class SyncServiceHttpTest {
         assertThat(blocked("vietcombank.com")).isFalse();
         assertThat(blocked("dichvucong.gov.vn")).isFalse();
         assertThat(blocked(names.get(10))).isTrue();
+    }
+
+    @Test
+    void rpzFeedWithTldTriggers_allowedBySourceSetting_countedInTheSyncResult() throws Exception {
+        feed.put(
+                "/tld.rpz",
+                "zip CNAME .\n*.zip CNAME .\nmov CNAME .\ngov.vn CNAME .\nbad.example CNAME .\n"
+                        .getBytes(StandardCharsets.UTF_8));
+        SourceSpec base = SourceSpec.builder("tld", SourceSpec.Type.HTTP, "scam")
+                .url(feed.uri("/tld.rpz"))
+                .format(ListFormat.RPZ)
+                .build();
+        sync.setSources(List.of(base));
+        SyncResult strict = sync.syncNow("tld", "manual");
+        assertThat(strict.rejected()).isEqualTo(4);
+        assertThat(blocked("www.zip")).isFalse();
+        sync.setSources(List.of(SourceSpec.builder("tld", SourceSpec.Type.HTTP, "scam")
+                .url(feed.uri("/tld.rpz"))
+                .format(ListFormat.RPZ)
+                .allowPublicSuffixes(true)
+                .build()));
+        SyncResult allowed = sync.syncNow("tld", "manual");
+        assertThat(allowed.rejected()).as("gov.vn stays protected").isEqualTo(1);
+        assertThat(allowed.detail())
+                .contains("3 triggers on a public suffix or a single label, allowed by allowPublicSuffixes");
+        assertThat(blocked("www.zip")).isTrue();
+        assertThat(blocked("zip")).isTrue();
+        assertThat(blocked("dichvucong.gov.vn")).isFalse();
     }
 
     @Test
