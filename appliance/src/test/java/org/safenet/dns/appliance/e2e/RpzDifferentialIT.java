@@ -205,6 +205,13 @@ class RpzDifferentialIT {
                     .containsEntry("lochit/A", "NOERROR [lochit.example.test. a 192.0.2.99]")
                     .containsEntry("open/A", "NOERROR [open.example.test. a 198.51.100.8]")
                     .containsEntry("www/A/client", "NXDOMAIN aa []");
+            // Local data keeps the zone's TTL (120 given on the record, 60 from $TTL), as Unbound's does.
+            for (InetSocketAddress server : List.of(unbound.address(), ours)) {
+                Message mail = ask(server, "127.0.0.1", "mail.example.test.", Type.A);
+                assertThat(mail.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(120);
+                Message local = ask(server, "127.0.0.1", "local.example.test.", Type.TXT);
+                assertThat(local.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(60);
+            }
             // drop: neither answers at all.
             assertThat(ask(unbound.address(), "127.0.0.1", "drop.example.test.", Type.A))
                     .isNull();

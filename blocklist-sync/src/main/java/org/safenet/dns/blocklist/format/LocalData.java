@@ -14,8 +14,10 @@ import org.xbill.DNS.Type;
 
 /**
  * RPZ local data as the store keeps it ({@link ListEntry.Action#LOCAL_DATA}): one record a line,
- * {@code TYPE rdata} in presentation form with every name absolute, as dnsjava writes it. dnsjava
- * reads and writes the RDATA of every type it knows; this class only frames it.
+ * {@code [TTL] TYPE rdata} in presentation form with every name absolute, as dnsjava writes it
+ * (the TTL the zone gave it, explicitly or by {@code $TTL}; without one the sinkhole's applies).
+ * The lines are valid zone-file text after an owner name. dnsjava reads and writes the RDATA of
+ * every type it knows; this class only frames it.
  */
 public final class LocalData {
     private LocalData() {}
@@ -53,9 +55,9 @@ public final class LocalData {
      *
      * @throws IOException with the reason when the RDATA is not valid for the type
      */
-    static String line(int type, String rdata, Name origin) throws IOException {
+    static String line(int type, String rdata, Name origin, long ttl) throws IOException {
         Record r = Record.fromString(Name.root, type, DClass.IN, 0, rdata, origin);
-        return Type.string(type) + " " + r.rdataToString();
+        return (ttl >= 0 ? ttl + " " : "") + Type.string(type) + " " + r.rdataToString();
     }
 
     /** The stored lines as records for an answer. */
@@ -64,6 +66,12 @@ public final class LocalData {
         for (String line : stored.split("\n")) {
             if (line.isBlank()) {
                 continue;
+            }
+            int ttl = LocalRecord.DEFAULT_TTL;
+            if (Character.isDigit(line.charAt(0))) {
+                int end = line.indexOf(' ');
+                ttl = (int) Math.min(Integer.MAX_VALUE, Long.parseLong(line.substring(0, end)));
+                line = line.substring(end + 1);
             }
             int space = line.indexOf(' ');
             String typeText = space < 0 ? line : line.substring(0, space);
@@ -74,7 +82,7 @@ public final class LocalData {
             try {
                 Record r = Record.fromString(
                         Name.root, type, DClass.IN, 0, space < 0 ? "" : line.substring(space + 1), Name.root);
-                out.add(new LocalRecord(type, r.rdataToWireCanonical()));
+                out.add(new LocalRecord(type, r.rdataToWireCanonical(), ttl));
             } catch (IOException e) {
                 throw new IllegalArgumentException(
                         "stored local data not readable: " + line + ": " + e.getMessage(), e);
@@ -88,15 +96,26 @@ public final class LocalData {
         return records.stream().map(r -> Type.string(r.type())).distinct().collect(Collectors.joining(", "));
     }
 
-    /** The lines of {@code a} and then those of {@code b} not already in {@code a}. */
+    /**
+     * The lines of {@code a} and then those of {@code b} whose record is not already in {@code a}
+     * (a repeated record with another TTL is the same record: the first TTL stays).
+     */
     public static String merge(String a, String b) {
         StringBuilder sb = new StringBuilder(a);
-        List<String> have = List.of(a.split("\n"));
+        List<String> have = new ArrayList<>();
+        for (String line : a.split("\n")) {
+            have.add(withoutTtl(line));
+        }
         for (String line : b.split("\n")) {
-            if (!line.isBlank() && !have.contains(line)) {
+            if (!line.isBlank() && !have.contains(withoutTtl(line))) {
+                have.add(withoutTtl(line));
                 sb.append('\n').append(line);
             }
         }
         return sb.toString();
+    }
+
+    private static String withoutTtl(String line) {
+        return !line.isEmpty() && Character.isDigit(line.charAt(0)) ? line.substring(line.indexOf(' ') + 1) : line;
     }
 }

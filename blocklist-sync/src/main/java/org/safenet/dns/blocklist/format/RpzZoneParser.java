@@ -53,6 +53,8 @@ final class RpzZoneParser {
 
         private boolean apexFromSoa;
         private @Nullable Name lastOwner;
+        /** $TTL: the TTL of records that give none; -1 before any (the sinkhole's TTL then). */
+        private long defaultTtl = -1;
 
         Zone(ParseReport report, Consumer<ListEntry> out) {
             this.report = report;
@@ -101,6 +103,7 @@ final class RpzZoneParser {
                         report.countInvalid(r.line(), r.text(), "$TTL takes one TTL");
                         return;
                     }
+                    defaultTtl = TTL.parseTTL(t.get(1));
                     report.countIgnored();
                 }
                 case "$INCLUDE" ->
@@ -134,10 +137,12 @@ final class RpzZoneParser {
             }
             boolean ttlSeen = false;
             boolean classSeen = false;
+            long ttl = defaultTtl;
             while (i < t.size()) {
                 String token = t.get(i);
                 if (!ttlSeen && isTtl(token)) {
                     ttlSeen = true;
+                    ttl = TTL.parseTTL(token);
                 } else if (!classSeen && DClass.value(token) >= 0) {
                     classSeen = true;
                     if (DClass.value(token) != DClass.IN) {
@@ -173,7 +178,7 @@ final class RpzZoneParser {
             String rest = dot < 0 ? "" : trigger.substring(0, dot);
             Policy p;
             try {
-                p = policy(type, rdata, owner, trigger, origin);
+                p = policy(type, rdata, owner, trigger, origin, ttl);
             } catch (Refused e) {
                 return e.getMessage();
             }
@@ -240,7 +245,8 @@ final class RpzZoneParser {
         }
     }
 
-    private static Policy policy(int type, String rdata, Name owner, String trigger, Name origin) throws Refused {
+    private static Policy policy(int type, String rdata, Name owner, String trigger, Name origin, long ttl)
+            throws Refused {
         if (type == Type.CNAME) {
             Name target;
             try {
@@ -281,7 +287,7 @@ final class RpzZoneParser {
             throw new Refused(refusal);
         }
         try {
-            return new Policy(Action.LOCAL_DATA, LocalData.line(type, rdata, origin));
+            return new Policy(Action.LOCAL_DATA, LocalData.line(type, rdata, origin, ttl));
         } catch (IOException e) {
             // dnsjava's tokenizer names its own input "<none>:1"; the line number is ours to give.
             String why = String.valueOf(e.getMessage()).replaceFirst("^<none>:\\d+: ", "");

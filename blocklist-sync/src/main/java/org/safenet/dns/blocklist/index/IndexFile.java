@@ -258,6 +258,7 @@ public final class IndexFile {
         out.writeInt(local.size());
         for (LocalRecord r : local) {
             out.writeShort(r.type());
+            out.writeInt(r.ttl());
             byte[] rdata = r.rdata();
             out.writeShort(rdata.length);
             out.write(rdata);
@@ -275,9 +276,10 @@ public final class IndexFile {
         List<LocalRecord> local = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             int type = in.readUnsignedShort();
+            int ttl = in.readInt();
             byte[] rdata = new byte[in.readUnsignedShort()];
             in.readFully(rdata);
-            local.add(new LocalRecord(type, rdata));
+            local.add(new LocalRecord(type, rdata, ttl));
         }
         if (fromCategory) {
             return Verdict.ofCategory(action, category, source, ede);

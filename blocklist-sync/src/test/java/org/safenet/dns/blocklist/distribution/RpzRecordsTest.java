@@ -6,6 +6,7 @@ import java.io.BufferedReader;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.safenet.dns.blocklist.format.ListEntry;
@@ -37,6 +38,49 @@ class RpzRecordsTest {
             assertThat(b.ipTrigger()).isEqualTo(CidrPrefix.parse(prefix));
             assertThat(b.action()).isEqualTo(action);
         });
+    }
+
+    @Test
+    void localDataAndClientTriggers_roundTrip() throws Exception {
+        StoredEntry local = new StoredEntry(
+                "net.garden",
+                Match.EXACT,
+                Action.LOCAL_DATA,
+                "scam",
+                "s",
+                "",
+                1,
+                0,
+                "120 TXT \"walled garden\"\nMX 10 mail.garden.net.");
+        StoredEntry client = new StoredEntry(
+                ListEntry.ipKey(CidrPrefix.parse("192.0.2.0/24"), true),
+                Match.EXACT,
+                Action.CNAME,
+                "scam",
+                "s",
+                "",
+                1,
+                0,
+                "walled.example.");
+        List<String> records = new ArrayList<>(RpzRecords.of(local, false));
+        records.addAll(RpzRecords.ofIp(client));
+        assertThat(records)
+                .containsExactly(
+                        "garden.net 120 TXT \"walled garden\"",
+                        "garden.net MX 10 mail.garden.net.",
+                        "24.0.2.0.192.rpz-client-ip CNAME walled.example.");
+        List<ListEntry> back = new ArrayList<>();
+        ListParser.parse(
+                ListFormat.RPZ,
+                new BufferedReader(new StringReader(String.join("\n", records) + "\n")),
+                "x",
+                back::add);
+        assertThat(back)
+                .extracting(b -> b.action() + " " + b.data() + " " + b.clientIp())
+                .containsExactly(
+                        "LOCAL_DATA 120 TXT \"walled garden\" false",
+                        "LOCAL_DATA MX 10 mail.garden.net. false",
+                        "CNAME walled.example. true");
     }
 
     @ParameterizedTest(name = "{0} {1}")

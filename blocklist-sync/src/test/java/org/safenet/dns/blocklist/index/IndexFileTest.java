@@ -42,6 +42,7 @@ class IndexFileTest {
             "x.star.example.com",
             "walled.com",
             "local.net",
+            "garden.net",
             "ads.tracker.org",
             "other.org",
             "com",
@@ -68,11 +69,20 @@ class IndexFileTest {
                         .block(entry("com.example.star", Match.DESCENDANTS, Action.NXDOMAIN, "scam", "rpz", 0, null))
                         .block(entry("com.walled", Match.EXACT, Action.CNAME, "scam", "rpz", 0, "garden.example."))
                         .block(entry("net.local", Match.EXACT, Action.LOCAL_A, "scam", "rpz", 0, "192.0.2.7"))
+                        .block(entry(
+                                "net.garden",
+                                Match.EXACT,
+                                Action.LOCAL_DATA,
+                                "scam",
+                                "rpz",
+                                0,
+                                "120 TXT \"walled\" \"garden\"\nMX 10 mail.garden.net.\n60 A 192.0.2.8"))
                         .block(entry("org.tracker.ads", Match.EXACT, Action.BLOCK, "ads", "national", 0, null))
                         .block(entry("com.example.both", Match.EXACT, Action.BLOCK, "scam", "national", EXPIRES, null))
                         .block(entry("com.example.both", Match.EXACT, Action.BLOCK, "malware", "operator", 0, null))
                         .ip(entry("198.51.100.0/24", Match.SUBTREE, Action.BLOCK, "malware", "national", 0, null))
                         .ip(entry("203.0.113.9/32", Match.SUBTREE, Action.NXDOMAIN, "malware", "national", 0, null))
+                        .ip(entry("client:192.0.2.0/28", Match.EXACT, Action.DROP, "malware", "rpz", 0, null))
                         .counted("national", 7)
                         .counted("operator", 2)
                         .counted("rpz", 3));
@@ -109,6 +119,15 @@ class IndexFileTest {
                 })) {
             assertThat(pb.decideAddress(address)).as(Arrays.toString(address)).isEqualTo(pa.decideAddress(address));
         }
+        assertThat(pb.decide(PolicyProbe.query("garden.net")).localData())
+                .extracting(r -> r.type() + "/" + r.ttl())
+                .containsExactly("16/120", "15/-1", "1/60");
+        byte[] client = {(byte) 192, 0, 2, 9};
+        assertThat(pa.decideClient(client, -1).action()).isEqualTo(PolicyAction.DROP);
+        assertThat(pb.decideClient(client, -1)).isEqualTo(pa.decideClient(client, -1));
+        assertThat(pb.decideAddress(client))
+                .as("a client trigger is not an answer's")
+                .isNull();
     }
 
     @Test

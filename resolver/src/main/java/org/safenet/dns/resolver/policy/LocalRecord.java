@@ -9,15 +9,26 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One record of RPZ local data: its type and its RDATA in uncompressed wire form (names in it
- * written out in full), answered under the query's name.
+ * One record of RPZ local data: its type, its RDATA in uncompressed wire form (names in it written
+ * out in full), answered under the query's name, and its TTL.
+ *
+ * @param ttl the zone's TTL for it, or {@link #DEFAULT_TTL}: the sinkhole's
  */
-public record LocalRecord(int type, byte[] rdata) {
+public record LocalRecord(int type, byte[] rdata, int ttl) {
+    /** A record the zone gave no TTL: answered with the sinkhole's TTL. */
+    public static final int DEFAULT_TTL = -1;
+
     public LocalRecord {
-        if (type <= 0 || type > 0xFFFF || rdata.length > 0xFFFF) {
-            throw new IllegalArgumentException("not a record: type " + type + ", " + rdata.length + " octets");
+        if (type <= 0 || type > 0xFFFF || rdata.length > 0xFFFF || ttl < DEFAULT_TTL) {
+            throw new IllegalArgumentException(
+                    "not a record: type " + type + ", " + rdata.length + " octets, TTL " + ttl);
         }
         rdata = rdata.clone();
+    }
+
+    /** A record answered with the sinkhole's TTL. */
+    public LocalRecord(int type, byte[] rdata) {
+        this(type, rdata, DEFAULT_TTL);
     }
 
     /** A and AAAA records for {@code addresses}, in their order. */
@@ -36,16 +47,16 @@ public record LocalRecord(int type, byte[] rdata) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LocalRecord r && r.type == type && Arrays.equals(r.rdata, rdata);
+        return o instanceof LocalRecord r && r.type == type && r.ttl == ttl && Arrays.equals(r.rdata, rdata);
     }
 
     @Override
     public int hashCode() {
-        return type * 31 + Arrays.hashCode(rdata);
+        return (type * 31 + ttl) * 31 + Arrays.hashCode(rdata);
     }
 
     @Override
     public String toString() {
-        return "type " + type + " (" + rdata.length + " octets)";
+        return "type " + type + " (" + rdata.length + " octets, TTL " + ttl + ")";
     }
 }

@@ -175,6 +175,7 @@ public final class PolicyAnswers {
     private void localData(ByteBuf out, ParsedQuery q, Verdict verdict, byte[] note, int maxSize, int aa) {
         int[] types = verdict.localTypes();
         byte[][] rdata = verdict.localRdata();
+        int[] ttls = verdict.localTtls();
         int count = 0;
         int size = 0;
         for (int i = 0; i < types.length; i++) {
@@ -200,7 +201,7 @@ public final class PolicyAnswers {
         }
         for (int i = 0; i < types.length; i++) {
             if (types[i] == q.type()) {
-                recordHeader(out, types[i], ttl, rdata[i].length);
+                recordHeader(out, types[i], ttls[i] == LocalRecord.DEFAULT_TTL ? ttl : ttls[i], rdata[i].length);
                 out.writeBytes(rdata[i]);
             }
         }

@@ -30,6 +30,8 @@ public final class Verdict {
     private final int[] localTypes;
 
     private final byte[][] localRdata;
+
+    private final int[] localTtls;
     /**
      * For a verdict that takes its action from its category (a plain list entry, not an RPZ
      * action): the same verdict with each action, by {@link PolicyAction#ordinal()}, shared by the
@@ -84,9 +86,11 @@ public final class Verdict {
         this.namesProfile = source.startsWith("profile ");
         this.localTypes = new int[local.size()];
         this.localRdata = new byte[local.size()][];
+        this.localTtls = new int[local.size()];
         for (int i = 0; i < local.size(); i++) {
             localTypes[i] = local.get(i).type();
-            localRdata[i] = local.get(i).rdata().clone();
+            localRdata[i] = local.get(i).rdata();
+            localTtls[i] = local.get(i).ttl();
         }
     }
 
@@ -138,6 +142,11 @@ public final class Verdict {
         return localRdata;
     }
 
+    /** Local data TTLs ({@link LocalRecord#DEFAULT_TTL}: the sinkhole's); do not modify. */
+    int[] localTtls() {
+        return localTtls;
+    }
+
     /**
      * Whether statistics count this as a block: every action but PASSTHRU and the SafeSearch
      * redirects (a safe answer, not a blocked one).
@@ -186,7 +195,7 @@ public final class Verdict {
     public List<LocalRecord> localData() {
         List<LocalRecord> out = new ArrayList<>(localTypes.length);
         for (int i = 0; i < localTypes.length; i++) {
-            out.add(new LocalRecord(localTypes[i], localRdata[i]));
+            out.add(new LocalRecord(localTypes[i], localRdata[i], localTtls[i]));
         }
         return out;
     }
@@ -212,6 +221,7 @@ public final class Verdict {
                 && v.edeInfoCode == edeInfoCode
                 && Arrays.equals(v.cnameTarget, cnameTarget)
                 && Arrays.equals(v.localTypes, localTypes)
+                && Arrays.equals(v.localTtls, localTtls)
                 && Arrays.deepEquals(v.localRdata, localRdata);
     }
 
