@@ -66,6 +66,7 @@ class RpzDifferentialIT {
             chain   CNAME iphit
             lochit  A   192.0.2.30
             cnhit   A   192.0.2.31
+            tcphit  A   192.0.2.32
             open    A   198.51.100.8
             *.wild  A   192.0.2.81
             """;
@@ -103,6 +104,8 @@ class RpzDifferentialIT {
             32.7.100.51.198.rpz-ip       CNAME .
             128.7.zz.bad.db8.2001.rpz-ip CNAME *.
             32.30.2.0.192.rpz-ip         A 192.0.2.99
+            32.31.2.0.192.rpz-ip         CNAME www.example.test.
+            32.32.2.0.192.rpz-ip         CNAME rpz-tcp-only.
             32.8.100.51.198.rpz-ip       CNAME rpz-passthru.
             24.0.100.51.198.rpz-ip       CNAME .
             ; client-IP trigger: queries from 127.0.0.2
@@ -111,7 +114,7 @@ class RpzDifferentialIT {
 
     private static final List<String> NAMES = List.of(
             "nx", "nodata", "a.sub", "b.a.sub", "sub", "www", "www.sub", "tcp", "rewrite", "local", "mail", "srv",
-            "iphit", "iphit6", "chain", "alias", "lochit", "open", "x.wild", "missing");
+            "iphit", "iphit6", "chain", "alias", "lochit", "cnhit", "tcphit", "open", "x.wild", "missing");
 
     private static final List<Integer> TYPES = List.of(Type.A, Type.AAAA, Type.TXT, Type.MX, Type.HTTPS, Type.SRV);
 
@@ -204,13 +207,24 @@ class RpzDifferentialIT {
                     .containsEntry("iphit6/AAAA", "NOERROR []")
                     .containsEntry("lochit/A", "NOERROR [lochit.example.test. a 192.0.2.99]")
                     .containsEntry("open/A", "NOERROR [open.example.test. a 198.51.100.8]")
+                    .containsEntry(
+                            "cnhit/A",
+                            "NOERROR [cnhit.example.test. cname www.example.test., www.example.test. a 192.0.2.80]")
                     .containsEntry("www/A/client", "NXDOMAIN aa []");
+            assertThat(answers.get("tcphit/A"))
+                    .as("rpz-tcp-only on an answer address, over UDP")
+                    .contains(" tc ");
             // Local data keeps the zone's TTL (120 given on the record, 60 from $TTL), as Unbound's does.
             for (InetSocketAddress server : List.of(unbound.address(), ours)) {
                 Message mail = ask(server, "127.0.0.1", "mail.example.test.", Type.A);
                 assertThat(mail.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(120);
                 Message local = ask(server, "127.0.0.1", "local.example.test.", Type.TXT);
                 assertThat(local.getSection(Section.ANSWER).getFirst().getTTL()).isEqualTo(60);
+            }
+            // rpz-tcp-only over TCP: the answer stands, on both.
+            for (InetSocketAddress server : List.of(unbound.address(), ours)) {
+                assertThat(DnsProbe.firstAnswer(new DnsProbe(server).tcp("tcphit.example.test.", Type.A)))
+                        .isEqualTo("192.0.2.32");
             }
             // drop: neither answers at all.
             assertThat(ask(unbound.address(), "127.0.0.1", "drop.example.test.", Type.A))

@@ -267,6 +267,9 @@ public final class PacketCache {
      * if it does not fit {@code maxSize}.
      *
      * @param scratch room for one decompressed name (255 octets)
+     * @param authoritative set AA: the CNAME is the appliance's own data (a policy on the query's
+     *     name or client), as Unbound marks its RPZ and local-zone rewrites; clear for a rewrite of
+     *     where an upstream answer led (an RPZ-IP trigger)
      * @return true if the full answer was written, false if it was truncated
      */
     public boolean writeRedirect(
@@ -278,11 +281,11 @@ public final class PacketCache {
             long nowMillis,
             int ourUdpSize,
             int maxSize,
-            byte[] scratch) {
+            byte[] scratch,
+            boolean authoritative) {
         int start = out.writerIndex();
-        // No AD: the CNAME is ours, not data the upstream validated (RFC 4035 §3.2.3). AA: the
-        // CNAME is the appliance's own data, as Unbound marks its RPZ and local-zone rewrites.
-        int extraFlags = FLAG_AA;
+        // No AD: the CNAME is ours, not data the upstream validated (RFC 4035 §3.2.3).
+        int extraFlags = authoritative ? FLAG_AA : 0;
         AnswerWriter.writeHeader(
                 out, q.id(), AnswerWriter.responseFlags(q, extraFlags, e.rcode), 1, 0, 0, q.hasEdns() ? 1 : 0);
         AnswerWriter.writeQuestion(out, q);

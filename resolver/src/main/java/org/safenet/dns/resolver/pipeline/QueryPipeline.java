@@ -302,7 +302,7 @@ public final class QueryPipeline {
                     || (verdict.action() == PolicyAction.TCP_ONLY
                             && channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD); // over TCP
             if (verdict.action() == PolicyAction.CNAME && verdict.cnameTarget() != null) {
-                return redirect(client, q, out, channel, profile, verdict, now, maxSize);
+                return redirect(client, q, out, channel, profile, verdict, now, maxSize, true);
             }
             if (!resolveNormally) {
                 if (!policyAnswers.write(out, q, verdict, profile, maxSize)) {
@@ -322,7 +322,7 @@ public final class QueryPipeline {
             if (led != null) {
                 counters.policyHit(led, q, client.getAddress(), profile.slot());
                 if (led.action() == PolicyAction.CNAME && led.cnameTarget() != null) {
-                    return redirect(client, q, out, channel, profile, led, now, maxSize);
+                    return redirect(client, q, out, channel, profile, led, now, maxSize, false);
                 }
                 if (!policyAnswers.writeForAnswer(out, q, led, profile, maxSize)) {
                     return Outcome.DROPPED;
@@ -367,7 +367,8 @@ public final class QueryPipeline {
             Profile profile,
             Verdict verdict,
             long now,
-            int maxSize) {
+            int maxSize,
+            boolean authoritative) {
         LoopCounters counters = metrics.counters();
         byte[] target = verdict.cnameTarget();
         Scratch scratch = SCRATCH.get();
@@ -379,14 +380,14 @@ public final class QueryPipeline {
         if (hit != null) {
             counters.cacheHit();
             if (!cache.writeRedirect(
-                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name)) {
+                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name, authoritative)) {
                 counters.truncated();
             }
             counters.answered(hit.rcode());
             return Outcome.ANSWERED;
         }
         counters.cacheMiss();
-        forwardRedirect(q, tq, target, client.getAddress(), channel.sinkFor(client), maxSize, profile);
+        forwardRedirect(q, tq, target, client.getAddress(), channel.sinkFor(client), maxSize, profile, authoritative);
         return Outcome.FORWARDED;
     }
 
@@ -398,10 +399,12 @@ public final class QueryPipeline {
             InetAddress client,
             ReplySink sink,
             int maxSize,
-            Profile profile) {
+            Profile profile,
+            boolean authoritative) {
         ParsedQuery original = q.copy();
         ParsedQuery lookup = tq.copy();
         Waiter waiter = new Waiter(original, lookup, target, client, sink, maxSize, profile);
+        waiter.authoritative = authoritative;
         forwarder.forward(lookup, sink.eventLoop(), waiter);
     }
 
@@ -475,6 +478,8 @@ public final class QueryPipeline {
         private final int maxSize;
         private final Profile profile;
         private boolean replied;
+        /** A redirect's answer carries AA (see {@link PacketCache#writeRedirect}). */
+        boolean authoritative;
 
         @Nullable
         ScheduledFuture<?> staleTimer;
@@ -543,12 +548,12 @@ public final class QueryPipeline {
             if (hit == null) {
                 out.release();
                 counters.cacheMiss();
-                forwardRedirect(q, tq, target, client, sink, maxSize, profile);
+                forwardRedirect(q, tq, target, client, sink, maxSize, profile, false);
                 return;
             }
             counters.cacheHit();
             if (!cache.writeRedirect(
-                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name)) {
+                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name, authoritative)) {
                 counters.truncated();
             }
             counters.answered(hit.rcode());
@@ -630,7 +635,8 @@ public final class QueryPipeline {
                             now,
                             ednsUdpSize,
                             maxSize,
-                            SCRATCH.get().name);
+                            SCRATCH.get().name,
+                            authoritative);
             if (!whole) {
                 counters.truncated();
             }
