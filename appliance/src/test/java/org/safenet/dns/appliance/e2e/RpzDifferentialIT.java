@@ -238,6 +238,9 @@ class RpzDifferentialIT {
                     .append(v)
                     .append('\n'));
             assertThat(differences.keySet()).as(report.toString()).containsExactlyInAnyOrderElementsOf(KNOWN.keySet());
+            // ... and the operator's table says so (docs/operations.md, "Response policy zones").
+            String operations = Files.readString(Path.of("../docs/operations.md"), StandardCharsets.UTF_8);
+            assertThat(operations).contains("RpzDifferentialIT").contains("**An RPZ-IP hit behind a CNAME**");
         }
     }
 

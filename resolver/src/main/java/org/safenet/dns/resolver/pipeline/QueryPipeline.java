@@ -553,7 +553,7 @@ public final class QueryPipeline {
             }
             counters.cacheHit();
             if (!cache.writeRedirect(
-                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name, authoritative)) {
+                    out, q, target, policyAnswers.ttl(), hit, now, ednsUdpSize, maxSize, scratch.name, false)) {
                 counters.truncated();
             }
             counters.answered(hit.rcode());
