@@ -5,16 +5,26 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.api.AdminApi;
 import org.safenet.dns.admin.api.AdminContext;
 import org.safenet.dns.admin.api.AdminServer;
+import org.safenet.dns.admin.api.ReloadOutcome;
 import org.safenet.dns.admin.api.Tokens;
 import org.safenet.dns.admin.appeals.AppealBox;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
@@ -30,6 +40,7 @@ import org.safenet.dns.blocklist.index.IndexFile;
 import org.safenet.dns.blocklist.index.IndexLoader;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
+import org.safenet.dns.blocklist.sync.SourceSpec;
 import org.safenet.dns.blocklist.sync.SyncService;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
@@ -37,6 +48,7 @@ import org.safenet.dns.resolver.ResolverSettings;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyCategories;
+import org.safenet.dns.resolver.stats.ClientKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +69,7 @@ public final class Appliance implements AutoCloseable {
     private final List<HostPort> systemNameservers;
     private final LogLevels logLevels = new LogLevels();
     /** Where a reload reads the configuration from (the file and command-line overrides); null: no reload. */
-    private volatile java.util.concurrent.@Nullable Callable<ApplianceConfig> configSource;
+    private volatile @Nullable Callable<ApplianceConfig> configSource;
 
     private final List<BlockPageServer> blockPages = new ArrayList<>();
     private @Nullable MultiThreadIoEventLoopGroup blockPageGroup;
@@ -134,11 +146,9 @@ public final class Appliance implements AutoCloseable {
                 clientPolicy.recompile(config);
                 long start = System.nanoTime();
                 // Sources' precedences come from the sync service once it exists (they can change at run time).
-                java.util.concurrent.atomic.AtomicReference<SyncService> syncRef =
-                        new java.util.concurrent.atomic.AtomicReference<>();
-                java.util.function.ToIntFunction<String> configured =
-                        config.sync().precedence();
-                java.util.function.ToIntFunction<String> precedence = source -> {
+                AtomicReference<SyncService> syncRef = new AtomicReference<>();
+                ToIntFunction<String> configured = config.sync().precedence();
+                ToIntFunction<String> precedence = source -> {
                     SyncService s = syncRef.get();
                     return s != null ? s.precedence(source) : configured.applyAsInt(source);
                 };
@@ -164,7 +174,7 @@ public final class Appliance implements AutoCloseable {
                         System::currentTimeMillis,
                         config.sync().initialBackoff());
                 service.setSources(config.sync().specs());
-                for (org.safenet.dns.blocklist.sync.SourceSpec added : AdminApi.storedSources(opened)) {
+                for (SourceSpec added : AdminApi.storedSources(opened)) {
                     service.putSource(added); // sources added or changed through the admin API
                 }
                 syncRef.set(service);
@@ -228,7 +238,7 @@ public final class Appliance implements AutoCloseable {
                     live.store().statsRecords(),
                     new StatsRecorder.Settings(
                             s.enabled(),
-                            org.safenet.dns.resolver.stats.ClientKeys.Mode.parse(s.clients()),
+                            ClientKeys.Mode.parse(s.clients()),
                             s.keyRotation(),
                             s.minuteRetention(),
                             s.hourRetention(),
@@ -274,7 +284,7 @@ public final class Appliance implements AutoCloseable {
                         "syncing {} list sources: {}",
                         service.sources().size(),
                         service.sources().stream()
-                                .map(sp -> sp.name() + " (" + sp.type().name().toLowerCase(java.util.Locale.ROOT)
+                                .map(sp -> sp.name() + " (" + sp.type().name().toLowerCase(Locale.ROOT)
                                         + (sp.enabled() ? "" : ", disabled") + ")")
                                 .collect(Collectors.joining(", ")));
             }
@@ -332,7 +342,7 @@ public final class Appliance implements AutoCloseable {
                 configSource == null ? null : this::reload,
                 logLevels,
                 System::currentTimeMillis,
-                java.util.Objects.requireNonNull(clientPolicy.registry()),
+                Objects.requireNonNull(clientPolicy.registry()),
                 config.admin().sourceFileDirs(),
                 appeals(live.store()));
         AdminApi api = new AdminApi(context, tokens);
@@ -341,8 +351,8 @@ public final class Appliance implements AutoCloseable {
         if (!config.admin().tlsCertificate().isEmpty()) {
             try {
                 tls = io.netty.handler.ssl.SslContextBuilder.forServer(
-                                new java.io.File(config.admin().tlsCertificate()),
-                                new java.io.File(config.admin().tlsKey()))
+                                new File(config.admin().tlsCertificate()),
+                                new File(config.admin().tlsKey()))
                         .build();
             } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
                 throw new IllegalStateException("admin.tlsCertificate/tlsKey: " + e.getMessage(), e);
@@ -403,7 +413,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** An import handed over by `safenet import`: staged and diffed here, made live through the live list. */
-    private synchronized int handleControl(String request, java.io.PrintWriter out) {
+    private synchronized int handleControl(String request, PrintWriter out) {
         LiveList live = liveList;
         if (live == null) {
             out.println("this appliance runs without a blocklist");
@@ -525,7 +535,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** Lets {@link #reload} re-read the configuration (SIGHUP, the admin API); set before {@link #start}. */
-    public void configSource(java.util.concurrent.Callable<ApplianceConfig> source) {
+    public void configSource(Callable<ApplianceConfig> source) {
         this.configSource = source;
     }
 
@@ -536,10 +546,10 @@ public final class Appliance implements AutoCloseable {
      * does not load changes nothing and the answer says why. No query is dropped: each part is
      * swapped in as one reference.
      */
-    public synchronized org.safenet.dns.admin.api.ReloadOutcome reload() {
-        java.util.concurrent.Callable<ApplianceConfig> source = configSource;
+    public synchronized ReloadOutcome reload() {
+        Callable<ApplianceConfig> source = configSource;
         if (source == null) {
-            return org.safenet.dns.admin.api.ReloadOutcome.refused("started without a config file");
+            return ReloadOutcome.refused("started without a config file");
         }
         ApplianceConfig next;
         ResolverSettings nextSettings;
@@ -547,41 +557,12 @@ public final class Appliance implements AutoCloseable {
             next = source.call();
             nextSettings = next.resolverSettings(systemNameservers);
         } catch (ConfigException e) {
-            return logged(org.safenet.dns.admin.api.ReloadOutcome.refused(String.join("; ", e.problems())));
+            return logged(ReloadOutcome.refused(String.join("; ", e.problems())));
         } catch (Exception e) {
-            return logged(org.safenet.dns.admin.api.ReloadOutcome.refused(String.valueOf(e.getMessage())));
+            return logged(ReloadOutcome.refused(String.valueOf(e.getMessage())));
         }
         ApplianceConfig now = config;
-        List<String> restart = new ArrayList<>();
-        restartIfChanged(restart, "server", now.server(), next.server());
-        restartIfChanged(restart, "cache", now.cache(), next.cache());
-        restartIfChanged(restart, "dataDir", now.dataDir(), next.dataDir());
-        restartIfChanged(restart, "admin", now.admin(), next.admin());
-        restartIfChanged(restart, "stats", now.stats(), next.stats());
-        restartIfChanged(restart, "distribution", now.distribution(), next.distribution());
-        restartIfChanged(
-                restart,
-                "blocklist.enabled",
-                now.blocklist().enabled(),
-                next.blocklist().enabled());
-        restartIfChanged(
-                restart,
-                "blocklist.blockPageListen",
-                now.blocklist().blockPageListen(),
-                next.blocklist().blockPageListen());
-        restartIfChanged(
-                restart,
-                "blocklist.protectedDomains",
-                now.blocklist().protectedDomains(),
-                next.blocklist().protectedDomains());
-        restartIfChanged(
-                restart, "sync.tsigKeys", now.sync().keys(), next.sync().keys());
-        restartIfChanged(
-                restart,
-                "sync.initialBackoff",
-                now.sync().initialBackoff(),
-                next.sync().initialBackoff());
-
+        ReloadPlan plan = ReloadPlan.of(now, next);
         List<String> changed = new ArrayList<>();
         if (!now.logging().equals(next.logging())) {
             now.logging().levels().keySet().forEach(logger -> logLevels.set(logger, null));
@@ -634,50 +615,18 @@ public final class Appliance implements AutoCloseable {
         }
         SyncService service = sync;
         BlocklistStore opened = store;
-        if (service != null
-                && opened != null
-                && !restart.contains("sync.tsigKeys")
-                && !now.sync().specs().equals(next.sync().specs())) {
+        if (service != null && opened != null && plan.sourcesChange(now)) {
             service.setSources(next.sync().specs());
-            for (org.safenet.dns.blocklist.sync.SourceSpec added : AdminApi.storedSources(opened)) {
+            for (SourceSpec added : AdminApi.storedSources(opened)) {
                 service.putSource(added);
             }
             changed.add("sync.sources");
         }
-        // The running configuration: the new live sections, the old ones for what needs a restart.
-        config = new ApplianceConfig(
-                now.server(),
-                next.upstream(),
-                next.access(),
-                next.limits(),
-                now.cache(),
-                new ApplianceConfig.Blocklist(
-                        now.blocklist().enabled(),
-                        next.blocklist().categories(),
-                        next.blocklist().blockPage(),
-                        next.blocklist().ttl(),
-                        next.blocklist().negativeTtl(),
-                        now.blocklist().protectedDomains(),
-                        now.blocklist().blockPageListen()),
-                next.profiles(),
-                next.clients(),
-                next.policy(),
-                restart.contains("sync.tsigKeys") ? now.sync() : next.sync(),
-                now.distribution(),
-                now.admin(),
-                now.stats(),
-                next.logging(),
-                now.dataDir());
-        return logged(new org.safenet.dns.admin.api.ReloadOutcome(true, changed, restart, null));
+        config = plan.running();
+        return logged(new ReloadOutcome(true, changed, plan.restart(), null));
     }
 
-    private static void restartIfChanged(List<String> restart, String key, Object now, Object next) {
-        if (!now.equals(next)) {
-            restart.add(key);
-        }
-    }
-
-    private static org.safenet.dns.admin.api.ReloadOutcome logged(org.safenet.dns.admin.api.ReloadOutcome outcome) {
+    private static ReloadOutcome logged(ReloadOutcome outcome) {
         if (outcome.applied()) {
             log.info("{}", outcome.summary());
         } else {
@@ -688,7 +637,7 @@ public final class Appliance implements AutoCloseable {
 
     /** Whether the appliance is up and its event loops run tasks (the systemd watchdog's check). */
     public boolean healthy() {
-        return ready && resolver.loopsResponsive(java.time.Duration.ofSeconds(2));
+        return ready && resolver.loopsResponsive(Duration.ofSeconds(2));
     }
 
     /**
@@ -730,12 +679,12 @@ public final class Appliance implements AutoCloseable {
         adminServers.forEach(AdminServer::close);
         MultiThreadIoEventLoopGroup ag = adminGroup;
         if (ag != null) {
-            ag.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            ag.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         blockPages.forEach(BlockPageServer::close);
         MultiThreadIoEventLoopGroup g = blockPageGroup;
         if (g != null) {
-            g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         resolver.close();
         StatsRecorder recorder = stats;
