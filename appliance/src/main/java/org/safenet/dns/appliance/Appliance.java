@@ -269,6 +269,12 @@ public final class Appliance implements AutoCloseable {
                                 .map(z -> z.zone() + " -> " + z.servers())
                                 .collect(Collectors.joining("; ", "; zones: ", "")),
                 settings.cache().maxEntries());
+        if (!resolver.boundTlsAddresses().isEmpty()) {
+            log.info(
+                    "DNS over TLS on {} (certificate {})",
+                    resolver.boundTlsAddresses().stream().map(Appliance::text).collect(Collectors.joining(", ")),
+                    settings.server().tls().certificate());
+        }
         log.info("{}", blocklistSummary);
         startBlockPages();
         startControlChannel();

@@ -103,6 +103,11 @@ public final class Resolver implements AutoCloseable {
         return bound;
     }
 
+    /** Where DNS over TLS listens (empty without {@code server.dotListen}). */
+    public List<InetSocketAddress> boundTlsAddresses() {
+        return listeners.boundTlsAddresses();
+    }
+
     /**
      * A graceful stop's first half: stops reading queries, then waits until no upstream exchange
      * is in flight on any event loop (each loop counts its own, asked on that loop), or until

@@ -52,6 +52,9 @@ public record ResolverSettings(
      * @param ednsUdpSize the UDP payload size we advertise and answer up to (RFC 6891; 1232 avoids fragmentation)
      * @param tcpIdleTimeout a TCP connection with no traffic for this long is closed (RFC 7766 §6.2.3)
      * @param tcpMaxConnections TCP connections open at once; past it the longest idle one is closed for a new one, and a new one is closed at accept only when all are busy
+     * @param drainTimeout how long a graceful stop waits for queries in flight
+     * @param tls the certificate chain and key DNS over TLS presents (PEM files)
+     * @param dotListen addresses to serve DNS over TLS on (RFC 7858; port 853 by default)
      */
     public record ServerSettings(
             List<HostPort> listen,
@@ -59,14 +62,35 @@ public record ResolverSettings(
             int ednsUdpSize,
             Duration tcpIdleTimeout,
             int tcpMaxConnections,
-            Duration drainTimeout) {
-        /** With the default drain timeout (5 s). */
+            Duration drainTimeout,
+            TlsFiles tls,
+            List<HostPort> dotListen) {
+        /** With the default drain timeout (5 s) and no encrypted listener. */
         public ServerSettings(
                 List<HostPort> listen, int threads, int ednsUdpSize, Duration tcpIdleTimeout, int tcpMaxConnections) {
-            this(listen, threads, ednsUdpSize, tcpIdleTimeout, tcpMaxConnections, Duration.ofSeconds(5));
+            this(
+                    listen,
+                    threads,
+                    ednsUdpSize,
+                    tcpIdleTimeout,
+                    tcpMaxConnections,
+                    Duration.ofSeconds(5),
+                    TlsFiles.NONE,
+                    List.of());
+        }
+
+        /** These settings with DNS over TLS on {@code addresses}, presenting {@code files}. */
+        public ServerSettings withDot(TlsFiles files, List<HostPort> addresses) {
+            return new ServerSettings(
+                    listen, threads, ednsUdpSize, tcpIdleTimeout, tcpMaxConnections, drainTimeout, files, addresses);
         }
 
         public ServerSettings {
+            dotListen = List.copyOf(dotListen);
+            if (!dotListen.isEmpty() && !tls.configured()) {
+                throw new IllegalArgumentException(
+                        "dotListen needs server.tls (certificate and key): DNS over TLS presents a certificate");
+            }
             if (drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drainTimeout must not be negative");
             }
@@ -87,6 +111,24 @@ public record ResolverSettings(
 
         public int effectiveThreads() {
             return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        }
+    }
+
+    /**
+     * The certificate chain (leaf first) and the PKCS#8 private key an encrypted listener presents,
+     * as PEM files; both empty when there is none.
+     */
+    public record TlsFiles(String certificate, String key) {
+        public static final TlsFiles NONE = new TlsFiles("", "");
+
+        public TlsFiles {
+            if (certificate.isBlank() != key.isBlank()) {
+                throw new IllegalArgumentException("server.tls needs both certificate and key, or neither");
+            }
+        }
+
+        public boolean configured() {
+            return !certificate.isBlank();
         }
     }
 

@@ -93,6 +93,8 @@ class ConfigLoaderTest {
             missing value        | 'cache:\\n  maxTtl:\\n'                            | cache.maxTtl (FILE line 2): a value is required
             key set twice        | 'cache:\\n  maxTtl: 1h\\n  maxTtl: 2h\\n'          | cache.maxTtl (FILE line 3): set twice
             wrong type           | 'server:\\n  threads: many\\n'                     | server.threads (FILE line 2)
+            dot without tls      | 'server:\\n  dotListen: [\"127.0.0.1:853\"]\\n'        | dotListen needs server.tls (certificate and key)
+            tls half given       | 'server:\\n  tls: {certificate: /x.pem}\\n'         | server.tls needs both certificate and key
             tiny edns size       | 'server:\\n  ednsUdpSize: 100\\n'                  | ednsUdpSize 100 is outside 512..65535
             bad zone name        | 'upstream:\\n  forwardZones:\\n    - zone: a..b\\n      servers: [10.0.0.1]\\n' | empty label in name 'a..b'
             list not a mapping   | '- a\\n- b\\n'                                     | the top level must be a mapping

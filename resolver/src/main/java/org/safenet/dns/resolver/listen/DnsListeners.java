@@ -10,10 +10,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
@@ -43,6 +47,8 @@ public final class DnsListeners {
     private final ResolverMetrics metrics;
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
+    private final List<InetSocketAddress> boundTls = new ArrayList<>();
+    private @Nullable TlsMaterial tlsMaterial;
     private final TcpConnections tcpConnections;
 
     public DnsListeners(
@@ -73,7 +79,57 @@ public final class DnsListeners {
         for (HostPort hp : settings.listen()) {
             bindOne(hp);
         }
+        if (!settings.dotListen().isEmpty()) {
+            TlsMaterial material = tls();
+            for (HostPort hp : settings.dotListen()) {
+                Channel ch;
+                try {
+                    ch = tcpBootstrap(material)
+                            .bind(hp.toSocketAddress())
+                            .sync()
+                            .channel();
+                } catch (InterruptedException e) {
+                    throw e;
+                } catch (Exception e) { // Netty rethrows bind failures (IOException) undeclared
+                    throw new IllegalStateException(
+                            "cannot listen for DNS over TLS on " + hp + ": " + e.getMessage(), e);
+                }
+                channels.add(ch);
+                boundTls.add((InetSocketAddress) ch.localAddress());
+            }
+        }
         return List.copyOf(bound);
+    }
+
+    /** The certificate DNS over TLS presents, read once for every encrypted listener; its expiry a metric. */
+    private TlsMaterial tls() {
+        TlsMaterial m = tlsMaterial;
+        if (m == null) {
+            try {
+                m = new TlsMaterial(settings.tls(), "dot");
+            } catch (IOException e) {
+                throw new IllegalStateException("server.tls: " + e.getMessage(), e);
+            }
+            tlsMaterial = m;
+            Gauge.builder(
+                            "safenet.tls.certificate.expiry",
+                            m,
+                            t -> Duration.between(Instant.now(), t.notAfter()).toSeconds())
+                    .description("seconds until the certificate DNS over TLS presents expires (negative: expired)")
+                    .baseUnit("seconds")
+                    .register(metrics.registry());
+        }
+        return m;
+    }
+
+    /** Where DNS over TLS listens (after {@link #bind()}). */
+    public List<InetSocketAddress> boundTlsAddresses() {
+        return List.copyOf(boundTls);
+    }
+
+    /** The certificate material of the encrypted listeners, or null without any. */
+    public @Nullable TlsMaterial tlsMaterial() {
+        return tlsMaterial;
     }
 
     public List<InetSocketAddress> boundAddresses() {
@@ -113,7 +169,7 @@ public final class DnsListeners {
         for (int i = 1; i < sockets; i++) {
             these.add(udpBootstrap(ipv4).bind(actual).sync().channel());
         }
-        these.add(tcpBootstrap().bind(actual).sync().channel());
+        these.add(tcpBootstrap(null).bind(actual).sync().channel());
         bound.add(actual);
     }
 
@@ -139,7 +195,12 @@ public final class DnsListeners {
         return b;
     }
 
-    private ServerBootstrap tcpBootstrap() {
+    /**
+     * DNS over TCP (RFC 7766), or with {@code tls} DNS over TLS (RFC 7858): the same handlers
+     * behind a TLS handler, so the same connection limits, pipelining, out-of-order answers and
+     * idle timeout. The guard comes first: a connection takes its slot before its handshake.
+     */
+    private ServerBootstrap tcpBootstrap(@Nullable TlsMaterial tls) {
         long idleMillis = settings.tcpIdleTimeout().toMillis();
         return new ServerBootstrap()
                 .group(group)
@@ -150,8 +211,11 @@ public final class DnsListeners {
                     @Override
                     protected void initChannel(Channel ch) {
                         TcpGuard guard = new TcpGuard(tcpConnections, metrics);
+                        ch.pipeline().addLast(guard);
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
-                                .addLast(guard)
                                 .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast(new TcpGuard.Frames(guard))
                                 .addLast(new TcpQueryHandler(pipeline, ch, guard));

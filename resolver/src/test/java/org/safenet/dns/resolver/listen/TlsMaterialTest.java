@@ -1,0 +1,93 @@
+package org.safenet.dns.resolver.listen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
+import org.safenet.dns.testkit.Peers;
+
+/** Certificate files that change, and files that do not load: the last good certificate stays. */
+class TlsMaterialTest {
+    @TempDir
+    Path dir;
+
+    private TlsFiles make(String name, int days) throws Exception {
+        Path openssl = Peers.require("openssl", "openssl");
+        Path cert = dir.resolve(name + "-cert.pem");
+        Path key = dir.resolve(name + "-key.pem");
+        Process p = new ProcessBuilder(
+                        openssl.toString(),
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "ec",
+                        "-pkeyopt",
+                        "ec_paramgen_curve:P-256",
+                        "-nodes",
+                        "-keyout",
+                        key.toString(),
+                        "-out",
+                        cert.toString(),
+                        "-days",
+                        String.valueOf(days),
+                        "-subj",
+                        "/CN=" + name)
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return new TlsFiles(cert.toString(), key.toString());
+    }
+
+    @Test
+    void halfWrittenFiles_keepTheCertificateInUse_aGoodOneReplacesIt() throws Exception {
+        TlsFiles files = make("a.test", 30);
+        long[] now = {0};
+        TlsMaterial m = new TlsMaterial(files, "dot", () -> now[0]);
+        Instant first = m.notAfter();
+        Files.writeString(Path.of(files.certificate()), "-----BEGIN CERT", StandardCharsets.UTF_8);
+        bump(files);
+        assertThat(m.reloadIfChanged()).isFalse();
+        assertThat(m.notAfter()).isEqualTo(first);
+        assertThat(m.context()).isNotNull();
+
+        TlsFiles longer = make("b.test", 90);
+        Files.copy(Path.of(longer.certificate()), Path.of(files.certificate()), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(Path.of(longer.key()), Path.of(files.key()), StandardCopyOption.REPLACE_EXISTING);
+        bump(files);
+        now[0] += 2_000_000_000L; // the next connection, two seconds later, looks at the files
+        m.context();
+        assertThat(m.notAfter()).isAfter(first.plusSeconds(50L * 86_400));
+        assertThat(m.reloads()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyThatIsNotTheCertificates_isRefusedAtStart_withTheReason() throws Exception {
+        TlsFiles a = make("a.test", 30);
+        TlsFiles b = make("b.test", 30);
+        assertThatThrownBy(() -> new TlsMaterial(new TlsFiles(a.certificate(), b.key()), "dot"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("do not load");
+        assertThatThrownBy(() ->
+                        new TlsMaterial(new TlsFiles(dir.resolve("none.pem").toString(), b.key()), "dot"))
+                .isInstanceOf(IOException.class);
+    }
+
+    /** File times have a resolution; make the change visible whatever it is. */
+    private static void bump(TlsFiles f) throws IOException {
+        FileTime later = FileTime.from(Instant.now().plusSeconds(5 + (long) (Math.random() * 1000)));
+        Files.setLastModifiedTime(Path.of(f.certificate()), later);
+        Files.setLastModifiedTime(Path.of(f.key()), later);
+    }
+}
