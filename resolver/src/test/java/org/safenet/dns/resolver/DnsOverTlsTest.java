@@ -168,6 +168,43 @@ class DnsOverTlsTest {
                         Duration.ofDays(31).toSeconds());
     }
 
+    @Test
+    void answersOverTls_arePaddedToBlocksOf468_whenTheClientSpeaksEdns() throws Exception {
+        TlsFiles files = certificate("pad.safenet.test", "pad");
+        Resolver r = start(files);
+        int port = r.boundTlsAddresses().getFirst().getPort();
+        try (SSLSocket s = connect(port)) {
+            byte[] edns =
+                    exchange(s, DnsProbe.query("www.example.com.", Type.A, 1232).toWire());
+            assertThat(edns.length % 468).as("RFC 8467 block-length padding").isZero();
+            Message m = new Message(edns);
+            assertThat(DnsProbe.firstAnswer(m)).isEqualTo("192.0.2.10");
+            assertThat(m.getOPT().getOptions(12)).as("the Padding option").hasSize(1);
+            byte[] plain =
+                    exchange(s, DnsProbe.query("www.example.com.", Type.A, 0).toWire());
+            assertThat(plain.length).as("no EDNS, no padding").isLessThan(100);
+            byte[] missing = exchange(
+                    s, DnsProbe.query("missing.example.com.", Type.A, 1232).toWire());
+            assertThat(missing.length % 468).as("an NXDOMAIN with its SOA, too").isZero();
+        }
+        // Plain TCP on the same appliance is not padded.
+        Message overTcp =
+                new DnsProbe(r.boundAddresses().getFirst()).tcp(DnsProbe.query("www.example.com.", Type.A, 1232));
+        assertThat(overTcp.toWire().length).isLessThan(468);
+    }
+
+    /** One framed query and its framed answer over {@code s}. */
+    private static byte[] exchange(SSLSocket s, byte[] q) throws IOException {
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        out.writeShort(q.length);
+        out.write(q);
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] answer = new byte[in.readUnsignedShort()];
+        in.readFully(answer);
+        return answer;
+    }
+
     /** A TLS connection that trusts any certificate (what it presents is what the test reads). */
     private static SSLSocket connect(int port) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
@@ -202,14 +239,7 @@ class DnsOverTlsTest {
 
     /** One query over the connection, RFC 1035 §4.2.2 framing; the first answer's data. */
     private static String ask(SSLSocket s, String name) throws IOException {
-        byte[] q = DnsProbe.query(name, Type.A, 0).toWire();
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        out.writeShort(q.length);
-        out.write(q);
-        out.flush();
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        byte[] answer = new byte[in.readUnsignedShort()];
-        in.readFully(answer);
-        return DnsProbe.firstAnswer(new Message(answer));
+        return DnsProbe.firstAnswer(
+                new Message(exchange(s, DnsProbe.query(name, Type.A, 0).toWire())));
     }
 }

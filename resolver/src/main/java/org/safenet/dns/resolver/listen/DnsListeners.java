@@ -23,6 +23,7 @@ import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.QueryParser;
 
 /**
@@ -218,7 +219,8 @@ public final class DnsListeners {
                         ch.pipeline()
                                 .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast(new TcpGuard.Frames(guard))
-                                .addLast(new TcpQueryHandler(pipeline, ch, guard));
+                                .addLast(new TcpQueryHandler(
+                                        pipeline, ch, guard, tls == null ? 0 : EdnsPadding.RESPONSE_BLOCK));
                     }
                 });
     }

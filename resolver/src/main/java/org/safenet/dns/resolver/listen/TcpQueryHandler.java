@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
+import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +27,14 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     private final ParsedQuery query = new ParsedQuery();
     private final Channel channel;
     private final TcpGuard guard;
+    /** Over TLS: answers padded to this block (RFC 8467); 0 over plain TCP. */
+    private final int padBlock;
 
-    TcpQueryHandler(QueryPipeline pipeline, Channel channel, TcpGuard guard) {
+    TcpQueryHandler(QueryPipeline pipeline, Channel channel, TcpGuard guard, int padBlock) {
         this.pipeline = pipeline;
         this.channel = channel;
         this.guard = guard;
+        this.padBlock = padBlock;
     }
 
     @Override
@@ -41,7 +45,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
             QueryPipeline.Outcome outcome =
                     pipeline.handle(frame, (InetSocketAddress) ctx.channel().remoteAddress(), query, out, this);
             if (outcome == QueryPipeline.Outcome.ANSWERED) {
-                frameLength(out);
+                frame(out);
                 ctx.write(out, ctx.voidPromise());
                 out = null;
             } else if (outcome == QueryPipeline.Outcome.FORWARDED) {
@@ -107,7 +111,7 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
             answer.release();
             return;
         }
-        frameLength(answer);
+        frame(answer);
         channel.writeAndFlush(answer, channel.voidPromise());
     }
 
@@ -131,7 +135,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
         return channel.isActive();
     }
 
-    private static void frameLength(ByteBuf answer) {
+    /** Pads an answer that goes over TLS, then fills in the length prefix. */
+    private void frame(ByteBuf answer) {
+        if (padBlock > 0) {
+            EdnsPadding.pad(answer, answer.readerIndex() + 2, padBlock);
+        }
         answer.setShort(answer.readerIndex(), answer.readableBytes() - 2);
     }
 }

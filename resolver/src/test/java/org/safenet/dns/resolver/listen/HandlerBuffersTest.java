@@ -145,7 +145,7 @@ class HandlerBuffersTest {
         ResolverMetrics metrics = new ResolverMetrics(new SimpleMeterRegistry());
         TcpConnections table = new TcpConnections(10, LimitSettings.OFF, metrics);
         TcpGuard guard = new TcpGuard(table, metrics);
-        ch.pipeline().addLast(guard, new TcpGuard.Frames(guard), new TcpQueryHandler(pipeline(), ch, guard));
+        ch.pipeline().addLast(guard, new TcpGuard.Frames(guard), new TcpQueryHandler(pipeline(), ch, guard, 0));
         ch.pipeline().fireChannelActive();
         assertThat(table.size()).isEqualTo(1);
         // Two whole queries in one read, then one split across three reads.
