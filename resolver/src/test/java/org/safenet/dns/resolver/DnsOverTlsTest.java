@@ -191,6 +191,12 @@ class DnsOverTlsTest {
         Message overTcp =
                 new DnsProbe(r.boundAddresses().getFirst()).tcp(DnsProbe.query("www.example.com.", Type.A, 1232));
         assertThat(overTcp.toWire().length).isLessThan(468);
+        assertThat(ResolverTests.counter(r, "safenet.queries.by.transport", "transport", "dot"))
+                .isEqualTo(3);
+        assertThat(ResolverTests.counter(r, "safenet.queries.by.transport", "transport", "tcp"))
+                .isEqualTo(1);
+        assertThat(ResolverTests.counter(r, "safenet.queries.by.transport", "transport", "udp"))
+                .isZero();
     }
 
     /** One framed query and its framed answer over {@code s}. */

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
+import org.safenet.dns.resolver.stats.QueryTransport;
 import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
@@ -90,6 +91,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     @Override
     public int maxAnswerSize(int udpLimit) {
         return 65535;
+    }
+
+    @Override
+    public int transport() {
+        return padBlock > 0 ? QueryTransport.DOT : QueryTransport.TCP;
     }
 
     @Override

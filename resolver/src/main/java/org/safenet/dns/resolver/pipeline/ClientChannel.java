@@ -1,9 +1,15 @@
 package org.safenet.dns.resolver.pipeline;
 
 import java.net.InetSocketAddress;
+import org.safenet.dns.resolver.stats.QueryTransport;
 
 /** What the pipeline needs from the listener a query came in on. */
 public interface ClientChannel {
+    /** Which transport the query came over ({@link QueryTransport}). */
+    default int transport() {
+        return QueryTransport.UDP;
+    }
+
     /** Largest answer the client can take: {@code udpLimit} over UDP, 65535 over TCP. */
     int maxAnswerSize(int udpLimit);
 

@@ -202,7 +202,7 @@ public final class QueryPipeline {
      */
     public Outcome handle(ByteBuf in, InetSocketAddress client, ParsedQuery q, ByteBuf out, ClientChannel channel) {
         LoopCounters counters = metrics.counters();
-        counters.query();
+        counters.query(channel.transport());
 
         // 1. Header and question. Responses and headerless junk are dropped, never answered.
         ParseResult parsed = QueryParser.parse(in, q);

@@ -37,6 +37,7 @@ public final class LoopCounters {
     long limitedDropped;
     long limitedNetwork;
     final long[] answersByRcode = new long[DnsConstants.RCODE_SLOTS];
+    final long[] queriesByTransport = new long[QueryTransport.NAMES.size()];
     final long[] policyByAction = new long[PolicyAction.values().length];
     final long[] blockedByCategory = new long[PolicyCategories.SLOTS];
     final long[] blockedByProfile = new long[ProfileSlots.SLOTS];
@@ -52,6 +53,12 @@ public final class LoopCounters {
 
     public void query() {
         queries++;
+    }
+
+    /** A query over {@code transport} ({@link QueryTransport#UDP}, TCP or DOT). */
+    public void query(int transport) {
+        queries++;
+        queriesByTransport[transport]++;
     }
 
     public void dropped() {

@@ -156,6 +156,14 @@ public final class ResolverMetrics {
     public ResolverMetrics(MeterRegistry registry) {
         this.registry = registry;
         sum("safenet.queries", "queries received", c -> c.queries);
+        for (int t = 0; t < QueryTransport.NAMES.size(); t++) {
+            int transport = t;
+            FunctionCounter.builder(
+                            "safenet.queries.by.transport", all, l -> sumOf(l, c -> c.queriesByTransport[transport]))
+                    .description("queries received, by transport (udp, tcp, dot)")
+                    .tag("transport", QueryTransport.NAMES.get(t))
+                    .register(registry);
+        }
         sum("safenet.queries.dropped", "packets dropped without an answer (no header, or a response)", c -> c.dropped);
         sum("safenet.acl.refused", "queries refused because the client is not allowed", c -> c.aclRefused);
         sum("safenet.cache.hits", "answers served from the cache", c -> c.cacheHits);
