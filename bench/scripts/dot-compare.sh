@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# DNS over TLS, SafeNet DNS against Unbound 1.17 (issue 16): answers per server CPU-second on an
+# established DoT connection, both pinned to CPU 1 with one thread, dnsperf (-m dot, 8
+# connections, 100 outstanding each) on CPU 0 through ../shared/tools/dnsperf-cpu. The same
+# certificate (openssl, EC P-256) and the same policy zone (aggregate/hagezi-fake.rpz: 13,721
+# names and their subdomains, CNAME .) for both; the queries are those names, so every answer is
+# the policy's NXDOMAIN and no upstream is involved: what is measured is TLS plus each server's
+# own answer path. Plain UDP on the same setup is measured too, for the TLS share of the cost.
+# Alternating rounds; each server is stopped by its PID.
+#
+#   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/dot-compare.sh
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROUNDS=${ROUNDS:-3}
+SECS=${SECONDS_PER_RUN:-15}
+zone="$repo/../shared/data/aggregate/hagezi-fake.rpz"
+cpu="$repo/../shared/tools/dnsperf-cpu"
+for c in openssl unbound dnsperf kdig; do
+  command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || { echo "missing $c" >&2; exit 2; }
+done
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/key.pem" \
+  -out "$work/cert.pem" -days 7 -subj /CN=dot.bench.test >/dev/null 2>&1
+awk '$2 == "CNAME" && $1 !~ /^\*/ {print $1 " A"}' "$zone" > "$work/queries.txt"
+echo "queries: $(wc -l < "$work/queries.txt") names of $(basename "$zone")"
+
+# SafeNet DNS: the launcher's defaults, the zone imported, DoT on 18853, plain DNS on 18053.
+"$repo/safenet" import --data-dir "$work/sn" --format rpz --category scam --source fake "$zone" >/dev/null
+cat > "$work/sn.yaml" <<YAML
+server:
+  listen: ["127.0.0.1:18053"]
+  threads: 1
+  tls: {certificate: "$work/cert.pem", key: "$work/key.pem"}
+  dotListen: ["127.0.0.1:18853"]
+upstream:
+  servers: ["127.0.0.1:9"]
+blocklist:
+  blockPageListen: []
+admin:
+  listen: []
+YAML
+cat > "$work/unbound.conf" <<CONF
+server:
+  interface: 127.0.0.1@18054
+  interface: 127.0.0.1@18854
+  tls-port: 18854
+  tls-service-key: "$work/key.pem"
+  tls-service-pem: "$work/cert.pem"
+  do-daemonize: no
+  use-syslog: no
+  logfile: ""
+  username: ""
+  chroot: ""
+  directory: "$work"
+  pidfile: ""
+  num-threads: 1
+  module-config: "respip iterator"
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@9
+rpz:
+  name: rpz.fake.
+  zonefile: "$zone"
+CONF
+
+first=$(awk 'NR == 1 {print $1}' "$work/queries.txt")
+start() { # name
+  case "$1" in
+    safenet) taskset -c 1 "$repo/safenet" serve --config "$work/sn.yaml" --data-dir "$work/sn" >"$work/sn.log" 2>&1 & pid=$!; port=18853; plain=18053 ;;
+    unbound) taskset -c 1 /usr/sbin/unbound -d -c "$work/unbound.conf" >"$work/ub.log" 2>&1 & pid=$!; port=18854; plain=18054 ;;
+  esac
+  for _ in $(seq 1 300); do
+    kdig +tls +short +timeout=1 +retry=0 @127.0.0.1 -p "$port" "$first" A 2>/dev/null | grep -q . && return 0
+    kdig +tls +timeout=1 +retry=0 @127.0.0.1 -p "$port" "$first" A 2>/dev/null | grep -q NXDOMAIN && return 0
+    sleep 0.1
+  done
+  echo "$1 did not answer over TLS" >&2; exit 1
+}
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+
+for round in $(seq 1 "$ROUNDS"); do
+  for server in safenet unbound; do
+    start "$server"
+    "$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" 5 -m dot >/dev/null   # warm-up
+    echo "round $round $server dot   $("$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" "$SECS" -m dot)"
+    echo "round $round $server udp   $("$cpu" "$pid" 127.0.0.1 "$plain" "$work/queries.txt" "$SECS")"
+    stop
+  done
+done
