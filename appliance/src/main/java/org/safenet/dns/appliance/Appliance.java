@@ -275,6 +275,12 @@ public final class Appliance implements AutoCloseable {
                     resolver.boundTlsAddresses().stream().map(Appliance::text).collect(Collectors.joining(", ")),
                     settings.server().tls().certificate());
         }
+        if (!resolver.boundHttpsAddresses().isEmpty()) {
+            log.info(
+                    "DNS over HTTPS on {} (https://HOST:PORT/dns-query, certificate {})",
+                    resolver.boundHttpsAddresses().stream().map(Appliance::text).collect(Collectors.joining(", ")),
+                    settings.server().tls().certificate());
+        }
         log.info("{}", blocklistSummary);
         startBlockPages();
         startControlChannel();

@@ -108,6 +108,11 @@ public final class Resolver implements AutoCloseable {
         return listeners.boundTlsAddresses();
     }
 
+    /** Where DNS over HTTPS listens (empty without {@code server.dohListen}). */
+    public List<InetSocketAddress> boundHttpsAddresses() {
+        return listeners.boundHttpsAddresses();
+    }
+
     /**
      * A graceful stop's first half: stops reading queries, then waits until no upstream exchange
      * is in flight on any event loop (each loop counts its own, asked on that loop), or until

@@ -55,6 +55,7 @@ public record ResolverSettings(
      * @param drainTimeout how long a graceful stop waits for queries in flight
      * @param tls the certificate chain and key DNS over TLS presents (PEM files)
      * @param dotListen addresses to serve DNS over TLS on (RFC 7858; port 853 by default)
+     * @param dohListen addresses to serve DNS over HTTPS on (RFC 8484; path {@code /dns-query})
      */
     public record ServerSettings(
             List<HostPort> listen,
@@ -64,7 +65,8 @@ public record ResolverSettings(
             int tcpMaxConnections,
             Duration drainTimeout,
             TlsFiles tls,
-            List<HostPort> dotListen) {
+            List<HostPort> dotListen,
+            List<HostPort> dohListen) {
         /** With the default drain timeout (5 s) and no encrypted listener. */
         public ServerSettings(
                 List<HostPort> listen, int threads, int ednsUdpSize, Duration tcpIdleTimeout, int tcpMaxConnections) {
@@ -76,20 +78,48 @@ public record ResolverSettings(
                     tcpMaxConnections,
                     Duration.ofSeconds(5),
                     TlsFiles.NONE,
+                    List.of(),
                     List.of());
         }
 
         /** These settings with DNS over TLS on {@code addresses}, presenting {@code files}. */
         public ServerSettings withDot(TlsFiles files, List<HostPort> addresses) {
             return new ServerSettings(
-                    listen, threads, ednsUdpSize, tcpIdleTimeout, tcpMaxConnections, drainTimeout, files, addresses);
+                    listen,
+                    threads,
+                    ednsUdpSize,
+                    tcpIdleTimeout,
+                    tcpMaxConnections,
+                    drainTimeout,
+                    files,
+                    addresses,
+                    dohListen);
+        }
+
+        /** These settings with DNS over HTTPS on {@code addresses}, presenting {@code files}. */
+        public ServerSettings withDoh(TlsFiles files, List<HostPort> addresses) {
+            return new ServerSettings(
+                    listen,
+                    threads,
+                    ednsUdpSize,
+                    tcpIdleTimeout,
+                    tcpMaxConnections,
+                    drainTimeout,
+                    files,
+                    dotListen,
+                    addresses);
         }
 
         public ServerSettings {
             dotListen = List.copyOf(dotListen);
+            dohListen = List.copyOf(dohListen);
             if (!dotListen.isEmpty() && !tls.configured()) {
                 throw new IllegalArgumentException(
                         "dotListen needs server.tls (certificate and key): DNS over TLS presents a certificate");
+            }
+            if (!dohListen.isEmpty() && !tls.configured()) {
+                throw new IllegalArgumentException(
+                        "dohListen needs server.tls (certificate and key): DNS over HTTPS presents a certificate");
             }
             if (drainTimeout.isNegative()) {
                 throw new IllegalArgumentException("drainTimeout must not be negative");

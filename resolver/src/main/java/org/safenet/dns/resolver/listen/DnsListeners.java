@@ -49,6 +49,7 @@ public final class DnsListeners {
     private final List<Channel> channels = new ArrayList<>();
     private final List<InetSocketAddress> bound = new ArrayList<>();
     private final List<InetSocketAddress> boundTls = new ArrayList<>();
+    private final List<InetSocketAddress> boundHttps = new ArrayList<>();
     private @Nullable TlsMaterial tlsMaterial;
     private final TcpConnections tcpConnections;
 
@@ -81,46 +82,78 @@ public final class DnsListeners {
             bindOne(hp);
         }
         if (!settings.dotListen().isEmpty()) {
-            TlsMaterial material = tls();
+            TlsMaterial material = tls("dot");
             for (HostPort hp : settings.dotListen()) {
-                Channel ch;
-                try {
-                    ch = tcpBootstrap(material)
-                            .bind(hp.toSocketAddress())
-                            .sync()
-                            .channel();
-                } catch (InterruptedException e) {
-                    throw e;
-                } catch (Exception e) { // Netty rethrows bind failures (IOException) undeclared
-                    throw new IllegalStateException(
-                            "cannot listen for DNS over TLS on " + hp + ": " + e.getMessage(), e);
-                }
-                channels.add(ch);
-                boundTls.add((InetSocketAddress) ch.localAddress());
+                boundTls.add(bindEncrypted(tcpBootstrap(material), hp, "DNS over TLS"));
+            }
+        }
+        if (!settings.dohListen().isEmpty()) {
+            TlsMaterial material = tls("h2", "http/1.1");
+            for (HostPort hp : settings.dohListen()) {
+                boundHttps.add(bindEncrypted(DohServer.bootstrap(this, material), hp, "DNS over HTTPS"));
             }
         }
         return List.copyOf(bound);
     }
 
-    /** The certificate DNS over TLS presents, read once for every encrypted listener; its expiry a metric. */
-    private TlsMaterial tls() {
-        TlsMaterial m = tlsMaterial;
-        if (m == null) {
-            try {
-                m = new TlsMaterial(settings.tls(), "dot");
-            } catch (IOException e) {
-                throw new IllegalStateException("server.tls: " + e.getMessage(), e);
-            }
+    private InetSocketAddress bindEncrypted(ServerBootstrap b, HostPort hp, String what) throws InterruptedException {
+        Channel ch;
+        try {
+            ch = b.bind(hp.toSocketAddress()).sync().channel();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) { // Netty rethrows bind failures (IOException) undeclared
+            throw new IllegalStateException("cannot listen for " + what + " on " + hp + ": " + e.getMessage(), e);
+        }
+        channels.add(ch);
+        return (InetSocketAddress) ch.localAddress();
+    }
+
+    /** A server bootstrap on the resolver's loops and transport, for the encrypted listeners. */
+    ServerBootstrap serverBootstrap() {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(transports.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true);
+    }
+
+    QueryPipeline pipeline() {
+        return pipeline;
+    }
+
+    ServerSettings settings() {
+        return settings;
+    }
+
+    /**
+     * The certificate an encrypted listener presents with {@code alpn}, read from {@code
+     * server.tls}; the first one's expiry is the metric (every one reads the same files).
+     */
+    private TlsMaterial tls(String... alpn) {
+        TlsMaterial m;
+        try {
+            m = new TlsMaterial(settings.tls(), alpn);
+        } catch (IOException e) {
+            throw new IllegalStateException("server.tls: " + e.getMessage(), e);
+        }
+        if (tlsMaterial == null) {
             tlsMaterial = m;
             Gauge.builder(
                             "safenet.tls.certificate.expiry",
                             m,
                             t -> Duration.between(Instant.now(), t.notAfter()).toSeconds())
-                    .description("seconds until the certificate DNS over TLS presents expires (negative: expired)")
+                    .description(
+                            "seconds until the certificate the encrypted listeners present expires (negative: expired)")
                     .baseUnit("seconds")
                     .register(metrics.registry());
         }
         return m;
+    }
+
+    /** Where DNS over HTTPS listens (after {@link #bind()}). */
+    public List<InetSocketAddress> boundHttpsAddresses() {
+        return List.copyOf(boundHttps);
     }
 
     /** Where DNS over TLS listens (after {@link #bind()}). */

@@ -46,7 +46,7 @@ public final class TlsMaterial {
 
     private final Path certificate;
     private final Path key;
-    private final String alpn;
+    private final String[] alpn;
     private final LongSupplier nanos;
     private volatile SslContext context;
     private volatile Instant notAfter;
@@ -56,15 +56,16 @@ public final class TlsMaterial {
     private volatile long reloads;
 
     /**
-     * Loads {@code files} for a listener that offers {@code alpn} (RFC 7858 §3.2: {@code dot}).
+     * Loads {@code files} for a listener that offers {@code alpn} (RFC 7858 §3.2: {@code dot};
+     * DNS over HTTPS: {@code h2}, {@code http/1.1}), in order of preference.
      *
      * @throws IOException with what is wrong when the files do not make a certificate and key
      */
-    public TlsMaterial(TlsFiles files, String alpn) throws IOException {
-        this(files, alpn, System::nanoTime);
+    public TlsMaterial(TlsFiles files, String... alpn) throws IOException {
+        this(files, System::nanoTime, alpn);
     }
 
-    TlsMaterial(TlsFiles files, String alpn, LongSupplier nanos) throws IOException {
+    TlsMaterial(TlsFiles files, LongSupplier nanos, String... alpn) throws IOException {
         if (!files.configured()) {
             throw new IOException("server.tls: no certificate and key configured");
         }

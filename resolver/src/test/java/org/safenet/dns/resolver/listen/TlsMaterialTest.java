@@ -54,7 +54,7 @@ class TlsMaterialTest {
     void halfWrittenFiles_keepTheCertificateInUse_aGoodOneReplacesIt() throws Exception {
         TlsFiles files = make("a.test", 30);
         long[] now = {0};
-        TlsMaterial m = new TlsMaterial(files, "dot", () -> now[0]);
+        TlsMaterial m = new TlsMaterial(files, () -> now[0], "dot");
         Instant first = m.notAfter();
         Files.writeString(Path.of(files.certificate()), "-----BEGIN CERT", StandardCharsets.UTF_8);
         bump(files);

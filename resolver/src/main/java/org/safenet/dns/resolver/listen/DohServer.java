@@ -1,0 +1,74 @@
+package org.safenet.dns.resolver.listen;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+import org.safenet.dns.resolver.pipeline.QueryPipeline;
+
+/**
+ * The DNS over HTTPS listener (RFC 8484): TLS, then HTTP/2 or HTTP/1.1 as the client's ALPN
+ * chooses, each request to a {@link DohHandler}. The idle timeout is {@code server.tcpIdleTimeout}.
+ */
+final class DohServer {
+    private DohServer() {}
+
+    /** Largest request body taken: one DNS message. Bigger ones get 413 from the aggregator. */
+    static final int MAX_BODY = 65_535;
+
+    static ServerBootstrap bootstrap(DnsListeners listeners, TlsMaterial tls) {
+        QueryPipeline pipeline = listeners.pipeline();
+        long idleMillis = listeners.settings().tcpIdleTimeout().toMillis();
+        return listeners.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline()
+                        .addLast(tls.context().newHandler(ch.alloc()))
+                        .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast(new Negotiation(pipeline));
+            }
+        });
+    }
+
+    /** After the handshake: HTTP/2 streams, or one HTTP/1.1 connection. */
+    private static final class Negotiation extends ApplicationProtocolNegotiationHandler {
+        private final QueryPipeline pipeline;
+
+        Negotiation(QueryPipeline pipeline) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.pipeline = pipeline;
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            Channel connection = ctx.channel();
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                ctx.pipeline()
+                        .addLast(Http2FrameCodecBuilder.forServer().build())
+                        .addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel stream) {
+                                stream.pipeline()
+                                        .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                                        .addLast(new HttpObjectAggregator(MAX_BODY))
+                                        .addLast(new DohHandler(pipeline, connection, false));
+                            }
+                        }));
+            } else {
+                ctx.pipeline()
+                        .addLast(new HttpServerCodec())
+                        .addLast(new HttpObjectAggregator(MAX_BODY))
+                        .addLast(new DohHandler(pipeline, connection, true));
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.safenet.dns.resolver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
+import org.safenet.dns.testkit.DnsProbe;
+import org.safenet.dns.testkit.Peers;
+import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Type;
+
+/**
+ * DNS over HTTPS (RFC 8484) with real clients: curl over HTTP/2 and HTTP/1.1 with GET and POST,
+ * kdig +https; and the bad requests, each with its 4xx, never a 500.
+ */
+class DnsOverHttpsTest {
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+    private TlsFiles files;
+    private int port;
+    private Resolver resolver;
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : closeAfter.reversed()) {
+            c.close();
+        }
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command) + "\n" + out).isZero();
+        return out;
+    }
+
+    private void start() throws Exception {
+        Path openssl = Peers.require("openssl", "openssl");
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        run(
+                openssl.toString(),
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                key.toString(),
+                "-out",
+                cert.toString(),
+                "-days",
+                "30",
+                "-subj",
+                "/CN=doh.safenet.test",
+                "-addext",
+                "subjectAltName=DNS:doh.safenet.test");
+        files = new TlsFiles(cert.toString(), key.toString());
+        ScriptedAuthServer upstream = ScriptedAuthServer.start()
+                .add("www.example.com. 300 IN A 192.0.2.10")
+                .add("short.example.com. 42 IN A 192.0.2.11");
+        closeAfter.add(upstream);
+        ResolverSettings base =
+                ResolverTests.settings(ResolverTests.upstream(upstream.hostPort()), ResolverTests.defaultAccess(), 100);
+        ResolverSettings settings = new ResolverSettings(
+                base.server().withDoh(files, List.of(HostPort.parse("127.0.0.1:0", 443))),
+                base.upstream(),
+                base.access(),
+                base.cache());
+        resolver = new Resolver(settings, new SimpleMeterRegistry(), System::currentTimeMillis);
+        closeAfter.add(resolver);
+        resolver.start();
+        port = resolver.boundHttpsAddresses().getFirst().getPort();
+    }
+
+    /** curl with the test's CA and name; returns "status version content-type" and writes the body and headers. */
+    private String curl(String httpVersion, Path body, Path headers, String... more) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(
+                Peers.require("curl", "curl").toString(),
+                "-s",
+                httpVersion,
+                "--cacert",
+                files.certificate(),
+                "--resolve",
+                "doh.safenet.test:" + port + ":127.0.0.1",
+                "-o",
+                body.toString(),
+                "-D",
+                headers.toString(),
+                "-w",
+                "%{http_code} %{http_version} %{content_type}"));
+        cmd.addAll(List.of(more));
+        return run(cmd.toArray(String[]::new));
+    }
+
+    private String url() {
+        return "https://doh.safenet.test:" + port + "/dns-query";
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--http2", "--http1.1"})
+    void curl_getAndPost_getTheAnswer_withMaxAgeFromTheTtl(String version) throws Exception {
+        start();
+        String major = version.equals("--http2") ? "2" : "1.1";
+        byte[] query = DnsProbe.query("short.example.com.", Type.A, 1232).toWire();
+        query[0] = 0; // RFC 8484 §4.1: ID 0, so that caches see the same GET
+        query[1] = 0;
+        Path body = dir.resolve("body.bin");
+        Path headers = dir.resolve("headers.txt");
+        String get = curl(
+                version,
+                body,
+                headers,
+                url() + "?dns=" + Base64.getUrlEncoder().withoutPadding().encodeToString(query));
+        assertThat(get).isEqualTo("200 " + major + " application/dns-message");
+        Message answer = new Message(Files.readAllBytes(body));
+        assertThat(DnsProbe.firstAnswer(answer)).isEqualTo("192.0.2.11");
+        assertThat(Files.readAllBytes(body).length % 468).as("padded").isZero();
+        assertThat(Files.readString(headers).toLowerCase()).containsPattern("cache-control: max-age=4[0-2]");
+
+        Path q = dir.resolve("q.bin");
+        Files.write(q, DnsProbe.query("www.example.com.", Type.A, 0).toWire());
+        String post = curl(
+                version, body, headers, "-H", "Content-Type: application/dns-message", "--data-binary", "@" + q, url());
+        assertThat(post).isEqualTo("200 " + major + " application/dns-message");
+        assertThat(DnsProbe.firstAnswer(new Message(Files.readAllBytes(body)))).isEqualTo("192.0.2.10");
+        assertThat(ResolverTests.counter(resolver, "safenet.queries.by.transport", "transport", "doh"))
+                .isEqualTo(2);
+    }
+
+    @Test
+    void badRequests_get4xx_neverA500() throws Exception {
+        start();
+        Path body = dir.resolve("body.bin");
+        Path headers = dir.resolve("headers.txt");
+        Path q = dir.resolve("q.bin");
+        Files.write(q, DnsProbe.query("www.example.com.", Type.A, 0).toWire());
+        Path big = dir.resolve("big.bin");
+        Files.write(big, new byte[70_000]);
+        assertThat(curl("--http2", body, headers, url())).startsWith("400 ");
+        assertThat(curl("--http1.1", body, headers, url() + "?dns=***")).startsWith("400 ");
+        assertThat(curl("--http2", body, headers, url() + "?dns=AAAA"))
+                .as("3 octets: no DNS header")
+                .startsWith("400 ");
+        assertThat(curl("--http2", body, headers, "-H", "Content-Type: text/plain", "--data-binary", "@" + q, url()))
+                .startsWith("415 ");
+        assertThat(curl(
+                        "--http1.1",
+                        body,
+                        headers,
+                        "-H",
+                        "Content-Type: application/dns-message",
+                        "--data-binary",
+                        "@" + big,
+                        url()))
+                .startsWith("413 ");
+        assertThat(curl("--http2", body, headers, "https://doh.safenet.test:" + port + "/other"))
+                .startsWith("404 ");
+        assertThat(curl("--http2", body, headers, "-X", "PUT", url())).startsWith("405 ");
+    }
+
+    @Test
+    void kdigOverHttps_getsTheAnswer() throws Exception {
+        start();
+        Path kdig = Peers.require("kdig", "knot-dnsutils");
+        String out = run(
+                kdig.toString(),
+                "@127.0.0.1",
+                "-p",
+                String.valueOf(port),
+                "+https",
+                "+tls-ca=" + files.certificate(),
+                "+tls-hostname=doh.safenet.test",
+                "+short",
+                "+timeout=5",
+                "+retry=0",
+                "www.example.com",
+                "A");
+        assertThat(out.strip()).isEqualTo("192.0.2.10");
+    }
+}
