@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -21,6 +22,9 @@ import org.safenet.dns.resolver.pipeline.QueryPipeline;
  */
 final class DohServer {
     private DohServer() {}
+
+    /** Streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS), as Unbound's default. */
+    static final int MAX_STREAMS = 100;
 
     /** Largest request body taken: one DNS message. Bigger ones get 413 from the aggregator. */
     static final int MAX_BODY = 65_535;
@@ -53,7 +57,9 @@ final class DohServer {
             Channel connection = ctx.channel();
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 ctx.pipeline()
-                        .addLast(Http2FrameCodecBuilder.forServer().build())
+                        .addLast(Http2FrameCodecBuilder.forServer()
+                                .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS))
+                                .build())
                         .addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
                             @Override
                             protected void initChannel(Channel stream) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# DNS over TLS, SafeNet DNS against Unbound 1.17 (issue 16): answers per server CPU-second on an
-# established DoT connection, both pinned to CPU 1 with one thread, dnsperf (-m dot, 8
+# DNS over TLS and DNS over HTTPS, SafeNet DNS against Unbound 1.17 (issue 16): answers per server
+# CPU-second on established connections (DoH: HTTP/2, GET and POST), both pinned to CPU 1 with one thread, dnsperf (-m dot, 8
 # connections, 100 outstanding each) on CPU 0 through ../shared/tools/dnsperf-cpu. The same
 # certificate (openssl, EC P-256) and the same policy zone (aggregate/hagezi-fake.rpz: 13,721
 # names and their subdomains, CNAME .) for both; the queries are those names, so every answer is
@@ -8,7 +8,9 @@
 # own answer path. Plain UDP on the same setup is measured too, for the TLS share of the cost.
 # Alternating rounds; each server is stopped by its PID.
 #
-#   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/dot-compare.sh
+#   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/encrypted-compare.sh
+#
+# dnsperf does not check certificates; DoH runs over HTTP/2 (dnsperf's only DoH version).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUNDS=${ROUNDS:-3}
@@ -36,6 +38,7 @@ server:
   threads: 1
   tls: {certificate: "$work/cert.pem", key: "$work/key.pem"}
   dotListen: ["127.0.0.1:18853"]
+  dohListen: ["127.0.0.1:18443"]
 upstream:
   servers: ["127.0.0.1:9"]
 blocklist:
@@ -47,7 +50,10 @@ cat > "$work/unbound.conf" <<CONF
 server:
   interface: 127.0.0.1@18054
   interface: 127.0.0.1@18854
+  interface: 127.0.0.1@18444
   tls-port: 18854
+  https-port: 18444
+  http-endpoint: "/dns-query"
   tls-service-key: "$work/key.pem"
   tls-service-pem: "$work/cert.pem"
   do-daemonize: no
@@ -72,8 +78,8 @@ CONF
 first=$(awk 'NR == 1 {print $1}' "$work/queries.txt")
 start() { # name
   case "$1" in
-    safenet) taskset -c 1 "$repo/safenet" serve --config "$work/sn.yaml" --data-dir "$work/sn" >"$work/sn.log" 2>&1 & pid=$!; port=18853; plain=18053 ;;
-    unbound) taskset -c 1 /usr/sbin/unbound -d -c "$work/unbound.conf" >"$work/ub.log" 2>&1 & pid=$!; port=18854; plain=18054 ;;
+    safenet) taskset -c 1 "$repo/safenet" serve --config "$work/sn.yaml" --data-dir "$work/sn" >"$work/sn.log" 2>&1 & pid=$!; port=18853; plain=18053; https=18443 ;;
+    unbound) taskset -c 1 /usr/sbin/unbound -d -c "$work/unbound.conf" >"$work/ub.log" 2>&1 & pid=$!; port=18854; plain=18054; https=18444 ;;
   esac
   for _ in $(seq 1 300); do
     kdig +tls +short +timeout=1 +retry=0 @127.0.0.1 -p "$port" "$first" A 2>/dev/null | grep -q . && return 0
@@ -89,6 +95,9 @@ for round in $(seq 1 "$ROUNDS"); do
     start "$server"
     "$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" 5 -m dot >/dev/null   # warm-up
     echo "round $round $server dot   $("$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" "$SECS" -m dot)"
+    for method in GET POST; do
+      echo "round $round $server doh-$method $("$cpu" "$pid" 127.0.0.1 "$https" "$work/queries.txt" "$SECS" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query -O doh-method=$method)"
+    done
     echo "round $round $server udp   $("$cpu" "$pid" 127.0.0.1 "$plain" "$work/queries.txt" "$SECS")"
     stop
   done
