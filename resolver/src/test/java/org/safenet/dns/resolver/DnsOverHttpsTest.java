@@ -19,6 +19,7 @@ import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.Peers;
 import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.safenet.dns.testkit.TestCertificates;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Type;
 
@@ -51,29 +52,8 @@ class DnsOverHttpsTest {
     }
 
     private void start() throws Exception {
-        Path openssl = Peers.require("openssl", "openssl");
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        run(
-                openssl.toString(),
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "30",
-                "-subj",
-                "/CN=doh.safenet.test",
-                "-addext",
-                "subjectAltName=DNS:doh.safenet.test");
-        files = new TlsFiles(cert.toString(), key.toString());
+        TestCertificates.Files f = TestCertificates.make(dir, "doh", "doh.safenet.test", 30);
+        files = new TlsFiles(f.certificate().toString(), f.key().toString());
         ScriptedAuthServer upstream = ScriptedAuthServer.start()
                 .add("www.example.com. 300 IN A 192.0.2.10")
                 .add("short.example.com. 42 IN A 192.0.2.11");

@@ -27,6 +27,7 @@ import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.Peers;
 import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.safenet.dns.testkit.TestCertificates;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Type;
 
@@ -49,29 +50,8 @@ class DnsOverTlsTest {
 
     /** A self-signed EC certificate for {@code name} and its PKCS#8 key, by openssl. */
     private TlsFiles certificate(String name, String prefix) throws Exception {
-        Path openssl = Peers.require("openssl", "openssl");
-        Path cert = dir.resolve(prefix + "-cert.pem");
-        Path key = dir.resolve(prefix + "-key.pem");
-        run(
-                openssl.toString(),
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                key.toString(),
-                "-out",
-                cert.toString(),
-                "-days",
-                "30",
-                "-subj",
-                "/CN=" + name,
-                "-addext",
-                "subjectAltName=DNS:" + name);
-        return new TlsFiles(cert.toString(), key.toString());
+        TestCertificates.Files f = TestCertificates.make(dir, prefix, name, 30);
+        return new TlsFiles(f.certificate().toString(), f.key().toString());
     }
 
     private static String run(String... command) throws Exception {

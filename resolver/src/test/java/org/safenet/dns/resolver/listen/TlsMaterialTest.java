@@ -10,11 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
-import org.safenet.dns.testkit.Peers;
+import org.safenet.dns.testkit.TestCertificates;
 
 /** Certificate files that change, and files that do not load: the last good certificate stays. */
 class TlsMaterialTest {
@@ -22,32 +21,8 @@ class TlsMaterialTest {
     Path dir;
 
     private TlsFiles make(String name, int days) throws Exception {
-        Path openssl = Peers.require("openssl", "openssl");
-        Path cert = dir.resolve(name + "-cert.pem");
-        Path key = dir.resolve(name + "-key.pem");
-        Process p = new ProcessBuilder(
-                        openssl.toString(),
-                        "req",
-                        "-x509",
-                        "-newkey",
-                        "ec",
-                        "-pkeyopt",
-                        "ec_paramgen_curve:P-256",
-                        "-nodes",
-                        "-keyout",
-                        key.toString(),
-                        "-out",
-                        cert.toString(),
-                        "-days",
-                        String.valueOf(days),
-                        "-subj",
-                        "/CN=" + name)
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return new TlsFiles(cert.toString(), key.toString());
+        TestCertificates.Files f = TestCertificates.make(dir, name, name, days);
+        return new TlsFiles(f.certificate().toString(), f.key().toString());
     }
 
     @Test
