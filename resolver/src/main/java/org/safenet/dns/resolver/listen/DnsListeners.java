@@ -109,7 +109,7 @@ public final class DnsListeners {
         return (InetSocketAddress) ch.localAddress();
     }
 
-    /** A server bootstrap on the resolver's loops and transport, for the encrypted listeners. */
+    /** A server bootstrap on the resolver's loops and transport: plain TCP and the encrypted listeners. */
     ServerBootstrap serverBootstrap() {
         return new ServerBootstrap()
                 .group(group)
@@ -159,11 +159,6 @@ public final class DnsListeners {
     /** Where DNS over TLS listens (after {@link #bind()}). */
     public List<InetSocketAddress> boundTlsAddresses() {
         return List.copyOf(boundTls);
-    }
-
-    /** The certificate material of the encrypted listeners, or null without any. */
-    public @Nullable TlsMaterial tlsMaterial() {
-        return tlsMaterial;
     }
 
     public List<InetSocketAddress> boundAddresses() {
@@ -236,26 +231,21 @@ public final class DnsListeners {
      */
     private ServerBootstrap tcpBootstrap(@Nullable TlsMaterial tls) {
         long idleMillis = settings.tcpIdleTimeout().toMillis();
-        return new ServerBootstrap()
-                .group(group)
-                .channel(transports.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        TcpGuard guard = new TcpGuard(tcpConnections, metrics);
-                        ch.pipeline().addLast(guard);
-                        if (tls != null) {
-                            ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
-                        }
-                        ch.pipeline()
-                                .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast(new TcpGuard.Frames(guard))
-                                .addLast(new TcpQueryHandler(
-                                        pipeline, ch, guard, tls == null ? 0 : EdnsPadding.RESPONSE_BLOCK));
-                    }
-                });
+        return serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                TcpGuard guard = new TcpGuard(tcpConnections, metrics);
+                ch.pipeline().addLast(guard);
+                if (tls != null) {
+                    ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
+                }
+                ch.pipeline()
+                        .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast(new TcpGuard.Frames(guard))
+                        .addLast(
+                                new TcpQueryHandler(pipeline, ch, guard, tls == null ? 0 : EdnsPadding.RESPONSE_BLOCK));
+            }
+        });
     }
 
     /** Per-client TCP limits from now on (new connections and new queries see them). */

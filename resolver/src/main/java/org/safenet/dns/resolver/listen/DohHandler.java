@@ -237,11 +237,11 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
         int questions = m.getUnsignedShort(start + 4);
         int records = m.getUnsignedShort(start + 6) + m.getUnsignedShort(start + 8);
         for (int i = 0; i < questions; i++) {
-            at = skipName(m, at, end) + 4;
+            at = EdnsPadding.skipName(m, at, end) + 4;
         }
         long min = Long.MAX_VALUE;
         for (int i = 0; i < records && at + 10 <= end; i++) {
-            at = skipName(m, at, end);
+            at = EdnsPadding.skipName(m, at, end);
             if (at + 10 > end) {
                 break;
             }
@@ -249,20 +249,6 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
             at += 10 + m.getUnsignedShort(at + 8);
         }
         return min == Long.MAX_VALUE ? 0 : min;
-    }
-
-    private static int skipName(ByteBuf m, int at, int end) {
-        while (at < end) {
-            int len = m.getUnsignedByte(at);
-            if (len == 0) {
-                return at + 1;
-            }
-            if ((len & 0xC0) != 0) {
-                return at + 2;
-            }
-            at += 1 + len;
-        }
-        return end;
     }
 
     @Override

@@ -70,8 +70,11 @@ public final class EdnsPadding {
         return true;
     }
 
-    /** The offset after the name at {@code at}, or a value past {@code end} if it runs over. */
-    private static int skipName(ByteBuf buf, int at, int end) {
+    /**
+     * The offset after the (possibly compressed) name at {@code at}, or a value past {@code end}
+     * if it runs over; for other walkers of a whole message too.
+     */
+    public static int skipName(ByteBuf buf, int at, int end) {
         while (at >= 0 && at < end) {
             int len = buf.getUnsignedByte(at);
             if (len == 0) {
