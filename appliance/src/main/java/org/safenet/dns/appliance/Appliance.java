@@ -49,6 +49,7 @@ import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyCategories;
 import org.safenet.dns.resolver.stats.ClientKeys;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -262,7 +263,9 @@ public final class Appliance implements AutoCloseable {
                 bound.stream().map(Appliance::text).collect(Collectors.joining(", ")),
                 resolver.transportName(),
                 settings.server().effectiveThreads(),
-                settings.upstream().servers().stream().map(HostPort::toString).collect(Collectors.joining(", ")),
+                settings.upstream().servers().stream()
+                        .map(UpstreamAddress::toString)
+                        .collect(Collectors.joining(", ")),
                 settings.upstream().forwardZones().isEmpty()
                         ? ""
                         : settings.upstream().forwardZones().stream()

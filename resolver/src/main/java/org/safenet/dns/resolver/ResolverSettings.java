@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 
 /**
@@ -18,10 +19,13 @@ public record ResolverSettings(
         ServerSettings server, UpstreamSettings upstream, AccessSettings access, CacheSettings cache) {
 
     public ResolverSettings {
-        List<HostPort> upstreams = new java.util.ArrayList<>(upstream.servers());
-        upstream.forwardZones().forEach(z -> upstreams.addAll(z.servers()));
-        for (HostPort up : upstreams) {
-            for (HostPort listen : server.listen()) {
+        for (UpstreamAddress upstreamAddress : upstream.allServers()) {
+            HostPort up = upstreamAddress.hostPort();
+            List<HostPort> ownListeners = switch (upstreamAddress.transport()) {
+                case UDP, TCP -> server.listen();
+                case TLS -> server.dotListen();
+            };
+            for (HostPort listen : ownListeners) {
                 if (isSelf(up, listen)) {
                     throw new IllegalArgumentException(
                             "upstream " + up + " is this resolver's own listen address " + listen

@@ -9,7 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
+import org.safenet.dns.resolver.upstream.UpstreamTls;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.ScriptedAuthServer;
 import org.xbill.DNS.Message;
@@ -39,13 +41,14 @@ class OverloadTest {
 
     private UpstreamSettings upstreamSettings(boolean drop) {
         return new UpstreamSettings(
-                List.of(HostPort.parse(upstream.hostPort(), 53)),
+                List.of(UpstreamAddress.parse(upstream.hostPort())),
                 Duration.ofSeconds(30),
                 1,
                 Duration.ofSeconds(5),
                 List.of(),
                 MAX_PENDING,
-                drop);
+                drop,
+                UpstreamTls.SYSTEM);
     }
 
     private static ResolverSettings.AccessSettings access() {

@@ -21,6 +21,7 @@ import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.pipeline.ReplySink;
 import org.safenet.dns.resolver.pipeline.ZoneService;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
 import org.safenet.dns.resolver.wire.ParsedQuery;
@@ -375,7 +376,7 @@ class ResolverComponentTest {
         closeAfter.add(school);
         DnsProbe probe = start(settings(
                 List.of(upstream.hostPort()),
-                List.of(new ForwardZone("school.local", List.of(HostPort.parse(school.hostPort(), 53)))),
+                List.of(new ForwardZone("school.local", List.of(UpstreamAddress.parse(school.hostPort())))),
                 ClientAccessList.DEFAULT_ALLOWED,
                 Duration.ofSeconds(2)));
         assertThat(DnsProbe.firstAnswer(probe.udp("PRINTER.school.local.", Type.A)))

@@ -18,8 +18,10 @@ import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ClientKeys;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
+import org.safenet.dns.resolver.upstream.UpstreamTls;
 import org.safenet.dns.resolver.wire.DnsNames;
 
 /**
@@ -255,22 +257,25 @@ public record ApplianceConfig(
     /**
      * The {@code upstream} section.
      *
-     * @param servers upstreams in order of preference; empty means the nameservers in /etc/resolv.conf
+     * @param servers upstreams in order of preference ({@code 192.0.2.53}, {@code tcp://...}, {@code
+     *     tls://1.1.1.1:853#cloudflare-dns.com}); empty means the nameservers in /etc/resolv.conf
      * @param timeout wait for one upstream before trying the next
      * @param attempts upstreams one query may try before SERVFAIL (or a stale answer)
      * @param failureCacheTtl how long a question whose upstreams all failed is answered without asking again
      * @param forwardZones per-domain upstreams; the most specific zone wins
      * @param maxPending upstream queries waiting at once; past it new cache misses are shed
      * @param overload what a shed query gets: servfail (or a stale answer) or drop
+     * @param tls how tls:// upstreams are authenticated: trust anchors and SPKI pins
      */
     public record Upstream(
-            List<HostPort> servers,
+            List<UpstreamAddress> servers,
             Duration timeout,
             int attempts,
             Duration failureCacheTtl,
             List<ForwardZone> forwardZones,
             int maxPending,
-            String overload) {
+            String overload,
+            UpstreamTls tls) {
         public Upstream {
             servers = List.copyOf(servers);
             forwardZones = List.copyOf(forwardZones);
@@ -280,12 +285,18 @@ public record ApplianceConfig(
             if (!overload.equals("servfail") && !overload.equals("drop")) {
                 throw new IllegalArgumentException("upstream.overload: '" + overload + "' is not servfail or drop");
             }
+            tls.checkPinsNameServers(UpstreamSettings.allServers(servers, forwardZones));
+            if (!tls.ca().isBlank()) {
+                tls.check(); // an unreadable CA file is a config error, not a failed query later
+            }
         }
     }
 
     /** The resolver's settings, with the given servers standing in for an empty upstream list. */
     public ResolverSettings resolverSettings(List<HostPort> systemNameservers) {
-        List<HostPort> servers = upstream.servers().isEmpty() ? systemNameservers : upstream.servers();
+        List<UpstreamAddress> servers = upstream.servers().isEmpty()
+                ? systemNameservers.stream().map(UpstreamAddress::udp).toList()
+                : upstream.servers();
         return new ResolverSettings(
                 server,
                 new UpstreamSettings(
@@ -295,7 +306,8 @@ public record ApplianceConfig(
                         upstream.failureCacheTtl(),
                         upstream.forwardZones(),
                         upstream.maxPending(),
-                        upstream.overload().equals("drop")),
+                        upstream.overload().equals("drop"),
+                        upstream.tls()),
                 access,
                 cache);
     }

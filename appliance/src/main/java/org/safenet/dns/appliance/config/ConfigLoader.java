@@ -30,6 +30,7 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.DurationText;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.acl.CidrPrefix;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
 
 /**
  * Reads the YAML config: the embedded {@code default-config.yaml}, the operator's file merged over
@@ -69,6 +70,7 @@ public final class ConfigLoader {
         SimpleModule types = new SimpleModule("safenet-config-types")
                 .addDeserializer(HostPort.class, fromString(HostPort.class, s -> HostPort.parse(s, 53)))
                 .addDeserializer(CidrPrefix.class, fromString(CidrPrefix.class, CidrPrefix::parse))
+                .addDeserializer(UpstreamAddress.class, fromString(UpstreamAddress.class, UpstreamAddress::parse))
                 .addDeserializer(Duration.class, fromString(Duration.class, DurationText::parse))
                 .addDeserializer(Path.class, fromString(Path.class, Path::of))
                 .addSerializer(HostPort.class, com.fasterxml.jackson.databind.ser.std.ToStringSerializer.instance)

@@ -16,6 +16,8 @@ import org.safenet.dns.resolver.DurationText;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
+import org.safenet.dns.resolver.upstream.UpstreamAddress;
+import org.safenet.dns.resolver.upstream.UpstreamTls;
 
 class ConfigLoaderTest {
     @TempDir
@@ -62,7 +64,8 @@ class ConfigLoaderTest {
                   maxTtl: 2h
                 """), ConfigLoader.Overrides.none());
         assertThat(c.upstream().servers())
-                .containsExactly(HostPort.parse("192.0.2.53:53", 53), HostPort.parse("[2001:db8::53]:5353", 53));
+                .extracting(UpstreamAddress::toString)
+                .containsExactly("192.0.2.53:53", "[2001:db8::53]:5353");
         assertThat(c.upstream().forwardZones())
                 .singleElement()
                 .satisfies(z -> assertThat(z.zone()).isEqualTo("school.local"));
@@ -72,13 +75,29 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_upstreamTransports_asWritten() throws Exception {
+        ApplianceConfig c = loader.load(file("""
+                upstream:
+                  servers: ["tls://1.1.1.1#Cloudflare-DNS.com", "tls://[2606:4700:4700::1111]:8853", "tcp://192.0.2.53", "udp://192.0.2.54:5353"]
+                """), ConfigLoader.Overrides.none());
+        assertThat(c.upstream().servers())
+                .extracting(UpstreamAddress::toString)
+                .containsExactly(
+                        "tls://1.1.1.1:853#cloudflare-dns.com",
+                        "tls://[2606:4700:4700::1111]:8853",
+                        "tcp://192.0.2.53:53",
+                        "192.0.2.54:5353");
+        assertThat(c.upstream().tls()).isEqualTo(UpstreamTls.SYSTEM);
+    }
+
+    @Test
     void load_commandLineOverrides_winOverFile() throws Exception {
         ApplianceConfig c = loader.load(
                 file("server:\n  listen: [\"127.0.0.1:53\"]\n"),
                 new ConfigLoader.Overrides(
                         List.of("127.0.0.2:5300", "[::1]:5300"), List.of("127.0.0.1:9953"), "/var/lib/x"));
         assertThat(c.server().listen()).extracting(HostPort::toString).containsExactly("127.0.0.2:5300", "[::1]:5300");
-        assertThat(c.upstream().servers()).extracting(HostPort::toString).containsExactly("127.0.0.1:9953");
+        assertThat(c.upstream().servers()).extracting(UpstreamAddress::toString).containsExactly("127.0.0.1:9953");
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/x"));
     }
 
@@ -96,6 +115,11 @@ class ConfigLoaderTest {
             dot without tls      | 'server:\\n  dotListen: [\"127.0.0.1:853\"]\\n'        | dotListen needs server.tls (certificate and key)
             tls half given       | 'server:\\n  tls: {certificate: /x.pem}\\n'         | server.tls needs both certificate and key
             tiny edns size       | 'server:\\n  ednsUdpSize: 100\\n'                  | ednsUdpSize 100 is outside 512..65535
+            unknown scheme       | 'upstream:\\n  servers: [\"https://1.1.1.1\"]\\n'   | upstream 'https://1.1.1.1': unknown scheme 'https://' (udp://, tcp:// or tls://
+            name on plain udp    | 'upstream:\\n  servers: [\"192.0.2.1#dns.example\"]\\n' | an authentication name (#dns.example) is only for tls:// upstreams
+            pin names nobody     | 'upstream:\\n  servers: [\"tls://192.0.2.1#a.example\"]\\n  tls: {pins: {b.example: [\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"]}}\\n' | upstream.tls.pins names 'b.example', which is neither
+            pin not a digest     | 'upstream:\\n  servers: [\"tls://192.0.2.1#a.example\"]\\n  tls: {pins: {a.example: [\"AAAA\"]}}\\n' | is 3 bytes, a SHA-256 digest is 32
+            ca file missing      | 'upstream:\\n  tls: {ca: /nonexistent/ca.pem}\\n' | cannot read upstream.tls.ca /nonexistent/ca.pem
             bad zone name        | 'upstream:\\n  forwardZones:\\n    - zone: a..b\\n      servers: [10.0.0.1]\\n' | empty label in name 'a..b'
             list not a mapping   | '- a\\n- b\\n'                                     | the top level must be a mapping
             source without url   | 'sync:\\n  sources:\\n    - {name: vn, type: http, category: scam}\\n' | source vn: needs url (http:// or https://)

@@ -89,7 +89,7 @@ class ConfigurationDocTest {
     }
 
     /** Keys whose value is a free-form map, documented as one row. */
-    private static final Set<String> MAP_KEYS = Set.of("blocklist.categories", "logging.levels");
+    private static final Set<String> MAP_KEYS = Set.of("blocklist.categories", "logging.levels", "upstream.tls.pins");
 
     private static void collect(JsonNode node, String path, Set<String> out) {
         if (node.isObject() && !MAP_KEYS.contains(path)) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.KnotServer;
 import org.safenet.dns.testkit.Peers;
+import org.safenet.dns.testkit.UnboundServer;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
@@ -134,7 +135,7 @@ class RpzDifferentialIT {
 
     @Test
     void samePolicyZone_sameAnswersAsUnbound_exceptTheListedDifferences() throws Exception {
-        Path unboundBinary = Peers.require("unbound", "unbound");
+        Peers.require("unbound", "unbound");
         Path zoneFile = dir.resolve("policy.rpz");
         Files.writeString(zoneFile, POLICY_ZONE, StandardCharsets.UTF_8);
         Path data = dir.resolve("safenet");
@@ -161,9 +162,12 @@ class RpzDifferentialIT {
 
         Path knotDir = Files.createDirectories(dir.resolve("knot"));
         try (KnotServer knot = KnotServer.start(knotDir, "example.test.", UPSTREAM_ZONE);
-                Unbound unbound = Unbound.start(unboundBinary, dir.resolve("unbound"), zoneFile, knot.hostPort());
+                UnboundServer unbound = unbound(dir.resolve("unbound"), zoneFile, knot.hostPort());
                 RunningAppliance safenet = RunningAppliance.start(data, knot.hostPort())) {
             InetSocketAddress ours = new InetSocketAddress(InetAddress.getLoopbackAddress(), safenet.dnsPort());
+            // Listening is not ready: Unbound answers once the policy zone is loaded and Knot is reachable.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> ask(unbound.address(), "127.0.0.1", "www.example.test.", Type.A) != null);
             Map<String, String> differences = new LinkedHashMap<>();
             Map<String, String> answers = new TreeMap<>();
             int compared = 0;
@@ -279,70 +283,20 @@ class RpzDifferentialIT {
     }
 
     /** Unbound 1.17 as a forwarder with the policy zone, one thread, on a free loopback port. */
-    private record Unbound(Process process, int port) implements AutoCloseable {
-        static Unbound start(Path binary, Path dir, Path zoneFile, String upstream) throws IOException {
-            Files.createDirectories(dir);
-            int port = KnotServer.freePort();
-            Path conf = dir.resolve("unbound.conf");
-            Files.writeString(
-                    conf, """
-                    server:
-                      interface: 127.0.0.1
-                      port: %d
-                      do-daemonize: no
-                      use-syslog: no
-                      logfile: ""
-                      username: ""
-                      chroot: ""
-                      directory: "%s"
-                      pidfile: ""
-                      num-threads: 1
-                      module-config: "respip iterator"
-                      do-not-query-localhost: no
-                      access-control: 127.0.0.0/8 allow
-                      local-zone: "test." nodefault
-                      domain-insecure: "test."
-                    forward-zone:
-                      name: "."
-                      forward-addr: %s
-                    rpz:
-                      name: rpz.example.
-                      zonefile: "%s"
-                    """.formatted(port, dir, upstream.replace(':', '@'), zoneFile), StandardCharsets.UTF_8);
-            Process p = new ProcessBuilder(binary.toString(), "-d", "-c", conf.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("unbound.log").toFile())
-                    .start();
-            Unbound u = new Unbound(p, port);
-            try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException(
-                                "unbound exited: " + Files.readString(dir.resolve("unbound.log")));
-                    }
-                    return ask(u.address(), "127.0.0.1", "www.example.test.", Type.A) != null;
-                });
-            } catch (RuntimeException e) {
-                u.close();
-                throw e;
-            }
-            return u;
-        }
-
-        InetSocketAddress address() {
-            return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    private static UnboundServer unbound(Path dir, Path zoneFile, String upstream) throws IOException {
+        return UnboundServer.start(dir, """
+                  module-config: "respip iterator"
+                  do-not-query-localhost: no
+                  access-control: 127.0.0.0/8 allow
+                  local-zone: "test." nodefault
+                  domain-insecure: "test."
+                """, """
+                forward-zone:
+                  name: "."
+                  forward-addr: %s
+                rpz:
+                  name: rpz.example.
+                  zonefile: "%s"
+                """.formatted(upstream.replace(':', '@'), zoneFile), null);
     }
 }

@@ -2,18 +2,12 @@ package org.safenet.dns.resolver.upstream;
 
 import static org.safenet.dns.resolver.wire.DnsConstants.*;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>Each exchange runs on the event loop of the query that started it: its upstream sockets are
  * registered on that loop, so no state here is shared between threads except upstream health.
  * Identical questions in flight on one loop share one upstream query (coalescing, CoreDNS
- * singleflight). Every upstream query goes out on a fresh UDP socket (a kernel-chosen random
- * port, connected so that the kernel drops datagrams from other addresses) with an ID from a
- * CSPRNG, which together give the ~32 bits of entropy against spoofing that RFC 5452 asks for. A
- * truncated answer is asked again over TCP.
+ * singleflight). A UDP upstream query goes out on a pooled socket (a kernel-chosen random port,
+ * connected so that the kernel drops datagrams from other addresses; see {@link UpstreamSockets})
+ * with an ID from a CSPRNG, which together give the entropy against spoofing that RFC 5452 asks
+ * for. A truncated answer is asked again over TCP. A {@code tcp://} or {@code tls://} upstream is
+ * asked over a kept, pipelined connection ({@link UpstreamStreams}); a {@code tls://} one never in
+ * clear text.
  */
 public final class Forwarder {
     private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
@@ -123,6 +119,24 @@ public final class Forwarder {
             value.closeAll();
         }
     };
+
+    /** Per loop: the TCP and TLS connections upstream queries go out on. */
+    private final FastThreadLocal<UpstreamStreams> streams = new FastThreadLocal<>() {
+        @Override
+        protected void onRemoval(UpstreamStreams value) {
+            value.closeAll();
+        }
+    };
+
+    /** This loop's connections, made on first use. Call on {@code loop}. */
+    private UpstreamStreams streamsOf(EventLoop loop) {
+        UpstreamStreams s = streams.getIfExists();
+        if (s == null) {
+            s = new UpstreamStreams(loop, transports, random.get().nextLong());
+            streams.set(s);
+        }
+        return s;
+    }
 
     /** This loop's sockets, made on first use. Call on {@code loop}. */
     private UpstreamSockets socketsOf(EventLoop loop) {
@@ -244,12 +258,14 @@ public final class Forwarder {
         @Nullable
         UpstreamServer current;
 
-        /** The TCP connection of a retry over TCP. */
-        @Nullable
-        Channel channel;
-
         /** The pooled UDP socket and ID of the current attempt. */
         UpstreamSockets.@Nullable Lease lease;
+
+        /** The TCP or TLS connection and ID of the current attempt. */
+        UpstreamStreams.@Nullable Lease streamLease;
+
+        /** This attempt already moved to a fresh connection once, after a used one closed under it. */
+        boolean reconnected;
 
         @Nullable
         ScheduledFuture<?> timeout;
@@ -277,6 +293,11 @@ public final class Forwarder {
             UpstreamServer server = candidates.get(attempts++);
             current = server;
             ++generation;
+            if (server.transport() != UpstreamAddress.Transport.UDP) {
+                reconnected = false;
+                sendOverStream(server, false);
+                return;
+            }
             server.udpQueries.increment();
             // A pooled socket of this loop (a random port, retired over time) and a CSPRNG ID
             // that is free on it; see UpstreamSockets for the entropy this leaves an attacker.
@@ -311,56 +332,73 @@ public final class Forwarder {
 
         @Override
         public void received(ByteBuf answer) {
-            onResponse(answer, false);
+            onResponse(answer, streamLease != null);
         }
 
         @Override
         public void socketFailed() {
-            lease = null; // the socket dropped it already
+            UpstreamStreams.Lease s = streamLease;
+            lease = null; // the socket or connection dropped it already
+            streamLease = null;
+            UpstreamServer server = current;
+            if (s != null && s.connection().answered && !reconnected && server != null && !finished) {
+                // The upstream closed a connection it had answered on (its idle timeout, a restart)
+                // while this query was on it: one more try on a fresh connection, as RFC 7766 §6.2.1
+                // expects of a client, before it counts as the server's failure.
+                reconnected = true;
+                sendOverStream(server, true);
+                return;
+            }
             attemptFailed("network");
         }
 
         void retryOverTcp() {
             UpstreamServer server = current;
-            if (server == null) {
-                return;
+            if (server != null) {
+                sendOverStream(server, false);
             }
+        }
+
+        /**
+         * This attempt over a kept connection: TCP for a UDP upstream's truncated answer and for a
+         * tcp:// upstream, TLS for a tls:// one. {@code fresh}: on a new connection.
+         */
+        private void sendOverStream(UpstreamServer server, boolean fresh) {
             closeChannel();
             int gen = ++generation;
-            server.tcpQueries.increment();
-            Bootstrap b = new Bootstrap()
-                    .group(loop)
-                    .channel(transports.socketChannel())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
-                            settings.timeout().toMillis())
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline()
-                                    .addLast(new LengthFieldBasedFrameDecoder(65535, 0, 2, 0, 2))
-                                    .addLast(new SimpleChannelInboundHandler<ByteBuf>() {
-                                        @Override
-                                        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                                            if (gen == generation) {
-                                                onResponse(msg, true);
-                                            }
-                                        }
-                                    });
-                        }
-                    });
+            (server.transport() == UpstreamAddress.Transport.TLS ? server.tlsQueries : server.tcpQueries).increment();
+            UpstreamStreams.Lease l = streamsOf(loop)
+                    .lease(
+                            server,
+                            random.get().nextInt(0x10000),
+                            this,
+                            settings.timeout().toMillis(),
+                            fresh);
+            if (l == null) {
+                attemptFailed("overload");
+                return;
+            }
+            streamLease = l;
+            queryId = l.id();
             armTimeout(gen);
-            ChannelFuture f = b.connect(server.address());
-            channel = f.channel();
-            f.addListener(done -> {
-                if (gen != generation) {
-                    return;
-                }
-                if (!done.isSuccess()) {
-                    attemptFailed("network");
-                    return;
-                }
-                sendQuery(f.channel(), true, gen);
-            });
+            ChannelFuture ready = l.connection().ready;
+            if (ready.isDone()) {
+                sendStream(l, gen);
+            } else {
+                ready.addListener(done -> sendStream(l, gen));
+            }
+        }
+
+        private void sendStream(UpstreamStreams.Lease l, int gen) {
+            if (gen != generation) {
+                return;
+            }
+            ChannelFuture ready = l.connection().ready;
+            if (!ready.isSuccess()) {
+                attemptFailed(ready.cause() instanceof UpstreamStreams.TlsFailure ? "tls" : "network");
+                return;
+            }
+            sendQuery(l.connection().channel, true, gen);
         }
 
         private void sendQuery(Channel ch, boolean tcp, int gen) {
@@ -490,16 +528,17 @@ public final class Forwarder {
             }
         }
 
+        /** Gives back the attempt's socket or connection ID (the socket or connection stays). */
         private void closeChannel() {
             UpstreamSockets.Lease l = lease;
             lease = null;
             if (l != null) {
                 l.release(this);
             }
-            Channel ch = channel;
-            channel = null;
-            if (ch != null) {
-                ch.close();
+            UpstreamStreams.Lease s = streamLease;
+            streamLease = null;
+            if (s != null) {
+                s.release(this);
             }
         }
 

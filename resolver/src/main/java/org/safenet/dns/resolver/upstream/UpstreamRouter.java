@@ -3,7 +3,6 @@ package org.safenet.dns.resolver.upstream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.wire.DnsNames;
 import org.safenet.dns.resolver.wire.ParsedQuery;
@@ -19,20 +18,28 @@ public final class UpstreamRouter {
     private final List<UpstreamServer> defaults;
     private final List<Zone> zones;
 
+    /**
+     * @throws IllegalArgumentException when a TLS upstream's trust anchors cannot be loaded
+     */
     public UpstreamRouter(UpstreamSettings settings, ResolverMetrics metrics) {
-        this.defaults = servers(settings.servers(), metrics);
+        UpstreamTlsContexts tls = new UpstreamTlsContexts(settings.tls());
+        this.defaults = servers(settings.servers(), tls, metrics);
         List<Zone> z = new ArrayList<>();
         for (UpstreamSettings.ForwardZone fz : settings.forwardZones()) {
             byte[] wire = DnsNames.toWire(fz.zone());
-            z.add(new Zone(wire, DnsNames.labelCount(wire), servers(fz.servers(), metrics)));
+            z.add(new Zone(wire, DnsNames.labelCount(wire), servers(fz.servers(), tls, metrics)));
         }
         // Most labels first: the first zone that contains the name is the most specific one.
         z.sort(Comparator.comparingInt(Zone::labels).reversed());
         this.zones = List.copyOf(z);
     }
 
-    private static List<UpstreamServer> servers(List<HostPort> list, ResolverMetrics metrics) {
-        return list.stream().map(h -> new UpstreamServer(h, metrics)).toList();
+    private static List<UpstreamServer> servers(
+            List<UpstreamAddress> list, UpstreamTlsContexts tls, ResolverMetrics metrics) {
+        return list.stream()
+                .map(a -> new UpstreamServer(
+                        a, a.transport() == UpstreamAddress.Transport.TLS ? tls.contextFor(a) : null, metrics))
+                .toList();
     }
 
     /** The servers that would be asked, for tests and the explain API: the zone's, else the defaults. */

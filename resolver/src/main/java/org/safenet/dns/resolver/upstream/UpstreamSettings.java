@@ -1,6 +1,7 @@
 package org.safenet.dns.resolver.upstream;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.wire.DnsNames;
@@ -21,26 +22,36 @@ import org.safenet.dns.resolver.wire.DnsNames;
  *     memory and the time that cached and blocked answers need
  * @param shedDrop true: a shed query gets no answer; false: a stale answer if there is one, else
  *     SERVFAIL (the default: the client hears at once and may try another resolver)
+ * @param tls how DNS-over-TLS upstreams are authenticated
  */
 public record UpstreamSettings(
-        List<HostPort> servers,
+        List<UpstreamAddress> servers,
         Duration timeout,
         int attempts,
         Duration failureCacheTtl,
         List<ForwardZone> forwardZones,
         int maxPending,
-        boolean shedDrop) {
+        boolean shedDrop,
+        UpstreamTls tls) {
 
     public static final int DEFAULT_MAX_PENDING = 20_000;
 
-    /** With the default bound on pending queries (shed with SERVFAIL). */
+    /** Plain UDP upstreams, the default bound on pending queries (shed with SERVFAIL). */
     public UpstreamSettings(
             List<HostPort> servers,
             Duration timeout,
             int attempts,
             Duration failureCacheTtl,
             List<ForwardZone> forwardZones) {
-        this(servers, timeout, attempts, failureCacheTtl, forwardZones, DEFAULT_MAX_PENDING, false);
+        this(
+                servers.stream().map(UpstreamAddress::udp).toList(),
+                timeout,
+                attempts,
+                failureCacheTtl,
+                forwardZones,
+                DEFAULT_MAX_PENDING,
+                false,
+                UpstreamTls.SYSTEM);
     }
 
     public UpstreamSettings {
@@ -62,6 +73,19 @@ public record UpstreamSettings(
         if (maxPending < 1) {
             throw new IllegalArgumentException("maxPending must be at least 1, not " + maxPending);
         }
+        tls.checkPinsNameServers(allServers(servers, forwardZones));
+    }
+
+    /** Every upstream: the defaults and those of the forward zones. */
+    public List<UpstreamAddress> allServers() {
+        return allServers(servers, forwardZones);
+    }
+
+    /** The default upstreams and those of {@code zones}. */
+    public static List<UpstreamAddress> allServers(List<UpstreamAddress> servers, List<ForwardZone> zones) {
+        List<UpstreamAddress> all = new ArrayList<>(servers);
+        zones.forEach(z -> all.addAll(z.servers()));
+        return all;
     }
 
     /**
@@ -70,7 +94,7 @@ public record UpstreamSettings(
      * @param zone a domain such as {@code school.local}
      * @param servers its upstreams, tried in order
      */
-    public record ForwardZone(String zone, List<HostPort> servers) {
+    public record ForwardZone(String zone, List<UpstreamAddress> servers) {
         public ForwardZone {
             servers = List.copyOf(servers);
             DnsNames.toWire(zone); // validates
