@@ -3,19 +3,32 @@ package org.safenet.dns.resolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
+import org.safenet.dns.resolver.listen.Transports;
+import org.safenet.dns.resolver.policy.PolicyAction;
+import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.Peers;
 import org.safenet.dns.testkit.ScriptedAuthServer;
@@ -52,7 +65,12 @@ class DnsOverHttpsTest {
     }
 
     private void start() throws Exception {
-        TestCertificates.Files f = TestCertificates.make(dir, "doh", "doh.safenet.test", 30);
+        start("doh.safenet.test");
+    }
+
+    /** With a certificate for {@code name}; names with a label "blocked" are sinkholed. */
+    private void start(String name) throws Exception {
+        TestCertificates.Files f = TestCertificates.make(dir, "doh", name, 30);
         files = new TlsFiles(f.certificate().toString(), f.key().toString());
         ScriptedAuthServer upstream = ScriptedAuthServer.start()
                 .add("www.example.com. 300 IN A 192.0.2.10")
@@ -65,7 +83,15 @@ class DnsOverHttpsTest {
                 base.upstream(),
                 base.access(),
                 base.cache());
-        resolver = new Resolver(settings, new SimpleMeterRegistry(), System::currentTimeMillis);
+        resolver = new Resolver(
+                settings,
+                new SimpleMeterRegistry(),
+                System::currentTimeMillis,
+                Transports.best(),
+                q -> new String(q.name(), 0, q.nameLength(), StandardCharsets.ISO_8859_1).contains("\007blocked")
+                        ? new Verdict(PolicyAction.SINKHOLE, "scam", "test", Verdict.EDE_BLOCKED, null)
+                        : null,
+                SinkholeSettings.defaults());
         closeAfter.add(resolver);
         resolver.start();
         port = resolver.boundHttpsAddresses().getFirst().getPort();
@@ -175,5 +201,59 @@ class DnsOverHttpsTest {
                 "www.example.com",
                 "A");
         assertThat(out.strip()).isEqualTo("192.0.2.10");
+    }
+
+    /**
+     * The JDK's HTTP/2 client, 50 streams at once on one connection, 1,500 requests, more request
+     * octets in all than the connection's initial flow-control window, the blocked names among them
+     * answered with the sinkhole as over UDP.
+     */
+    @Test
+    void oneHttp2Connection_manyConcurrentStreams_blockedNamesGetTheSinkhole() throws Exception {
+        start("127.0.0.1");
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (var in = Files.newInputStream(Path.of(files.certificate()))) {
+            trust.setCertificateEntry(
+                    "doh", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        Message sinkholed = new DnsProbe(resolver.boundAddresses().getFirst()).udp("blocked.example.com.", Type.A);
+        assertThat(DnsProbe.firstAnswer(sinkholed)).as("the sinkhole over UDP").isNotNull();
+
+        URI uri = URI.create("https://127.0.0.1:" + port + "/dns-query");
+        int requestBytes = 0;
+        try (HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_2)
+                .sslContext(tls)
+                .build()) {
+            for (int batch = 0; batch < 30; batch++) {
+                List<CompletableFuture<HttpResponse<byte[]>>> inFlight = new ArrayList<>();
+                List<String> asked = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    String name = (i % 2 == 0 ? "www" : "blocked") + ".example.com.";
+                    byte[] query = DnsProbe.query(name, Type.A, 1232).toWire();
+                    requestBytes += query.length;
+                    asked.add(name);
+                    inFlight.add(client.sendAsync(
+                            HttpRequest.newBuilder(uri)
+                                    .header("Content-Type", "application/dns-message")
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(query))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofByteArray()));
+                }
+                for (int i = 0; i < inFlight.size(); i++) {
+                    HttpResponse<byte[]> r = inFlight.get(i).get(30, TimeUnit.SECONDS);
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_2);
+                    String expected = asked.get(i).startsWith("www") ? "192.0.2.10" : DnsProbe.firstAnswer(sinkholed);
+                    assertThat(DnsProbe.firstAnswer(new Message(r.body()))).isEqualTo(expected);
+                }
+            }
+        }
+        assertThat(requestBytes).as("more than the initial 65,535-octet window").isGreaterThan(65_535);
     }
 }

@@ -17,7 +17,8 @@ public final class TestCertificates {
 
     /**
      * Writes {@code <prefix>-cert.pem} and {@code <prefix>-key.pem} in {@code dir}: a certificate
-     * for {@code name} (subject and subjectAltName), valid for {@code days}.
+     * for {@code name} (subject and subjectAltName; an IPv4 address goes in as an IP address, so
+     * that clients connecting to it by address verify it), valid for {@code days}.
      */
     public static Files make(Path dir, String prefix, String name, int days) throws IOException, InterruptedException {
         Path openssl = Peers.require("openssl", "openssl");
@@ -41,7 +42,7 @@ public final class TestCertificates {
                         "-subj",
                         "/CN=" + name,
                         "-addext",
-                        "subjectAltName=DNS:" + name)
+                        "subjectAltName=" + (isAddress(name) ? "IP:" : "DNS:") + name)
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -49,5 +50,9 @@ public final class TestCertificates {
             throw new IOException("openssl req failed: " + out);
         }
         return new Files(cert, key);
+    }
+
+    private static boolean isAddress(String name) {
+        return !name.isEmpty() && name.chars().allMatch(c -> c == '.' || Character.isDigit(c));
     }
 }

@@ -1,11 +1,6 @@
 package org.safenet.dns.resolver.listen;
 
-import static io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST;
-import static io.netty.handler.codec.http.HttpResponseStatus.METHOD_NOT_ALLOWED;
-import static io.netty.handler.codec.http.HttpResponseStatus.NOT_FOUND;
 import static io.netty.handler.codec.http.HttpResponseStatus.OK;
-import static io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
-import static io.netty.handler.codec.http.HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -20,57 +15,42 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
 import org.safenet.dns.resolver.stats.QueryTransport;
-import org.safenet.dns.resolver.wire.DnsConstants;
 import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * DNS over HTTPS (RFC 8484) on one HTTP/1.1 connection or one HTTP/2 stream: {@code GET
- * /dns-query?dns=<base64url>} and {@code POST /dns-query} with {@code application/dns-message},
- * answered through the same pipeline as every other transport, with {@code Cache-Control:
- * max-age} from the answer's smallest TTL (RFC 8484 §5.1) and EDNS padding (RFC 8467). Bad
- * requests get 400, a wrong media type 415, a body over 65,535 octets 413, another path 404,
- * another method 405: never a 500. Over HTTP/1.1 one request is answered before the next is read,
- * so answers keep the order of the requests (RFC 9112 §9.3.2).
+ * DNS over HTTPS (RFC 8484) on one HTTP/1.1 connection ({@link DohRequests} says what is
+ * accepted), answered through the same pipeline as every other transport, with {@code
+ * Cache-Control: max-age} from the answer's smallest TTL (RFC 8484 §5.1) and EDNS padding (RFC
+ * 8467). One request is answered before the next is read, so answers keep the order of the
+ * requests (RFC 9112 §9.3.2). HTTP/2 connections go to {@link DohHttp2Handler}.
  */
 final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements ClientChannel, ReplySink {
     private static final Logger log = LoggerFactory.getLogger(DohHandler.class);
-    /** RFC 8484 §6. */
-    static final String MEDIA_TYPE = "application/dns-message";
-
-    static final String PATH = "/dns-query";
 
     private final QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
-    /** The connection (HTTP/1.1) or the stream's parent (HTTP/2): where the client's address is. */
     private final Channel connection;
-    /** HTTP/1.1: one request at a time, so answers keep their order; HTTP/2 streams are independent. */
-    private final boolean http1;
 
     private @Nullable ChannelHandlerContext ctx;
     private boolean keepAlive;
     private boolean waiting;
 
-    DohHandler(QueryPipeline pipeline, Channel connection, boolean http1) {
+    DohHandler(QueryPipeline pipeline, Channel connection) {
         this.pipeline = pipeline;
         this.connection = connection;
-        this.http1 = http1;
     }
 
     @Override
@@ -82,45 +62,31 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         keepAlive = HttpUtil.isKeepAlive(request);
         if (!request.decoderResult().isSuccess()) {
-            error(BAD_REQUEST, "malformed HTTP request");
+            error(DohRequests.MALFORMED);
             return;
         }
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        if (!uri.path().equals(PATH)) {
-            error(NOT_FOUND, "DNS over HTTPS is at " + PATH);
+        DohRequests.Refusal refusal = DohRequests.check(
+                request.method().name(), request.uri(), request.headers().get(HttpHeaderNames.CONTENT_TYPE), -1);
+        if (refusal != null) {
+            error(refusal);
             return;
         }
         ByteBuf message;
         if (request.method().equals(HttpMethod.GET)) {
-            List<String> dns = uri.parameters().get("dns");
-            if (dns == null || dns.size() != 1) {
-                error(BAD_REQUEST, "GET needs one dns parameter (the query, base64url)");
+            DohRequests.Refusal[] why = new DohRequests.Refusal[1];
+            byte[] q = DohRequests.getQuery(request.uri(), why);
+            if (q == null) {
+                error(why[0]);
                 return;
             }
-            try {
-                message = Unpooled.wrappedBuffer(Base64.getUrlDecoder().decode(dns.getFirst()));
-            } catch (IllegalArgumentException e) {
-                error(BAD_REQUEST, "the dns parameter is not base64url");
-                return;
-            }
-        } else if (request.method().equals(HttpMethod.POST)) {
-            String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-            if (type == null || !type.split(";")[0].trim().equalsIgnoreCase(MEDIA_TYPE)) {
-                error(UNSUPPORTED_MEDIA_TYPE, "POST needs Content-Type: " + MEDIA_TYPE);
-                return;
-            }
-            message = request.content().retain();
+            message = Unpooled.wrappedBuffer(q);
         } else {
-            error(METHOD_NOT_ALLOWED, "GET or POST");
-            return;
+            message = request.content().retain();
         }
         try {
-            if (message.readableBytes() < DnsConstants.HEADER_LENGTH) {
-                error(BAD_REQUEST, "not a DNS message");
-                return;
-            }
-            if (message.readableBytes() > 65_535) {
-                error(REQUEST_ENTITY_TOO_LARGE, "a DNS message is at most 65,535 octets");
+            refusal = DohRequests.checkMessage(message);
+            if (refusal != null) {
+                error(refusal);
                 return;
             }
             ByteBuf out = newAnswerBuffer();
@@ -135,10 +101,8 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
                 case ANSWERED -> send(out);
                 case FORWARDED -> {
                     out.release();
-                    if (http1) {
-                        waiting = true;
-                        connection.config().setAutoRead(false); // answers in request order
-                    }
+                    waiting = true;
+                    connection.config().setAutoRead(false); // answers in request order
                 }
                 default -> {
                     // DROP (rpz-drop, or a packet we never answer): the client hears nothing.
@@ -169,10 +133,10 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
             return;
         }
         EdnsPadding.pad(answer, answer.readerIndex(), EdnsPadding.RESPONSE_BLOCK);
-        long maxAge = minTtl(answer);
+        long maxAge = DohRequests.minTtl(answer);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, OK, answer);
         response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, MEDIA_TYPE)
+                .set(HttpHeaderNames.CONTENT_TYPE, DohRequests.MEDIA_TYPE)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.readableBytes())
                 .set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge);
         write(c, response);
@@ -195,13 +159,13 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
         }
     }
 
-    private void error(HttpResponseStatus status, String why) {
+    private void error(DohRequests.Refusal refusal) {
         ChannelHandlerContext c = ctx;
         if (c == null) {
             return;
         }
-        ByteBuf body = Unpooled.copiedBuffer(why + "\n", StandardCharsets.UTF_8);
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        ByteBuf body = Unpooled.copiedBuffer(refusal.why() + "\n", StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, refusal.status(), body);
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
@@ -215,40 +179,6 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
         } else {
             c.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
-        if (!http1) {
-            // A stream's DATA waits in the connection's flow controller until the connection is
-            // flushed; a stream's flush does not reach it while the connection is mid-read, which
-            // held answers back until the client's next frame (seen with dnsperf's 100 streams).
-            connection.flush();
-        }
-    }
-
-    /**
-     * The smallest TTL of the answer's records (answer and authority sections; the OPT is not a
-     * record), for {@code Cache-Control: max-age}; 0 when there is none.
-     */
-    static long minTtl(ByteBuf m) {
-        int start = m.readerIndex();
-        int end = m.writerIndex();
-        if (end - start < DnsConstants.HEADER_LENGTH) {
-            return 0;
-        }
-        int at = start + DnsConstants.HEADER_LENGTH;
-        int questions = m.getUnsignedShort(start + 4);
-        int records = m.getUnsignedShort(start + 6) + m.getUnsignedShort(start + 8);
-        for (int i = 0; i < questions; i++) {
-            at = EdnsPadding.skipName(m, at, end) + 4;
-        }
-        long min = Long.MAX_VALUE;
-        for (int i = 0; i < records && at + 10 <= end; i++) {
-            at = EdnsPadding.skipName(m, at, end);
-            if (at + 10 > end) {
-                break;
-            }
-            min = Math.min(min, m.getUnsignedInt(at + 4));
-            at += 10 + m.getUnsignedShort(at + 8);
-        }
-        return min == Long.MAX_VALUE ? 0 : min;
     }
 
     @Override

@@ -7,9 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -17,17 +15,14 @@ import java.util.concurrent.TimeUnit;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 
 /**
- * The DNS over HTTPS listener (RFC 8484): TLS, then HTTP/2 or HTTP/1.1 as the client's ALPN
- * chooses, each request to a {@link DohHandler}. The idle timeout is {@code server.tcpIdleTimeout}.
+ * The DNS over HTTPS listener (RFC 8484): TLS, then HTTP/2 ({@link DohHttp2Handler}, frames) or
+ * HTTP/1.1 ({@link DohHandler}, one request at a time) as the client's ALPN chooses. The idle timeout is {@code server.tcpIdleTimeout}.
  */
 final class DohServer {
     private DohServer() {}
 
     /** Streams a client may have open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS), as Unbound's default. */
     static final int MAX_STREAMS = 100;
-
-    /** Largest request body taken: one DNS message. Bigger ones get 413 from the aggregator. */
-    static final int MAX_BODY = 65_535;
 
     static ServerBootstrap bootstrap(DnsListeners listeners, TlsMaterial tls) {
         QueryPipeline pipeline = listeners.pipeline();
@@ -54,26 +49,17 @@ final class DohServer {
 
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-            Channel connection = ctx.channel();
             if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 ctx.pipeline()
                         .addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS))
                                 .build())
-                        .addLast(new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
-                            @Override
-                            protected void initChannel(Channel stream) {
-                                stream.pipeline()
-                                        .addLast(new Http2StreamFrameToHttpObjectCodec(true))
-                                        .addLast(new HttpObjectAggregator(MAX_BODY))
-                                        .addLast(new DohHandler(pipeline, connection, false));
-                            }
-                        }));
+                        .addLast(new DohHttp2Handler(pipeline));
             } else {
                 ctx.pipeline()
                         .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(MAX_BODY))
-                        .addLast(new DohHandler(pipeline, connection, true));
+                        .addLast(new HttpObjectAggregator(DohRequests.MAX_BODY))
+                        .addLast(new DohHandler(pipeline, ctx.channel()));
             }
         }
     }
