@@ -3,6 +3,8 @@ package org.safenet.dns.resolver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +51,8 @@ class DnsOverHttpsTest {
     private TlsFiles files;
     private int port;
     private Resolver resolver;
+    /** server.tcpMaxConnections for the next start(). */
+    private int maxConnections = 100;
 
     @AfterEach
     void close() throws Exception {
@@ -76,8 +81,8 @@ class DnsOverHttpsTest {
                 .add("www.example.com. 300 IN A 192.0.2.10")
                 .add("short.example.com. 42 IN A 192.0.2.11");
         closeAfter.add(upstream);
-        ResolverSettings base =
-                ResolverTests.settings(ResolverTests.upstream(upstream.hostPort()), ResolverTests.defaultAccess(), 100);
+        ResolverSettings base = ResolverTests.settings(
+                ResolverTests.upstream(upstream.hostPort()), ResolverTests.defaultAccess(), maxConnections);
         ResolverSettings settings = new ResolverSettings(
                 base.server().withDoh(files, List.of(HostPort.parse("127.0.0.1:0", 443))),
                 base.upstream(),
@@ -211,16 +216,7 @@ class DnsOverHttpsTest {
     @Test
     void oneHttp2Connection_manyConcurrentStreams_blockedNamesGetTheSinkhole() throws Exception {
         start("127.0.0.1");
-        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-        trust.load(null, null);
-        try (var in = Files.newInputStream(Path.of(files.certificate()))) {
-            trust.setCertificateEntry(
-                    "doh", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, tmf.getTrustManagers(), null);
+        SSLContext tls = trustingTheCertificate();
         Message sinkholed = new DnsProbe(resolver.boundAddresses().getFirst()).udp("blocked.example.com.", Type.A);
         assertThat(DnsProbe.firstAnswer(sinkholed)).as("the sinkhole over UDP").isNotNull();
 
@@ -255,5 +251,62 @@ class DnsOverHttpsTest {
             }
         }
         assertThat(requestBytes).as("more than the initial 65,535-octet window").isGreaterThan(65_535);
+    }
+
+    private SSLContext trustingTheCertificate() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (var in = Files.newInputStream(Path.of(files.certificate()))) {
+            trust.setCertificateEntry(
+                    "doh", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        return tls;
+    }
+
+    /**
+     * DoH connections count against server.tcpMaxConnections with plain TCP and DoT: with the table
+     * full of idle connections, a new one closes the longest idle one instead of adding to them.
+     */
+    @Test
+    void dohConnections_shareTheTcpConnectionLimit() throws Exception {
+        maxConnections = 2;
+        start("127.0.0.1");
+        SSLContext tls = trustingTheCertificate();
+        try (SSLSocket oldest = handshake(tls);
+                SSLSocket second = handshake(tls);
+                SSLSocket newest = handshake(tls)) {
+            assertThat(closedByServer(oldest))
+                    .as("the longest idle connection made room")
+                    .isTrue();
+            byte[] query = DnsProbe.query("www.example.com.", Type.A, 0).toWire();
+            String request = "GET /dns-query?dns="
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(query)
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+            newest.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            newest.getOutputStream().flush();
+            String response = new String(newest.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200");
+            assertThat(second.isClosed()).isFalse();
+        }
+    }
+
+    private SSLSocket handshake(SSLContext tls) throws Exception {
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", port);
+        s.setSoTimeout(3_000); // well under the 10 s idle timeout: a close before it is the limit's
+        s.startHandshake();
+        return s;
+    }
+
+    /** True when the server closed the connection (end of stream or a reset), false if it answered. */
+    private static boolean closedByServer(SSLSocket s) {
+        try {
+            return s.getInputStream().read() < 0;
+        } catch (IOException e) {
+            return !(e instanceof SocketTimeoutException);
+        }
     }
 }

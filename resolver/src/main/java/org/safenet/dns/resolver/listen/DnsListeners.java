@@ -234,7 +234,7 @@ public final class DnsListeners {
         return serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                TcpGuard guard = new TcpGuard(tcpConnections, metrics);
+                TcpGuard guard = newGuard();
                 ch.pipeline().addLast(guard);
                 if (tls != null) {
                     ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
@@ -246,6 +246,14 @@ public final class DnsListeners {
                                 new TcpQueryHandler(pipeline, ch, guard, tls == null ? 0 : EdnsPadding.RESPONSE_BLOCK));
             }
         });
+    }
+
+    /**
+     * The first handler of a client connection on any stream listener (TCP, DoT, DoH): one table
+     * of connections, one limit, per client and in all.
+     */
+    TcpGuard newGuard() {
+        return new TcpGuard(tcpConnections, metrics);
     }
 
     /** Per-client TCP limits from now on (new connections and new queries see them). */

@@ -48,9 +48,13 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
     private boolean keepAlive;
     private boolean waiting;
 
-    DohHandler(QueryPipeline pipeline, Channel connection) {
+    /** The connection's slot: a query waiting for upstream makes it busy, so it is not closed to make room. */
+    private final TcpGuard guard;
+
+    DohHandler(QueryPipeline pipeline, Channel connection, TcpGuard guard) {
         this.pipeline = pipeline;
         this.connection = connection;
+        this.guard = guard;
     }
 
     @Override
@@ -101,6 +105,7 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
                 case ANSWERED -> send(out);
                 case FORWARDED -> {
                     out.release();
+                    guard.owed();
                     waiting = true;
                     connection.config().setAutoRead(false); // answers in request order
                 }
@@ -153,6 +158,7 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
 
     private void resume() {
         if (waiting) {
+            guard.paid();
             waiting = false;
             connection.config().setAutoRead(true);
             connection.read();

@@ -65,8 +65,12 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
     /** The stream of the query being handled, for {@link #sinkFor}. */
     private @Nullable Http2FrameStream current;
 
-    DohHttp2Handler(QueryPipeline pipeline) {
+    /** The connection's slot: a query waiting for upstream makes it busy, so it is not closed to make room. */
+    private final TcpGuard guard;
+
+    DohHttp2Handler(QueryPipeline pipeline, TcpGuard guard) {
         this.pipeline = pipeline;
+        this.guard = guard;
     }
 
     @Override
@@ -193,7 +197,10 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
             }
             switch (outcome) {
                 case ANSWERED -> send(stream, out);
-                case FORWARDED -> out.release();
+                case FORWARDED -> {
+                    out.release();
+                    guard.owed();
+                }
                 default -> {
                     // DROP (rpz-drop, or a message we never answer): the stream is reset, no answer.
                     out.release();
@@ -325,6 +332,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
 
         @Override
         public void send(ByteBuf answer) {
+            guard.paid();
             DohHttp2Handler.this.send(stream, answer);
         }
 
@@ -344,6 +352,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
 
         @Override
         public void dropped() {
+            guard.paid();
             reset(stream);
         }
     }

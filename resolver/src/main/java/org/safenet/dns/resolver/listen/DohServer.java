@@ -30,10 +30,14 @@ final class DohServer {
         return listeners.serverBootstrap().childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
+                // The guard first, as on plain TCP and DoT: a connection takes its slot (or is
+                // closed) before its handshake costs anything.
+                TcpGuard guard = listeners.newGuard();
                 ch.pipeline()
+                        .addLast(guard)
                         .addLast(tls.context().newHandler(ch.alloc()))
                         .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                        .addLast(new Negotiation(pipeline));
+                        .addLast(new Negotiation(pipeline, guard));
             }
         });
     }
@@ -41,10 +45,12 @@ final class DohServer {
     /** After the handshake: HTTP/2 streams, or one HTTP/1.1 connection. */
     private static final class Negotiation extends ApplicationProtocolNegotiationHandler {
         private final QueryPipeline pipeline;
+        private final TcpGuard guard;
 
-        Negotiation(QueryPipeline pipeline) {
+        Negotiation(QueryPipeline pipeline, TcpGuard guard) {
             super(ApplicationProtocolNames.HTTP_1_1);
             this.pipeline = pipeline;
+            this.guard = guard;
         }
 
         @Override
@@ -54,12 +60,12 @@ final class DohServer {
                         .addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(MAX_STREAMS))
                                 .build())
-                        .addLast(new DohHttp2Handler(pipeline));
+                        .addLast(new DohHttp2Handler(pipeline, guard));
             } else {
                 ctx.pipeline()
                         .addLast(new HttpServerCodec())
                         .addLast(new HttpObjectAggregator(DohRequests.MAX_BODY))
-                        .addLast(new DohHandler(pipeline, ctx.channel()));
+                        .addLast(new DohHandler(pipeline, ctx.channel(), guard));
             }
         }
     }
