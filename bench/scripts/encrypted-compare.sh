@@ -6,7 +6,9 @@
 # names and their subdomains, CNAME .) for both; the queries are those names, so every answer is
 # the policy's NXDOMAIN and no upstream is involved: what is measured is TLS plus each server's
 # own answer path. Plain UDP on the same setup is measured too, for the TLS share of the cost.
-# Alternating rounds; each server is stopped by its PID.
+# TLS handshakes per server CPU-second (new and resumed sessions, openssl s_time) on the DoT port.
+# Alternating rounds; each server is stopped by its PID. SAFENET_JAVA_OPTS=-Dsafenet.tls.provider=jdk
+# (with the launcher's other defaults) measures the JDK's TLS instead of BoringSSL.
 #
 #   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/encrypted-compare.sh
 #
@@ -89,6 +91,17 @@ start() { # name
   echo "$1 did not answer over TLS" >&2; exit 1
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+# Sequential TLS handshakes by `openssl s_time` on CPU 0 for SECS seconds (-new: full handshakes;
+# -reuse: resumed sessions), per server CPU-second.
+handshakes() { # mode
+  local before after n
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  n=$(taskset -c 0 openssl s_time -connect "127.0.0.1:$port" "$1" -time "$SECS" 2>/dev/null \
+      | awk '/connections in [0-9]+ real seconds/ {print $1}' | tail -1)
+  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  awk -v n="$n" -v t="$((after - before))" -v s="$SECS" \
+      'BEGIN {printf "per_s=%.0f server_cpu_s=%.2f handshakes_per_cpu_s=%.0f", n / s, t / 100, n / (t / 100)}'
+}
 
 for round in $(seq 1 "$ROUNDS"); do
   for server in safenet unbound; do
@@ -99,6 +112,8 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "round $round $server doh-$method $("$cpu" "$pid" 127.0.0.1 "$https" "$work/queries.txt" "$SECS" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query -O doh-method=$method)"
     done
     echo "round $round $server udp   $("$cpu" "$pid" 127.0.0.1 "$plain" "$work/queries.txt" "$SECS")"
+    echo "round $round $server tls-new   $(handshakes -new)"
+    echo "round $round $server tls-reuse $(handshakes -reuse)"
     stop
   done
 done

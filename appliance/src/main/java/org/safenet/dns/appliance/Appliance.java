@@ -45,6 +45,7 @@ import org.safenet.dns.blocklist.sync.SyncService;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.Resolver;
 import org.safenet.dns.resolver.ResolverSettings;
+import org.safenet.dns.resolver.listen.TlsMaterial;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyCategories;
@@ -274,15 +275,17 @@ public final class Appliance implements AutoCloseable {
                 settings.cache().maxEntries());
         if (!resolver.boundTlsAddresses().isEmpty()) {
             log.info(
-                    "DNS over TLS on {} (certificate {})",
+                    "DNS over TLS on {} (certificate {}, {} TLS)",
                     resolver.boundTlsAddresses().stream().map(Appliance::text).collect(Collectors.joining(", ")),
-                    settings.server().tls().certificate());
+                    settings.server().tls().certificate(),
+                    TlsMaterial.providerName());
         }
         if (!resolver.boundHttpsAddresses().isEmpty()) {
             log.info(
-                    "DNS over HTTPS on {} (https://HOST:PORT/dns-query, certificate {})",
+                    "DNS over HTTPS on {} (https://HOST:PORT/dns-query, certificate {}, {} TLS)",
                     resolver.boundHttpsAddresses().stream().map(Appliance::text).collect(Collectors.joining(", ")),
-                    settings.server().tls().certificate());
+                    settings.server().tls().certificate(),
+                    TlsMaterial.providerName());
         }
         log.info("{}", blocklistSummary);
         startBlockPages();

@@ -1,6 +1,7 @@
 package org.safenet.dns.resolver.listen;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -43,6 +44,34 @@ public final class TlsMaterial {
     static final Duration WARN_BEFORE = Duration.ofDays(14);
 
     private static final long CHECK_EVERY_NANOS = 1_000_000_000L;
+
+    /**
+     * BoringSSL (netty-tcnative) where its native library loads, else the JDK's TLS; {@code
+     * -Dsafenet.tls.provider=jdk} forces the JDK's (to compare, or if BoringSSL ever misbehaves).
+     * BoringSSL does a handshake for about a quarter of the JDK's CPU (docs/benchmarks.md).
+     */
+    static final SslProvider PROVIDER = chooseProvider();
+
+    private static SslProvider chooseProvider() {
+        String wanted = System.getProperty("safenet.tls.provider", "auto");
+        if (wanted.equalsIgnoreCase("jdk")) {
+            return SslProvider.JDK;
+        }
+        if (OpenSsl.isAvailable() && SslProvider.isAlpnSupported(SslProvider.OPENSSL)) {
+            return SslProvider.OPENSSL;
+        }
+        if (wanted.equalsIgnoreCase("openssl")) {
+            log.warn(
+                    "TLS: BoringSSL was asked for but does not load ({}): using the JDK's TLS",
+                    String.valueOf(OpenSsl.unavailabilityCause()));
+        }
+        return SslProvider.JDK;
+    }
+
+    /** {@code BoringSSL} or {@code JDK}, for the start-up log. */
+    public static String providerName() {
+        return PROVIDER == SslProvider.OPENSSL ? "BoringSSL " + OpenSsl.versionString() : "the JDK's";
+    }
 
     private final Path certificate;
     private final Path key;
@@ -128,7 +157,7 @@ public final class TlsMaterial {
         SslContext built;
         try {
             built = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
-                    .sslProvider(SslProvider.JDK)
+                    .sslProvider(PROVIDER)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,

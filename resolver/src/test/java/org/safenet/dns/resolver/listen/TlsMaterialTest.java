@@ -3,6 +3,8 @@ package org.safenet.dns.resolver.listen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.resolver.ResolverSettings.TlsFiles;
@@ -23,6 +26,22 @@ class TlsMaterialTest {
     private TlsFiles make(String name, int days) throws Exception {
         TestCertificates.Files f = TestCertificates.make(dir, name, name, days);
         return new TlsFiles(f.certificate().toString(), f.key().toString());
+    }
+
+    /**
+     * The package ships BoringSSL for Linux on x86-64 and arm64; if its native library stopped
+     * loading, the listeners would fall back to the JDK's TLS silently but for a log line, at a
+     * quarter of the handshake rate.
+     */
+    @Test
+    void boringSsl_isTheProvider_whereThePackageShipsIt() {
+        String arch = System.getProperty("os.arch");
+        Assumptions.assumeTrue(
+                System.getProperty("os.name").equals("Linux") && (arch.equals("amd64") || arch.equals("aarch64")),
+                "BoringSSL is shipped for Linux x86-64 and arm64 only");
+        assertThat(OpenSsl.unavailabilityCause()).isNull();
+        assertThat(TlsMaterial.PROVIDER).isEqualTo(SslProvider.OPENSSL);
+        assertThat(TlsMaterial.providerName()).startsWith("BoringSSL");
     }
 
     @Test
