@@ -11,6 +11,7 @@
 # (with the launcher's other defaults) measures the JDK's TLS instead of BoringSSL.
 #
 #   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/encrypted-compare.sh
+#   LATENCY_RATE=20000 ...   also p50/p99/p99.9 at that fixed rate (dnsperf -Q, -v) over DoT and DoH
 #
 # dnsperf does not check certificates; DoH runs over HTTP/2 (dnsperf's only DoH version).
 set -euo pipefail
@@ -91,6 +92,17 @@ start() { # name
   echo "$1 did not answer over TLS" >&2; exit 1
 }
 stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+# With LATENCY_RATE set: dnsperf at that fixed rate for SECS seconds (-v: every answer's latency),
+# percentiles over the answers; lost queries are counted apart.
+latency() { # dnsperf transport arguments...
+  local out="$work/latency.txt" lost
+  taskset -c 0 dnsperf -s 127.0.0.1 -d "$work/queries.txt" -c 8 -q 200 -Q "$LATENCY_RATE" -l "$SECS" -v "$@" \
+    >"$out" 2>/dev/null || true
+  lost=$(awk '$1 == ">" && ($2 == "T" || $2 == "I")' "$out" | wc -l)
+  awk '$1 == ">" && $2 != "T" && $2 != "I" {print $NF * 1000}' "$out" | sort -n \
+    | awk -v lost="$lost" '{v[NR] = $1} END {printf "answers=%d lost=%d p50_ms=%.2f p99_ms=%.2f p99.9_ms=%.2f",
+                                              NR, lost, v[int(NR * 0.5)], v[int(NR * 0.99)], v[int(NR * 0.999)]}'
+}
 # Sequential TLS handshakes by `openssl s_time` on CPU 0 for SECS seconds (-new: full handshakes;
 # -reuse: resumed sessions), per server CPU-second.
 handshakes() { # mode
@@ -112,6 +124,10 @@ for round in $(seq 1 "$ROUNDS"); do
       echo "round $round $server doh-$method $("$cpu" "$pid" 127.0.0.1 "$https" "$work/queries.txt" "$SECS" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query -O doh-method=$method)"
     done
     echo "round $round $server udp   $("$cpu" "$pid" 127.0.0.1 "$plain" "$work/queries.txt" "$SECS")"
+    if [ -n "${LATENCY_RATE:-}" ]; then
+      echo "round $round $server dot-latency@$LATENCY_RATE $(latency -p "$port" -m dot)"
+      echo "round $round $server doh-latency@$LATENCY_RATE $(latency -p "$https" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query)"
+    fi
     echo "round $round $server tls-new   $(handshakes -new)"
     echo "round $round $server tls-reuse $(handshakes -reuse)"
     stop

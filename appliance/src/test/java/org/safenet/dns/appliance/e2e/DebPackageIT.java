@@ -183,7 +183,9 @@ class DebPackageIT {
         }
         assertThat(natives)
                 .containsExactlyInAnyOrder(
-                        "librocksdbjni-linux64.so", "META-INF/native/libnetty_transport_native_epoll_x86_64.so");
+                        "librocksdbjni-linux64.so",
+                        "META-INF/native/libnetty_transport_native_epoll_x86_64.so",
+                        "META-INF/native/libnetty_tcnative_linux_x86_64.so"); // BoringSSL, decision 0013
     }
 
     /**

@@ -154,8 +154,8 @@ final class UpstreamTlsContexts {
                     return;
                 }
             }
-            throw new CertificateException("upstream " + server + " presented no certificate whose key matches a pin in"
-                    + " upstream.tls.pins (its own: " + spkiSha256(chain[0]) + ")");
+            throw new CertificateException("no certificate presented has a key pinned in upstream.tls.pins for "
+                    + server + " (the server's own: " + spkiSha256(chain[0]) + ")");
         }
 
         @Override
