@@ -21,10 +21,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
-import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
-import org.safenet.dns.resolver.stats.QueryTransport;
 import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
@@ -37,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * 8467). One request is answered before the next is read, so answers keep the order of the
  * requests (RFC 9112 §9.3.2). HTTP/2 connections go to {@link DohHttp2Handler}.
  */
-final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements ClientChannel, ReplySink {
+final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> implements DohClientChannel, ReplySink {
     private static final Logger log = LoggerFactory.getLogger(DohHandler.class);
 
     private final QueryPipeline pipeline;
@@ -202,17 +200,7 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
         ctx.close();
     }
 
-    // ClientChannel
-
-    @Override
-    public int maxAnswerSize(int udpLimit) {
-        return 65_535;
-    }
-
-    @Override
-    public int transport() {
-        return QueryTransport.DOH;
-    }
+    // ClientChannel (maxAnswerSize and transport from DohClientChannel)
 
     @Override
     public @Nullable InetSocketAddress localAddress() {

@@ -28,10 +28,8 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.collection.IntObjectMap;
 import java.net.InetSocketAddress;
 import org.jspecify.annotations.Nullable;
-import org.safenet.dns.resolver.pipeline.ClientChannel;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 import org.safenet.dns.resolver.pipeline.ReplySink;
-import org.safenet.dns.resolver.stats.QueryTransport;
 import org.safenet.dns.resolver.wire.EdnsPadding;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
@@ -51,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * most of the CPU of a DoH answer (docs/benchmarks.md). Here a query costs its frames and, on a
  * miss, one small sink remembering the stream.
  */
-final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements ClientChannel {
+final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements DohClientChannel {
     private static final Logger log = LoggerFactory.getLogger(DohHttp2Handler.class);
     private static final AsciiString MEDIA_TYPE = AsciiString.cached(DohRequests.MEDIA_TYPE);
     private static final AsciiString STATUS_OK = HttpResponseStatus.OK.codeAsText();
@@ -59,7 +57,28 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
     private final QueryPipeline pipeline;
     private final ParsedQuery query = new ParsedQuery();
     /** POST bodies still arriving, by stream id. */
-    private final IntObjectMap<ByteBuf> bodies = new IntObjectHashMap<>(4);
+    private final IntObjectMap<PendingBody> bodies = new IntObjectHashMap<>(4);
+
+    /**
+     * A POST body still arriving, and the flow-control bytes it holds back. They are given back
+     * (WINDOW_UPDATE) only when the body is complete or refused, so the partial bodies of one
+     * connection never exceed its flow-control window (64 KiB by default): opening more streams
+     * does not make us buffer more.
+     */
+    private static final class PendingBody {
+        @Nullable
+        ByteBuf content;
+
+        int heldBytes;
+
+        void release() {
+            ByteBuf c = content;
+            content = null;
+            if (c != null) {
+                c.release();
+            }
+        }
+    }
 
     private @Nullable ChannelHandlerContext ctx;
     /** The stream of the query being handled, for {@link #sinkFor}. */
@@ -86,7 +105,8 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
             } else if (msg instanceof Http2DataFrame d) {
                 onData(ctx, d);
             } else if (msg instanceof Http2ResetFrame r) {
-                ByteBuf partial = bodies.remove(r.stream().id());
+                // The codec gives a closed stream's held bytes back to the connection itself.
+                PendingBody partial = bodies.remove(r.stream().id());
                 if (partial != null) {
                     partial.release();
                 }
@@ -122,7 +142,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
         } else if (frame.isEndStream()) {
             refuse(stream, DohRequests.NOT_DNS); // a POST without a body
         } else {
-            ByteBuf old = bodies.put(stream.id(), null);
+            PendingBody old = bodies.put(stream.id(), new PendingBody());
             if (old != null) {
                 old.release();
             }
@@ -144,32 +164,41 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
     private void onData(ChannelHandlerContext ctx, Http2DataFrame frame) {
         Http2FrameStream stream = frame.stream();
         int bytes = frame.initialFlowControlledBytes();
-        if (bytes > 0) {
-            // With the frame codec the handler returns what it consumed, or the window closes
-            // (flushed by the codec when the read completes).
-            ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), ctx.voidPromise());
+        PendingBody body = bodies.get(stream.id());
+        if (body == null) {
+            giveBack(ctx, stream, bytes); // a GET's body, or the rest of a refused request
+            return;
         }
-        if (!bodies.containsKey(stream.id())) {
-            return; // a GET's body, or the rest of a refused request
-        }
-        ByteBuf body = bodies.get(stream.id());
+        body.heldBytes += bytes;
         ByteBuf content = frame.content();
-        if ((body == null ? 0 : body.readableBytes()) + content.readableBytes() > DohRequests.MAX_BODY) {
+        ByteBuf buf = body.content;
+        if ((buf == null ? 0 : buf.readableBytes()) + content.readableBytes() > DohRequests.MAX_BODY) {
             bodies.remove(stream.id());
-            if (body != null) {
-                body.release();
-            }
+            giveBack(ctx, stream, body.heldBytes);
+            body.release();
             refuse(stream, DohRequests.TOO_LARGE);
             return;
         }
-        if (body == null) {
-            body = ctx.alloc().buffer(Math.max(content.readableBytes(), 64));
-            bodies.put(stream.id(), body);
+        if (buf == null) {
+            buf = ctx.alloc().buffer(Math.max(content.readableBytes(), 64));
+            body.content = buf;
         }
-        body.writeBytes(content);
+        buf.writeBytes(content);
         if (frame.isEndStream()) {
             bodies.remove(stream.id());
-            answer(stream, body);
+            giveBack(ctx, stream, body.heldBytes);
+            body.content = null;
+            answer(stream, buf);
+        }
+    }
+
+    /**
+     * Returns consumed bytes to the stream's and the connection's flow-control windows; with the
+     * frame codec the handler must, or the windows close. Flushed by the codec when the read ends.
+     */
+    private static void giveBack(ChannelHandlerContext ctx, Http2FrameStream stream, int bytes) {
+        if (bytes > 0) {
+            ctx.write(new DefaultHttp2WindowUpdateFrame(bytes).stream(stream), ctx.voidPromise());
         }
     }
 
@@ -265,10 +294,8 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        for (ByteBuf b : bodies.values()) {
-            if (b != null) {
-                b.release();
-            }
+        for (PendingBody b : bodies.values()) {
+            b.release();
         }
         bodies.clear();
         ctx.fireChannelInactive();
@@ -289,17 +316,7 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements Clie
         ctx.close();
     }
 
-    // ClientChannel
-
-    @Override
-    public int maxAnswerSize(int udpLimit) {
-        return 65_535;
-    }
-
-    @Override
-    public int transport() {
-        return QueryTransport.DOH;
-    }
+    // ClientChannel (maxAnswerSize and transport from DohClientChannel)
 
     @Override
     public @Nullable InetSocketAddress localAddress() {
