@@ -119,6 +119,24 @@ final class DohHttp2Handler extends ChannelInboundHandlerAdapter implements DohC
     private void onHeaders(Http2HeadersFrame frame) {
         Http2Headers h = frame.headers();
         Http2FrameStream stream = frame.stream();
+        PendingBody pending = bodies.get(stream.id());
+        if (pending != null) {
+            // Trailers after a POST body (no DoH client sends them, HTTP/2 allows them): they
+            // end the body if they end the stream, and are otherwise ignored.
+            ChannelHandlerContext c = ctx;
+            if (frame.isEndStream() && c != null) {
+                bodies.remove(stream.id());
+                giveBack(c, stream, pending.heldBytes);
+                ByteBuf buf = pending.content;
+                pending.content = null;
+                if (buf == null) {
+                    refuse(stream, DohRequests.NOT_DNS);
+                } else {
+                    answer(stream, buf);
+                }
+            }
+            return;
+        }
         CharSequence method = h.method();
         CharSequence path = h.path();
         if (method == null || path == null) {
