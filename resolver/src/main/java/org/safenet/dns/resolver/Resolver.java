@@ -1,5 +1,6 @@
 package org.safenet.dns.resolver;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -81,6 +82,10 @@ public final class Resolver implements AutoCloseable {
                 edns,
                 settings.server().effectiveThreads());
         registry.gauge("safenet.upstream.pending", forwarder, Forwarder::pending);
+        registry.gauge("safenet.upstream.connections", forwarder, Forwarder::upstreamConnections);
+        FunctionCounter.builder("safenet.upstream.connections.opened", forwarder, Forwarder::upstreamConnectionsOpened)
+                .description("TCP and TLS connections to upstreams opened")
+                .register(registry);
         ClientAccessList acl = new ClientAccessList(settings.access().allow());
         this.pipeline = new QueryPipeline(
                 acl, policy, new PolicyAnswers(sinkhole, edns), cache, forwarder, metrics, clockMillis, edns);

@@ -1,6 +1,7 @@
 package org.safenet.dns.resolver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +81,16 @@ class UpstreamTransportsTest {
             return c == null ? 0 : c.count();
         }
 
+        double connections() {
+            return registry.get("safenet.upstream.connections").gauge().value();
+        }
+
+        double connectionsOpened() {
+            return registry.get("safenet.upstream.connections.opened")
+                    .functionCounter()
+                    .count();
+        }
+
         double failures(String reason) {
             return registry.find("safenet.upstream.failures").tag("reason", reason).counters().stream()
                     .mapToDouble(Counter::count)
@@ -147,14 +158,17 @@ class UpstreamTransportsTest {
 
         assertThat(r.sent("tls")).isEqualTo(1 + names.size());
         assertThat(r.sent("udp") + r.sent("tcp")).as("nothing in clear text").isZero();
+        assertThat(r.connectionsOpened()).as("one connection carried them all").isEqualTo(1);
     }
 
     @Test
     void connectionClosedByTheUpstreamWhenIdle_nextQueryOpensAFreshOne() throws Exception {
         Running r = start(tlsUpstream("dns.test"), trusting(cert, Map.of()));
         assertThat(r.probe().udp("a1.example.test.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
-        Thread.sleep(1_000); // Unbound closes a connection idle for 300 ms (tcp-idle-timeout)
+        // Unbound closes a connection idle for 300 ms (tcp-idle-timeout).
+        await().atMost(Duration.ofSeconds(30)).until(() -> r.connections() == 0);
         assertThat(r.probe().udp("a2.example.test.", Type.A).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(r.connectionsOpened()).as("a fresh one for the second query").isEqualTo(2);
         assertThat(r.failures("network") + r.failures("timeout")).isZero();
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -90,6 +91,20 @@ public final class Forwarder {
 
     private final AtomicInteger exchangesPending = new AtomicInteger();
 
+    /** TCP and TLS connections to upstreams open now, on every loop (a gauge). */
+    public int upstreamConnections() {
+        return streamConnections.get();
+    }
+
+    private final AtomicInteger streamConnections = new AtomicInteger();
+
+    /** TCP and TLS connections to upstreams opened so far (a counter). */
+    public long upstreamConnectionsOpened() {
+        return streamConnectionsOpened.get();
+    }
+
+    private final AtomicLong streamConnectionsOpened = new AtomicLong();
+
     /** Upstream exchanges waiting for an answer on the calling event loop (call it on that loop). */
     public int inFlightOnThisLoop() {
         return inFlight.get().size();
@@ -132,7 +147,8 @@ public final class Forwarder {
     private UpstreamStreams streamsOf(EventLoop loop) {
         UpstreamStreams s = streams.getIfExists();
         if (s == null) {
-            s = new UpstreamStreams(loop, transports, random.get().nextLong());
+            s = new UpstreamStreams(
+                    loop, transports, random.get().nextLong(), streamConnections, streamConnectionsOpened);
             streams.set(s);
         }
         return s;

@@ -22,6 +22,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.upstream.UpstreamSockets.IdTable;
@@ -53,11 +55,17 @@ final class UpstreamStreams {
     private final Transports transports;
     private final SplittableRandom random;
     private final Map<UpstreamServer, List<Connection>> pools = new HashMap<>();
+    /** Connections open on every loop (shared with the other loops' pools, for the gauge). */
+    private final AtomicInteger open;
+    /** Connections opened on every loop, for the counter. */
+    private final AtomicLong opened;
 
-    UpstreamStreams(EventLoop loop, Transports transports, long seed) {
+    UpstreamStreams(EventLoop loop, Transports transports, long seed, AtomicInteger open, AtomicLong opened) {
         this.loop = loop;
         this.transports = transports;
         this.random = new SplittableRandom(seed);
+        this.open = open;
+        this.opened = opened;
     }
 
     /**
@@ -155,7 +163,10 @@ final class UpstreamStreams {
             });
         });
         pool.add(conn);
+        open.incrementAndGet();
+        opened.incrementAndGet();
         connect.channel().closeFuture().addListener(f -> {
+            open.decrementAndGet();
             ready.tryFailure(new IllegalStateException("connection closed"));
             pool.remove(conn);
             if (pool.isEmpty()) {
