@@ -12,14 +12,13 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.appliance.Appliance;
 import org.safenet.dns.appliance.config.ConfigLoader;
-import org.safenet.dns.testkit.Peers;
+import org.safenet.dns.testkit.TestCertificates;
 
 /** The admin API over HTTPS from PEM files made by openssl, verified by a client that trusts only that certificate. */
 class AdminTlsTest {
@@ -28,34 +27,9 @@ class AdminTlsTest {
 
     @Test
     void servesHttpsFromPemFiles() throws Exception {
-        Path openssl = Peers.require("openssl", "openssl");
-        Path cert = dir.resolve("admin.crt");
-        Path key = dir.resolve("admin.key");
-        Process p = new ProcessBuilder(
-                        openssl.toString(),
-                        "req",
-                        "-x509",
-                        "-newkey",
-                        "ec",
-                        "-pkeyopt",
-                        "ec_paramgen_curve:prime256v1",
-                        "-nodes",
-                        "-days",
-                        "2",
-                        "-subj",
-                        "/CN=localhost",
-                        "-addext",
-                        "subjectAltName=IP:127.0.0.1",
-                        "-keyout",
-                        key.toString(),
-                        "-out",
-                        cert.toString())
-                .redirectErrorStream(true)
-                .start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue())
-                .as(new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
-                .isZero();
+        TestCertificates.Files pem = TestCertificates.make(dir, "admin", "127.0.0.1", 2); // an IP address SAN
+        Path cert = pem.certificate();
+        Path key = pem.key();
 
         Path config = dir.resolve("safenet.yaml");
         Files.writeString(config, """
