@@ -93,6 +93,11 @@ public final class Resolver implements AutoCloseable {
         this.listeners = new DnsListeners(transports, group, pipeline, settings.server(), metrics);
     }
 
+    /** Reads the encrypted listeners' certificate files again if they changed; whether any did. */
+    public boolean reloadCertificates() {
+        return listeners.reloadCertificates();
+    }
+
     /** Binds the listeners; returns the addresses actually bound (port 0 resolved). */
     public List<InetSocketAddress> start() throws InterruptedException {
         try {

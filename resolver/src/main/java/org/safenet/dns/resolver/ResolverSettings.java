@@ -54,7 +54,8 @@ public record ResolverSettings(
      * @param listen addresses to serve UDP and TCP on
      * @param threads event loops (and UDP sockets per address); 0 means one per core
      * @param ednsUdpSize the UDP payload size we advertise and answer up to (RFC 6891; 1232 avoids fragmentation)
-     * @param tcpIdleTimeout a TCP connection with no traffic for this long is closed (RFC 7766 §6.2.3)
+     * @param tcpIdleTimeout a TCP connection whose client sent nothing for this long, and that is owed
+     *     no answer, is closed (RFC 7766 §6.2.3)
      * @param tcpMaxConnections TCP connections open at once; past it the longest idle one is closed for a new one, and a new one is closed at accept only when all are busy
      * @param drainTimeout how long a graceful stop waits for queries in flight
      * @param tls the certificate chain and key DNS over TLS presents (PEM files)

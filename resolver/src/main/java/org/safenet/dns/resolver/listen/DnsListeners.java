@@ -9,14 +9,13 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
@@ -51,6 +50,9 @@ public final class DnsListeners {
     private final List<InetSocketAddress> boundTls = new ArrayList<>();
     private final List<InetSocketAddress> boundHttps = new ArrayList<>();
     private @Nullable TlsMaterial tlsMaterial;
+    /** Every listener's certificate (one per kind of listener: DoT, DoH), for {@link #reloadCertificates}. */
+    private final List<TlsMaterial> certificates = new CopyOnWriteArrayList<>();
+
     private final TcpConnections tcpConnections;
 
     public DnsListeners(
@@ -96,6 +98,19 @@ public final class DnsListeners {
         return List.copyOf(bound);
     }
 
+    /**
+     * Reads the certificate files again if they changed (a reload, SIGHUP): the next handshake
+     * presents the new certificate; they are also checked at most once a second by handshakes.
+     * Returns whether any listener's certificate changed; files that do not load keep the old one.
+     */
+    public boolean reloadCertificates() {
+        boolean any = false;
+        for (TlsMaterial m : certificates) {
+            any |= m.reloadIfChanged();
+        }
+        return any;
+    }
+
     private InetSocketAddress bindEncrypted(ServerBootstrap b, HostPort hp, String what) throws InterruptedException {
         Channel ch;
         try {
@@ -137,6 +152,7 @@ public final class DnsListeners {
         } catch (IOException e) {
             throw new IllegalStateException("server.tls: " + e.getMessage(), e);
         }
+        certificates.add(m);
         if (tlsMaterial == null) {
             tlsMaterial = m;
             Gauge.builder(
@@ -240,7 +256,7 @@ public final class DnsListeners {
                     ch.pipeline().addLast(tls.context().newHandler(ch.alloc()));
                 }
                 ch.pipeline()
-                        .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast(TcpGuard.idleTimer(idleMillis))
                         .addLast(new TcpGuard.Frames(guard))
                         .addLast(
                                 new TcpQueryHandler(pipeline, ch, guard, tls == null ? 0 : EdnsPadding.RESPONSE_BLOCK));

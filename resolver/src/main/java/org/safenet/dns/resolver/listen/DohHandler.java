@@ -75,13 +75,13 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
         }
         ByteBuf message;
         if (request.method().equals(HttpMethod.GET)) {
-            DohRequests.Refusal[] why = new DohRequests.Refusal[1];
-            byte[] q = DohRequests.getQuery(request.uri(), why);
-            if (q == null) {
-                error(why[0]);
+            message = connection.alloc().buffer(request.uri().length());
+            DohRequests.Refusal why = DohRequests.getQuery(request.uri(), message);
+            if (why != null) {
+                message.release();
+                error(why);
                 return;
             }
-            message = Unpooled.wrappedBuffer(q);
         } else {
             message = request.content().retain();
         }
@@ -188,7 +188,9 @@ final class DohHandler extends SimpleChannelInboundHandler<FullHttpRequest> impl
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            ctx.close();
+            if (!guard.owesAnswers()) {
+                ctx.close();
+            }
             return;
         }
         super.userEventTriggered(ctx, evt);

@@ -9,7 +9,7 @@ import static io.netty.handler.codec.http.HttpResponseStatus.UNSUPPORTED_MEDIA_T
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.util.Base64;
+import io.netty.util.AsciiString;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.wire.DnsConstants;
 import org.safenet.dns.resolver.wire.EdnsPadding;
@@ -73,38 +73,94 @@ final class DohRequests {
         return (semi < 0 ? t : t.substring(0, semi)).trim().equalsIgnoreCase(MEDIA_TYPE);
     }
 
-    /** The query of a GET, decoded; null with {@code refusal[0]} set when it is missing, repeated or not base64url. */
-    static byte @Nullable [] getQuery(CharSequence uri, Refusal[] refusal) {
-        String u = uri.toString();
-        int q = u.indexOf('?');
-        String found = null;
-        for (int i = q < 0 ? u.length() : q + 1; i < u.length(); ) {
-            int amp = u.indexOf('&', i);
+    /**
+     * Decodes the query of a GET ({@code dns=}, base64url, RFC 8484 §4.1) into {@code out}; null
+     * when done, else why not (missing or repeated parameter, not base64url), with {@code out}
+     * partly written. Reads the URI in place: no string or array per request.
+     */
+    static @Nullable Refusal getQuery(CharSequence uri, ByteBuf out) {
+        int length = uri.length();
+        int q = indexOf(uri, '?', 0);
+        int start = -1;
+        int end = -1;
+        for (int i = q < 0 ? length : q + 1; i < length; ) {
+            int amp = indexOf(uri, '&', i);
             if (amp < 0) {
-                amp = u.length();
+                amp = length;
             }
-            if (u.startsWith("dns=", i)) {
-                if (found != null) {
-                    refusal[0] = NO_PARAMETER;
-                    return null;
+            if (amp - i >= 4
+                    && uri.charAt(i) == 'd'
+                    && uri.charAt(i + 1) == 'n'
+                    && uri.charAt(i + 2) == 's'
+                    && uri.charAt(i + 3) == '=') {
+                if (start >= 0) {
+                    return NO_PARAMETER;
                 }
-                found = u.substring(i + 4, amp);
+                start = i + 4;
+                end = amp;
             }
             i = amp + 1;
         }
-        if (found == null) {
-            refusal[0] = NO_PARAMETER;
-            return null;
+        if (start < 0) {
+            return NO_PARAMETER;
         }
-        if (found.indexOf('%') >= 0) {
-            found = QueryStringDecoder.decodeComponent(found);
+        int percent = indexOf(uri, '%', start);
+        if (percent >= 0 && percent < end) {
+            // Percent-encoded (no client needs to: base64url is URL-safe), so the slow way.
+            String decoded;
+            try {
+                decoded = QueryStringDecoder.decodeComponent(
+                        uri.subSequence(start, end).toString());
+            } catch (IllegalArgumentException e) {
+                return NOT_BASE64; // a broken escape
+            }
+            return base64Url(decoded, 0, decoded.length(), out);
         }
-        try {
-            return Base64.getUrlDecoder().decode(found);
-        } catch (IllegalArgumentException e) {
-            refusal[0] = NOT_BASE64;
-            return null;
+        return base64Url(uri, start, end, out);
+    }
+
+    /**
+     * Base64url (RFC 4648 §5) of {@code s[start, end)} into {@code out}; the padding RFC 8484
+     * leaves out is accepted too. Null when done, else {@link #NOT_BASE64}.
+     */
+    static @Nullable Refusal base64Url(CharSequence s, int start, int end, ByteBuf out) {
+        int e = end;
+        while (e > start && end - e < 2 && s.charAt(e - 1) == '=') {
+            e--;
         }
+        if (e != end && (e - start + (end - e)) % 4 != 0) {
+            return NOT_BASE64; // padding that does not complete a group
+        }
+        int bits = 0;
+        int held = 0;
+        for (int i = start; i < e; i++) {
+            int v = sextet(s.charAt(i));
+            if (v < 0) {
+                return NOT_BASE64;
+            }
+            bits = (bits << 6) | v;
+            held += 6;
+            if (held >= 8) {
+                held -= 8;
+                out.writeByte(bits >>> held);
+                bits &= (1 << held) - 1;
+            }
+        }
+        // One character left over carries 6 bits, less than a byte: not base64.
+        return held >= 6 ? NOT_BASE64 : null;
+    }
+
+    private static int sextet(char c) {
+        if (c >= 'A' && c <= 'Z') {
+            return c - 'A';
+        }
+        if (c >= 'a' && c <= 'z') {
+            return c - 'a' + 26;
+        }
+        if (c >= '0' && c <= '9') {
+            return c - '0' + 52;
+        }
+        return c == '-' ? 62 : c == '_' ? 63 : -1;
     }
 
     /** Null if {@code message} can be a DNS message by its size. */
@@ -116,7 +172,11 @@ final class DohRequests {
     }
 
     private static int indexOf(CharSequence s, char c) {
-        for (int i = 0; i < s.length(); i++) {
+        return indexOf(s, c, 0);
+    }
+
+    private static int indexOf(CharSequence s, char c, int from) {
+        for (int i = from; i < s.length(); i++) {
             if (s.charAt(i) == c) {
                 return i;
             }
@@ -128,6 +188,39 @@ final class DohRequests {
      * The smallest TTL of the answer's records (answer and authority sections; the OPT is not a
      * record), for {@code Cache-Control: max-age} (RFC 8484 §5.1); 0 when there is none.
      */
+    /** Header values for small numbers, made once: answers repeat a few lengths (padding) and TTLs. */
+    private static final int CACHED_VALUES = 4096;
+
+    private static final AsciiString[] DECIMALS = new AsciiString[CACHED_VALUES];
+    private static final AsciiString[] MAX_AGES = new AsciiString[CACHED_VALUES];
+
+    /** {@code n} in decimal, as a header value (a content length). */
+    static AsciiString decimal(int n) {
+        if (n < 0 || n >= CACHED_VALUES) {
+            return AsciiString.of(Integer.toString(n));
+        }
+        AsciiString v = DECIMALS[n];
+        if (v == null) {
+            // A race makes the same value twice; AsciiString is immutable, so either is fine.
+            v = AsciiString.cached(Integer.toString(n));
+            DECIMALS[n] = v;
+        }
+        return v;
+    }
+
+    /** {@code max-age=SECONDS}, the Cache-Control value of an answer whose smallest TTL is {@code ttl}. */
+    static AsciiString maxAge(long ttl) {
+        if (ttl < 0 || ttl >= CACHED_VALUES) {
+            return AsciiString.of("max-age=" + ttl);
+        }
+        AsciiString v = MAX_AGES[(int) ttl];
+        if (v == null) {
+            v = AsciiString.cached("max-age=" + ttl);
+            MAX_AGES[(int) ttl] = v;
+        }
+        return v;
+    }
+
     static long minTtl(ByteBuf m) {
         int start = m.readerIndex();
         int end = m.writerIndex();

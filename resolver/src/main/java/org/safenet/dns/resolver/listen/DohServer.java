@@ -8,10 +8,9 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 import org.safenet.dns.resolver.pipeline.QueryPipeline;
 
 /**
@@ -35,8 +34,11 @@ final class DohServer {
                 TcpGuard guard = listeners.newGuard();
                 ch.pipeline()
                         .addLast(guard)
+                        // Below TLS: an answer's flush makes its TLS record, the socket write
+                        // waits for the end of the read (DohHttp2Handler says why).
+                        .addLast(new FlushConsolidationHandler(256, false))
                         .addLast(tls.context().newHandler(ch.alloc()))
-                        .addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                        .addLast(TcpGuard.idleTimer(idleMillis))
                         .addLast(new Negotiation(pipeline, guard));
             }
         });

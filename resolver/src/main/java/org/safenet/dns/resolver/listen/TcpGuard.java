@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -76,6 +77,21 @@ final class TcpGuard extends ChannelInboundHandlerAdapter {
             owed--;
         }
         update();
+    }
+
+    /**
+     * The connection's idle timer: it fires when the client has sent nothing for {@code idleMillis}.
+     * Reads only: watching writes too would put a listener on every write's promise (an
+     * allocation per answer, and per HTTP/2 frame). The handler closes the connection on the
+     * timer's event unless {@link #owesAnswers()}; the timer fires again a period later.
+     */
+    static IdleStateHandler idleTimer(long idleMillis) {
+        return new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS);
+    }
+
+    /** Answers this connection still owes (queries waiting for upstream): not idle, whatever the client sends. */
+    boolean owesAnswers() {
+        return owed > 0;
     }
 
     private void update() {

@@ -71,7 +71,9 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            ctx.close();
+            if (!guard.owesAnswers()) {
+                ctx.close();
+            }
             return;
         }
         super.userEventTriggered(ctx, evt);
