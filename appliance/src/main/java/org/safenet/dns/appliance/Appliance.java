@@ -587,6 +587,9 @@ public final class Appliance implements AutoCloseable {
             logLevels.apply(next.logging().levels());
             changed.add("logging.levels");
         }
+        if (resolver.reloadCertificates()) {
+            changed.add("server.tls certificate");
+        }
         boolean upstream = !now.upstream().equals(next.upstream());
         boolean access = !now.access().equals(next.access());
         boolean sinkhole = !now.blocklist().sinkhole().equals(next.blocklist().sinkhole());

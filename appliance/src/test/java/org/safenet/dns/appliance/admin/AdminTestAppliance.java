@@ -53,8 +53,18 @@ final class AdminTestAppliance implements AutoCloseable {
 
     /** As {@link #start(Path, String, String)}, listening for DNS on {@code listen} (YAML list items). */
     static AdminTestAppliance start(Path dir, String upstream, String extraYaml, String listen) throws Exception {
+        return start(dir, upstream, extraYaml, listen, "");
+    }
+
+    /** As {@link #start(Path, String, String)}, with more {@code server:} keys (YAML lines indented by two). */
+    static AdminTestAppliance startWithServer(Path dir, String upstream, String serverYaml) throws Exception {
+        return start(dir, upstream, "", "\"127.0.0.1:0\"", serverYaml);
+    }
+
+    private static AdminTestAppliance start(
+            Path dir, String upstream, String extraYaml, String listen, String serverYaml) throws Exception {
         Path config = dir.resolve("safenet.yaml");
-        writeConfig(config, dir, upstream, extraYaml, listen);
+        writeConfig(config, dir, upstream, extraYaml, listen, serverYaml);
         ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
         Appliance a = new Appliance(c);
         a.configSource(() -> new ConfigLoader().load(config, ConfigLoader.Overrides.none())); // reloads read the file
@@ -66,12 +76,19 @@ final class AdminTestAppliance implements AutoCloseable {
     /** Writes the test config; a test rewrites it with other {@code extraYaml} before a reload. */
     static void writeConfig(Path config, Path dir, String upstream, String extraYaml, String listen)
             throws IOException {
+        writeConfig(config, dir, upstream, extraYaml, listen, "");
+    }
+
+    private static void writeConfig(
+            Path config, Path dir, String upstream, String extraYaml, String listen, String serverYaml)
+            throws IOException {
         Files.writeString(
                 config,
                 """
                 server:
                   listen: [%s]
                   threads: 2
+                  %s
                 upstream:
                   servers: ["%s"]
                   timeout: 500ms
@@ -83,7 +100,7 @@ final class AdminTestAppliance implements AutoCloseable {
                   sourceFileDirs: ["%s"]
                 dataDir: "%s"
                 %s
-                """.formatted(listen, upstream, dir.resolve("lists"), dir.resolve("data"), extraYaml),
+                """.formatted(listen, serverYaml, upstream, dir.resolve("lists"), dir.resolve("data"), extraYaml),
                 StandardCharsets.UTF_8);
         Files.createDirectories(dir.resolve("lists"));
     }

@@ -11,13 +11,22 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.admin.api.ReloadOutcome;
 import org.safenet.dns.testkit.DnsProbe;
 import org.safenet.dns.testkit.ScriptedAuthServer;
+import org.safenet.dns.testkit.TestCertificates;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Type;
 
@@ -170,6 +179,74 @@ class ReloadTest {
                                 .asText())
                         .contains("127.0.0.4"); // explain follows the reload too
             }
+        }
+    }
+
+    /**
+     * A reload (SIGHUP, the API) reads the DoT/DoH certificate files again: the next handshake
+     * presents the new certificate, a connection opened before keeps working, and a reload
+     * with the same files reports no certificate change.
+     */
+    @Test
+    void aReloadPresentsTheRenewedCertificate() throws Exception {
+        Path tls = Files.createDirectories(dir.resolve("tls"));
+        TestCertificates.Files first = TestCertificates.make(tls, "first", "first.safenet.test", 30);
+        TestCertificates.Files renewed = TestCertificates.make(tls, "renewed", "renewed.safenet.test", 90);
+        Path cert = tls.resolve("fullchain.pem");
+        Path key = tls.resolve("privkey.pem");
+        Files.copy(first.certificate(), cert);
+        Files.copy(first.key(), key);
+        String extra = "tls: {certificate: \"%s\", key: \"%s\"}\n  dotListen: [\"127.0.0.1:0\"]".formatted(cert, key);
+        try (ScriptedAuthServer up = ScriptedAuthServer.start();
+                AdminTestAppliance app = AdminTestAppliance.startWithServer(dir, up.hostPort(), extra)) {
+            InetSocketAddress dot = app.appliance.resolver().boundTlsAddresses().get(0);
+            try (SSLSocket before = handshake(dot)) {
+                assertThat(subject(before)).contains("CN=first.safenet.test");
+                assertThat(app.appliance.reload().changed()).doesNotContain("server.tls certificate");
+
+                // Renewal: the files are replaced (newer modification times, as certbot's are).
+                Files.copy(renewed.certificate(), cert, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+                FileTime later = FileTime.from(Instant.now().plusSeconds(5));
+                Files.setLastModifiedTime(cert, later);
+                Files.setLastModifiedTime(key, later);
+                assertThat(app.appliance.reload().changed()).contains("server.tls certificate");
+                try (SSLSocket after = handshake(dot)) {
+                    assertThat(subject(after)).contains("CN=renewed.safenet.test");
+                }
+                assertThat(subject(before))
+                        .as("an open connection keeps its session")
+                        .contains("first");
+                assertThat(before.isClosed()).isFalse();
+            }
+        }
+    }
+
+    private static SSLSocket handshake(InetSocketAddress at) throws Exception {
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {new TrustEverything()}, null); // the subject is what is checked
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(at.getAddress(), at.getPort());
+        s.setSoTimeout(5_000);
+        s.startHandshake();
+        return s;
+    }
+
+    private static String subject(SSLSocket s) throws Exception {
+        return ((X509Certificate) s.getSession().getPeerCertificates()[0])
+                .getSubjectX500Principal()
+                .getName();
+    }
+
+    private static final class TrustEverything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }
