@@ -13,7 +13,8 @@
 # Per size: list load time (process start to the first sinkhole answer; for SafeNet DNS also the
 # one-time import into its store), then per target: closed loop on the generated mix (answers/s,
 # answers per server CPU-second, resident memory after it), closed loop on ../shared/data's 200k
-# query mix, open loop at each of RATES (latency percentiles), dnsperf on the query mix, and last
+# query mix, open loop at each of RATES (latency percentiles), dnsperf on the query mix (plain,
+# and over DoT and DoH for the servers that serve them), and last
 # the miss workload: every query a never-seen name (closed loop; CPU per cache miss). The
 # never-seen names are under nx.bench, which Knot answers with a wildcard: a real upstream round
 # trip for every peer (a name under .test would be answered locally by Unbound, RFC 6761).
@@ -25,7 +26,7 @@ rates=${RATES:-${RATE:-20000 50000}}
 peers=${PEERS:-"safenet unbound pdns kresd dnsdist"}
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="$(cd "$repo/../shared" && pwd)"
-for c in unbound dnsdist pdns_recursor kresd knotd dig taskset python3; do
+for c in unbound dnsdist pdns_recursor kresd knotd dig taskset python3 openssl; do
   command -v "$c" >/dev/null || { echo "need $c: run bench/peers/install.sh" >&2; exit 2; }
 done
 [ "$(nproc)" -ge 2 ] || { echo "needs 2 CPUs (generator on 0, server on 1)" >&2; exit 2; }
@@ -45,10 +46,16 @@ trap cleanup EXIT
 
 KNOT=5400
 declare -A PORT=([safenet]=5401 [unbound]=5402 [pdns]=5403 [kresd]=5404 [dnsdist]=5405)
+# DNS over TLS and over HTTPS (the same certificate for every server; PowerDNS Recursor 4.8 serves
+# neither, so its columns stay empty).
+declare -A DOT=([safenet]=5501 [unbound]=5502 [kresd]=5504 [dnsdist]=5505)
+declare -A DOH=([safenet]=5601 [unbound]=5602 [kresd]=5604 [dnsdist]=5605)
 SINK=192.0.2.80
 POPULAR_LIMIT=100000
 
 "$repo/safenet" version >/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/tls-key.pem" \
+  -out "$work/tls-cert.pem" -days 7 -subj /CN=peers.bench.test >/dev/null 2>&1
 "$repo/safenet" bench --help >/dev/null # builds the load generator if needed
 
 # The authoritative side: every popular name and every name of the query mix has A and AAAA;
@@ -98,8 +105,8 @@ start_safenet() {
   t1=$(date +%s.%N)
   echo "safenet_import_s=$(echo "$t1 - $t0" | bc)" >> "$work/loadtimes"
   # The embedded default cache (200,000 entries): what a user gets.
-  printf 'server:\n  listen: ["127.0.0.1:%s"]\n  threads: 1\nupstream:\n  servers: ["127.0.0.1:%s"]\nblocklist:\n  blockPage: ["%s"]\n  blockPageListen: []\n' \
-    "${PORT[safenet]}" "$KNOT" "$SINK" > "$work/safenet.yaml"
+  printf 'server:\n  listen: ["127.0.0.1:%s"]\n  threads: 1\n  tls: {certificate: "%s", key: "%s"}\n  dotListen: ["127.0.0.1:%s"]\n  dohListen: ["127.0.0.1:%s"]\nupstream:\n  servers: ["127.0.0.1:%s"]\nblocklist:\n  blockPage: ["%s"]\n  blockPageListen: []\n' \
+    "${PORT[safenet]}" "$work/tls-cert.pem" "$work/tls-key.pem" "${DOT[safenet]}" "${DOH[safenet]}" "$KNOT" "$SINK" > "$work/safenet.yaml"
   taskset -c 1 "$repo/safenet" serve --config "$work/safenet.yaml" --data-dir "$work/safenet" 2>"$work/safenet.log" &
 }
 
@@ -111,7 +118,14 @@ start_unbound() {
   cat > "$work/unbound.conf" <<CONF
 server:
     interface: 127.0.0.1@${PORT[unbound]}
+    interface: 127.0.0.1@${DOT[unbound]}
+    interface: 127.0.0.1@${DOH[unbound]}
     port: ${PORT[unbound]}
+    tls-port: ${DOT[unbound]}
+    https-port: ${DOH[unbound]}
+    http-endpoint: "/dns-query"
+    tls-service-key: "$work/tls-key.pem"
+    tls-service-pem: "$work/tls-cert.pem"
     num-threads: 1
     do-daemonize: no
     use-syslog: no
@@ -151,6 +165,9 @@ start_kresd() {
   mkdir -p "$work/kresd"
   cat > "$work/kresd/kresd.conf" <<CONF
 net.listen('127.0.0.1', ${PORT[kresd]}, { kind = 'dns' })
+net.listen('127.0.0.1', ${DOT[kresd]}, { kind = 'tls' })
+net.listen('127.0.0.1', ${DOH[kresd]}, { kind = 'doh2' })
+net.tls('$work/tls-cert.pem', '$work/tls-key.pem')
 trust_anchors.remove('.')
 cache.size = 512 * MB
 policy.add(policy.rpz(policy.DENY, '$work/list.rpz', false))
@@ -162,6 +179,8 @@ CONF
 start_dnsdist() {
   cat > "$work/dnsdist.conf" <<CONF
 setLocal('127.0.0.1:${PORT[dnsdist]}')
+addTLSLocal('127.0.0.1:${DOT[dnsdist]}', '$work/tls-cert.pem', '$work/tls-key.pem')
+addDOHLocal('127.0.0.1:${DOH[dnsdist]}', '$work/tls-cert.pem', '$work/tls-key.pem', '/dns-query')
 setACL({'127.0.0.0/8'})
 newServer({address='127.0.0.1:$KNOT', name='knot'})
 getPool(''):setCache(newPacketCache(2000000, {maxTTL=86400}))
@@ -222,6 +241,19 @@ for size in $sizes; do
       pid=$(for t in "${targets[@]}"; do echo "$t"; done | sed -n "s/^$peer=.*,pid=//p")
       echo "$peer $("$shared/tools/dnsperf-cpu" "$pid" 127.0.0.1 "${PORT[$peer]}" "$work/query-mix.txt" "$secs")" \
         >> "$out/dnsperf.txt"
+      # Encrypted: the same mix over DNS over TLS, and over HTTPS (HTTP/2 GET), established
+      # connections (8, 100 outstanding each), after a warm-up of each.
+      if [ -n "${DOT[$peer]:-}" ]; then
+        "$shared/tools/dnsperf-cpu" "$pid" 127.0.0.1 "${DOT[$peer]}" "$work/query-mix.txt" 5 -m dot >/dev/null || true
+        echo "$peer $("$shared/tools/dnsperf-cpu" "$pid" 127.0.0.1 "${DOT[$peer]}" "$work/query-mix.txt" "$secs" -m dot)" \
+          >> "$out/dnsperf-dot.txt" || true
+      fi
+      if [ -n "${DOH[$peer]:-}" ]; then
+        doh=(-m doh -O "doh-uri=https://127.0.0.1:${DOH[$peer]}/dns-query" -O doh-method=GET)
+        "$shared/tools/dnsperf-cpu" "$pid" 127.0.0.1 "${DOH[$peer]}" "$work/query-mix.txt" 5 "${doh[@]}" >/dev/null || true
+        echo "$peer $("$shared/tools/dnsperf-cpu" "$pid" 127.0.0.1 "${DOH[$peer]}" "$work/query-mix.txt" "$secs" "${doh[@]}")" \
+          >> "$out/dnsperf-doh.txt" || true
+      fi
     done
   fi
   # Last, as it fills every cache with names nobody asks again: 100% never-seen names.

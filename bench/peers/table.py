@@ -45,6 +45,15 @@ def dnsperf(path):
     return out
 
 
+def encrypted(p):
+    """Answers per CPU-second of one dnsperf DoT/DoH run, and the queries it lost if any."""
+    if not p or "answers_per_cpu_s" not in p:
+        return "-"
+    text = num(float(p["answers_per_cpu_s"]))
+    lost = int(p.get("lost", "0"))
+    return text + (f" ({lost:,} lost)" if lost else "")
+
+
 versions = open(os.path.join(results, "versions.txt")).read().strip().splitlines()
 sizes = sorted((d for d in os.listdir(results) if d.isdigit()), key=int)
 first = load(os.path.join(results, sizes[0], "closed-mix", "result.json"))
@@ -64,14 +73,17 @@ for size in sizes:
     opens = {r: targets(load(os.path.join(d, f"open-rate-{r}", "result.json"))) for r in rates}
     loads = kv(os.path.join(d, "loadtimes"))
     perf = dnsperf(os.path.join(d, "dnsperf.txt"))
+    dot = dnsperf(os.path.join(d, "dnsperf-dot.txt"))
+    doh = dnsperf(os.path.join(d, "dnsperf-doh.txt"))
     print(f"**{int(size):,} listed names** (sinkhole for the names and below them)\n")
     head = ("| server | list load s | restart s | RSS MiB after the mix | answers/s, mix | answers per CPU-s, mix "
             "| answers per CPU-s, 200k query mix | dnsperf answers per CPU-s, query mix "
+            "| dnsperf DoT answers per CPU-s | dnsperf DoH (HTTP/2 GET) answers per CPU-s "
             "| answers per CPU-s, every name never seen (µs per miss) |")
     for r in rates:
         head += f" p50 / p99 / p99.9 ms at {int(r):,}/s | loss % at {int(r):,}/s |"
     print(head + " wrong % | steal % |")
-    print("|---|" + "---:|" * (8 + 2 * len(rates) + 2))
+    print("|---|" + "---:|" * (10 + 2 * len(rates) + 2))
     for name, t in mix.items():
         load_s = loads.get(f"{name}_load_s")
         if name == "safenet" and load_s is not None and "safenet_import_s" in loads:
@@ -90,7 +102,8 @@ for size in sizes:
         p = perf.get(name, {})
         row = (f"| {name} | {load_text} | {restart} | {num(t['serverRssMiB'])} | {num(t['qps'])} "
                f"| {num(t['answersPerCpuSecond'])} | {num(q['answersPerCpuSecond']) if q else '-'} "
-               f"| {num(float(p['answers_per_cpu_s'])) if p else '-'} | {miss_text} |")
+               f"| {num(float(p['answers_per_cpu_s'])) if p else '-'} "
+               f"| {encrypted(dot.get(name))} | {encrypted(doh.get(name))} | {miss_text} |")
         for r in rates:
             o = opens[r].get(name)
             if o:

@@ -10,7 +10,7 @@
 # Alternating rounds; each server is stopped by its PID. SAFENET_JAVA_OPTS=-Dsafenet.tls.provider=jdk
 # (with the launcher's other defaults) measures the JDK's TLS instead of BoringSSL.
 #
-#   ROUNDS=3 SECONDS_PER_RUN=15 bench/scripts/encrypted-compare.sh
+#   ROUNDS=3 SECONDS_PER_RUN=15 WARM_SECONDS=10 bench/scripts/encrypted-compare.sh
 #   LATENCY_RATE=20000 ...   also p50/p99/p99.9 at that fixed rate (dnsperf -Q, -v) over DoT and DoH
 #
 # dnsperf does not check certificates; DoH runs over HTTP/2 (dnsperf's only DoH version).
@@ -18,6 +18,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROUNDS=${ROUNDS:-3}
 SECS=${SECONDS_PER_RUN:-15}
+WARM=${WARM_SECONDS:-10}
 zone="$repo/../shared/data/aggregate/hagezi-fake.rpz"
 cpu="$repo/../shared/tools/dnsperf-cpu"
 for c in openssl unbound dnsperf kdig; do
@@ -118,7 +119,12 @@ handshakes() { # mode
 for round in $(seq 1 "$ROUNDS"); do
   for server in safenet unbound; do
     start "$server"
-    "$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" 5 -m dot >/dev/null   # warm-up
+    # Warm-up, each transport on its own: on one pinned core the JIT's compiler threads share
+    # the core with the event loop, and a run right after start measures the compiler too.
+    "$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" "$WARM" -m dot >/dev/null
+    for method in GET POST; do
+      "$cpu" "$pid" 127.0.0.1 "$https" "$work/queries.txt" "$WARM" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query -O doh-method=$method >/dev/null
+    done
     echo "round $round $server dot   $("$cpu" "$pid" 127.0.0.1 "$port" "$work/queries.txt" "$SECS" -m dot)"
     for method in GET POST; do
       echo "round $round $server doh-$method $("$cpu" "$pid" 127.0.0.1 "$https" "$work/queries.txt" "$SECS" -m doh -O doh-uri=https://127.0.0.1:$https/dns-query -O doh-method=$method)"
