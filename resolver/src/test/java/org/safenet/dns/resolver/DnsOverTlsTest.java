@@ -7,19 +7,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +118,7 @@ class DnsOverTlsTest {
         Resolver r = start(files);
         int port = r.boundTlsAddresses().getFirst().getPort();
         try (SSLSocket before = connect(port)) {
-            assertThat(subject(before)).contains("old.safenet.test");
+            assertThat(TestCertificates.subject(before)).contains("old.safenet.test");
             assertThat(ask(before, "www.example.com.")).isEqualTo("192.0.2.10");
 
             TlsFiles renewed = certificate("new.safenet.test", "new");
@@ -131,7 +128,7 @@ class DnsOverTlsTest {
                     Path.of(renewed.certificate()), Path.of(files.certificate()), StandardCopyOption.REPLACE_EXISTING);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 try (SSLSocket after = connect(port)) {
-                    assertThat(subject(after)).contains("new.safenet.test");
+                    assertThat(TestCertificates.subject(after)).contains("new.safenet.test");
                     assertThat(ask(after, "www.example.com.")).isEqualTo("192.0.2.10");
                 }
             });
@@ -192,35 +189,8 @@ class DnsOverTlsTest {
     }
 
     /** A TLS connection that trusts any certificate (what it presents is what the test reads). */
-    private static SSLSocket connect(int port) throws Exception {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-                null,
-                new TrustManager[] {
-                    new X509TrustManager() {
-                        @Override
-                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-                        @Override
-                        public X509Certificate[] getAcceptedIssuers() {
-                            return new X509Certificate[0];
-                        }
-                    }
-                },
-                null);
-        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
-        s.setSoTimeout(5000);
-        s.startHandshake();
-        return s;
-    }
-
-    private static String subject(SSLSocket s) throws IOException {
-        return ((X509Certificate) s.getSession().getPeerCertificates()[0])
-                .getSubjectX500Principal()
-                .getName();
+    private static SSLSocket connect(int port) throws IOException {
+        return TestCertificates.connectTrustingAny(new InetSocketAddress("127.0.0.1", port));
     }
 
     /** One query over the connection, RFC 1035 §4.2.2 framing; the first answer's data. */

@@ -13,14 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.safenet.dns.admin.api.ReloadOutcome;
@@ -200,8 +196,8 @@ class ReloadTest {
         try (ScriptedAuthServer up = ScriptedAuthServer.start();
                 AdminTestAppliance app = AdminTestAppliance.startWithServer(dir, up.hostPort(), extra)) {
             InetSocketAddress dot = app.appliance.resolver().boundTlsAddresses().get(0);
-            try (SSLSocket before = handshake(dot)) {
-                assertThat(subject(before)).contains("CN=first.safenet.test");
+            try (SSLSocket before = TestCertificates.connectTrustingAny(dot)) {
+                assertThat(TestCertificates.subject(before)).contains("CN=first.safenet.test");
                 assertThat(app.appliance.reload().changed()).doesNotContain("server.tls certificate");
 
                 // Renewal: the files are replaced (newer modification times, as certbot's are).
@@ -211,42 +207,14 @@ class ReloadTest {
                 Files.setLastModifiedTime(cert, later);
                 Files.setLastModifiedTime(key, later);
                 assertThat(app.appliance.reload().changed()).contains("server.tls certificate");
-                try (SSLSocket after = handshake(dot)) {
-                    assertThat(subject(after)).contains("CN=renewed.safenet.test");
+                try (SSLSocket after = TestCertificates.connectTrustingAny(dot)) {
+                    assertThat(TestCertificates.subject(after)).contains("CN=renewed.safenet.test");
                 }
-                assertThat(subject(before))
+                assertThat(TestCertificates.subject(before))
                         .as("an open connection keeps its session")
                         .contains("first");
                 assertThat(before.isClosed()).isFalse();
             }
-        }
-    }
-
-    private static SSLSocket handshake(InetSocketAddress at) throws Exception {
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {new TrustEverything()}, null); // the subject is what is checked
-        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(at.getAddress(), at.getPort());
-        s.setSoTimeout(5_000);
-        s.startHandshake();
-        return s;
-    }
-
-    private static String subject(SSLSocket s) throws Exception {
-        return ((X509Certificate) s.getSession().getPeerCertificates()[0])
-                .getSubjectX500Principal()
-                .getName();
-    }
-
-    private static final class TrustEverything implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
