@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 names=${NAMES:-1000000} secs=${SECS:-15} rates=${RATES:-"20000 50000"}
 if [ $# -eq 0 ]; then
-  set -- "default:-XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30" \
+  set -- "default:-XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30 -XX:ZCollectionIntervalMajor=60" \
          "zgc-256m:-XX:+UseZGC -Xmx256m" "serial-200m:-XX:+UseSerialGC -Xmx200m" \
          "parallel-200m:-XX:+UseParallelGC -Xmx200m" "g1-200m:-XX:+UseG1GC -Xmx200m"
 fi

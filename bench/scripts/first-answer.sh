@@ -45,7 +45,7 @@ echo "first-answer.example" >"$work/list.txt"
 if [ -n "${NAMES:-}" ]; then
   zcat "$repo/../shared/data/derived/blocked-domains-1m.txt.gz" | awk -v n="$NAMES" '!/^#/ && NF && c++ < n' >>"$work/list.txt"
 fi
-opts=(--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30)
+opts=(--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xms64m -XX:MaxRAMPercentage=50 -XX:ZUncommitDelay=30 -XX:ZCollectionIntervalMajor=60)
 "$pkg_java" "${opts[@]}" -jar "$pkg_jar" import --config "$work/safenet.yaml" --format domains --category scam "$work/list.txt" >/dev/null
 echo "listed names: $(wc -l <"$work/list.txt")"
 
