@@ -128,7 +128,7 @@ final class DohRequests {
         while (e > start && end - e < 2 && s.charAt(e - 1) == '=') {
             e--;
         }
-        if (e != end && (e - start + (end - e)) % 4 != 0) {
+        if (e != end && (end - start) % 4 != 0) {
             return NOT_BASE64; // padding that does not complete a group
         }
         int bits = 0;
@@ -184,10 +184,6 @@ final class DohRequests {
         return -1;
     }
 
-    /**
-     * The smallest TTL of the answer's records (answer and authority sections; the OPT is not a
-     * record), for {@code Cache-Control: max-age} (RFC 8484 §5.1); 0 when there is none.
-     */
     /** Header values for small numbers, made once: answers repeat a few lengths (padding) and TTLs. */
     private static final int CACHED_VALUES = 4096;
 
@@ -221,6 +217,10 @@ final class DohRequests {
         return v;
     }
 
+    /**
+     * The smallest TTL of the answer's records (answer and authority sections; the OPT is not a
+     * record), for {@code Cache-Control: max-age} (RFC 8484 §5.1); 0 when there is none.
+     */
     static long minTtl(ByteBuf m) {
         int start = m.readerIndex();
         int end = m.writerIndex();
