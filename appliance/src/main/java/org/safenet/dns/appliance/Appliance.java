@@ -1,5 +1,6 @@
 package org.safenet.dns.appliance;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -7,7 +8,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +24,11 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.api.AdminApi;
 import org.safenet.dns.admin.api.AdminContext;
 import org.safenet.dns.admin.api.AdminServer;
+import org.safenet.dns.admin.api.AuditLog;
 import org.safenet.dns.admin.api.ReloadOutcome;
 import org.safenet.dns.admin.api.Tokens;
 import org.safenet.dns.admin.appeals.AppealBox;
+import org.safenet.dns.admin.appeals.ReportBox;
 import org.safenet.dns.admin.blockpage.BlockPageServer;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.appliance.config.ApplianceConfig;
@@ -89,6 +91,8 @@ public final class Appliance implements AutoCloseable {
     private volatile Categories categories;
 
     private @Nullable AppealBox appealBox;
+    private @Nullable ReportBox reportBox;
+    private @Nullable AuditLog auditLog;
 
     /** The profiles and client groups in force, and the categories the index holds for them. */
     private final ClientPolicy clientPolicy;
@@ -362,7 +366,10 @@ public final class Appliance implements AutoCloseable {
                 System::currentTimeMillis,
                 Objects.requireNonNull(clientPolicy.registry()),
                 config.admin().sourceFileDirs(),
-                appeals(live.store()));
+                appeals(live.store()),
+                reports(live.store()),
+                audit(live.store()),
+                config.stats().zone());
         AdminApi api = new AdminApi(context, tokens);
         adminApi = api;
         io.netty.handler.ssl.SslContext tls = null;
@@ -421,36 +428,15 @@ public final class Appliance implements AutoCloseable {
             return;
         }
         try {
-            control = ControlChannel.open(config.dataDir(), this::handleControl);
+            control = ControlChannel.open(
+                    config.dataDir(),
+                    new ControlCommands(
+                            () -> liveList, () -> sync, config.blocklist().protectedDomains(), audit(store)));
         } catch (IOException | UnsupportedOperationException e) {
             log.warn(
                     "no control channel in {} ({}): imports need the appliance stopped",
                     config.dataDir(),
                     e.getMessage());
-        }
-    }
-
-    /** An import handed over by `safenet import`: staged and diffed here, made live through the live list. */
-    private synchronized int handleControl(String request, PrintWriter out) {
-        LiveList live = liveList;
-        if (live == null) {
-            out.println("this appliance runs without a blocklist");
-            return 1;
-        }
-        if (request.startsWith("sync\t")) {
-            return SyncCommand.handle(request, sync, out);
-        }
-        try {
-            ImportCommand command = ImportCommand.decode(request);
-            LiveList.Applied applied =
-                    command.run(live.store(), live::apply, config.blocklist().protectedDomains(), out);
-            String line = "live: " + applied.how() + ", list version " + applied.version();
-            out.println(line);
-            log.info("import of {} by the control channel; {}", command.source(), line);
-            return 0;
-        } catch (IOException | BlocklistStore.StoreException | IllegalArgumentException e) {
-            out.println("import failed, nothing changed: " + e.getMessage());
-            return 1;
         }
     }
 
@@ -464,7 +450,14 @@ public final class Appliance implements AutoCloseable {
         blockPageGroup = group;
         for (HostPort listen : config.blocklist().blockPageListen()) {
             BlockPageServer server = new BlockPageServer(
-                    listen.toSocketAddress(), group, transports, s, () -> categories, this::precedence, appeals(s));
+                    listen.toSocketAddress(),
+                    group,
+                    transports,
+                    s,
+                    () -> categories,
+                    this::precedence,
+                    appeals(s),
+                    reports(s));
             blockPages.add(server);
             log.info("block page on http://{}/", text(server.address()));
         }
@@ -494,6 +487,48 @@ public final class Appliance implements AutoCloseable {
             appealBox = box;
         }
         return box;
+    }
+
+    /** The one report box the block pages file into and the admin API decides on; made on first use. */
+    private synchronized ReportBox reports(BlocklistStore s) {
+        ReportBox box = reportBox;
+        if (box == null) {
+            box = new ReportBox(s, System::currentTimeMillis, config.stats().zone());
+            reportBox = box;
+        }
+        return box;
+    }
+
+    /** The one audit trail every change path writes to; made on first use. */
+    private synchronized AuditLog audit(BlocklistStore s) {
+        AuditLog log = auditLog;
+        if (log == null) {
+            log = new AuditLog(
+                    s.auditRecords(),
+                    new ObjectMapper(),
+                    System::currentTimeMillis,
+                    config.admin().auditRetention());
+            auditLog = log;
+        }
+        return log;
+    }
+
+    /**
+     * {@link #reload} on SIGHUP ({@code systemctl reload}), recorded in the audit trail as the
+     * signal's (an API reload is recorded by the API with its token).
+     */
+    public ReloadOutcome reloadBySignal() {
+        ReloadOutcome outcome = reload();
+        BlocklistStore s = store;
+        if (s != null) {
+            audit(s).recordOrWarn(
+                            AuditLog.Actor.local(AuditLog.RELOAD, "SIGHUP", "signal"),
+                            "config.reload",
+                            "config",
+                            null,
+                            outcome);
+        }
+        return outcome;
     }
 
     public List<InetSocketAddress> blockPageAddresses() {

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +32,9 @@ final class ControlChannel implements AutoCloseable {
 
     static final String SOCKET = "control.sock";
 
-    /** Runs one request; returns the exit status, writing the report to {@code out}. */
+    /** Runs one request from {@code peer} (the local user who sent it); returns the exit status, writing the report to {@code out}. */
     interface Handler {
-        int handle(String request, PrintWriter out);
+        int handle(String request, String peer, PrintWriter out);
     }
 
     private final Path path;
@@ -65,7 +67,7 @@ final class ControlChannel implements AutoCloseable {
                 int status;
                 StringWriter report = new StringWriter();
                 try (PrintWriter w = new PrintWriter(report)) {
-                    status = request == null ? 2 : handler.handle(request, w);
+                    status = request == null ? 2 : handler.handle(request, peer(client), w);
                 } catch (RuntimeException e) {
                     log.warn("control request failed", e);
                     report.append("failed: ")
@@ -81,6 +83,16 @@ final class ControlChannel implements AutoCloseable {
                     log.debug("control connection failed", e);
                 }
             }
+        }
+    }
+
+    /** The local user at the other end of the socket ("user NAME"), from the kernel's peer credentials. */
+    private static String peer(SocketChannel client) {
+        try {
+            UnixDomainPrincipal p = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            return "user " + p.user().getName();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "user unknown";
         }
     }
 

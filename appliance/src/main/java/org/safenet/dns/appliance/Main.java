@@ -145,7 +145,7 @@ public final class Main implements Callable<Integer> {
                         // Only a status line (no RELOADING=1). Under systemd 252 one SIGHUP was seen to
                         // bring a second, empty reload right after the first; its "nothing changed" must not
                         // hide what the first one did.
-                        org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reload();
+                        org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reloadBySignal();
                         if (!outcome.changed().isEmpty()
                                 || !outcome.needsRestart().isEmpty()
                                 || !outcome.applied()) {

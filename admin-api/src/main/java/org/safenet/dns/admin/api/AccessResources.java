@@ -1,5 +1,9 @@
 package org.safenet.dns.admin.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -40,6 +44,8 @@ final class AccessResources {
         routes.add("POST", "/api/v1/tokens", Role.ADMIN, this::createToken);
         routes.add("DELETE", "/api/v1/tokens/{id}", Role.ADMIN, this::revokeToken);
         routes.add("GET", "/api/v1/audit", Role.VIEWER, this::auditTrail);
+        routes.add("GET", "/api/v1/audit/export", Role.ADMIN, this::auditExport);
+        routes.add("GET", "/api/v1/whoami", Role.VIEWER, this::whoami);
         routes.add("POST", "/api/v1/config/reload", Role.ADMIN, this::reload);
         routes.add(
                 "GET",
@@ -98,7 +104,7 @@ final class AccessResources {
         if (!appeals.delete(item.stored().id())) {
             throw ApiException.notFound("no appeal '" + item.stored().id() + "'");
         }
-        r.audit("appeal.delete", item.stored().appeal().host(), view(item), null);
+        r.audit(AuditLog.APPEAL, "appeal.delete", item.stored().appeal().host(), view(item), null);
         return Map.of("deleted", item.stored().id());
     }
 
@@ -138,7 +144,7 @@ final class AccessResources {
                     context.clock().getAsLong(),
                     0,
                     null);
-            allowed = new EntryResources(context).allowEntry(r, entry, "allow.add");
+            allowed = new EntryResources(context).allowEntry(r, entry, null);
         }
         AppealBox.Review review = new AppealBox.Review(
                 accept ? "accepted" : "rejected",
@@ -146,7 +152,15 @@ final class AccessResources {
                 r.who().name() + " (" + r.who().id() + ")",
                 Instant.ofEpochMilli(context.clock().getAsLong()).toString());
         appeals.review(id, review);
-        r.audit(accept ? "appeal.accept" : "appeal.reject", appeal.appeal().host(), null, review);
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("review", review);
+        after.put("allowEntry", allowed);
+        r.audit(
+                AuditLog.APPEAL,
+                accept ? "appeal.accept" : "appeal.reject",
+                appeal.appeal().host(),
+                null,
+                after);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id);
         out.put("host", appeal.appeal().host());
@@ -172,7 +186,7 @@ final class AccessResources {
         String text =
                 tokens.create(req.name(), role, r.who().name() + " (" + r.who().id() + ")");
         Tokens.Token created = tokens.authenticate(text);
-        r.audit("token.create", created == null ? "?" : created.id(), null, view(created));
+        r.audit(AuditLog.TOKEN, "token.create", created == null ? "?" : created.id(), null, view(created));
         Map<String, Object> out = new LinkedHashMap<>(view(created));
         out.put("token", text);
         out.put("note", "this is the only time the token is shown; store it now");
@@ -188,7 +202,7 @@ final class AccessResources {
         if (before == null || !tokens.revoke(id)) {
             throw ApiException.notFound("no token with id '" + id + "'");
         }
-        r.audit("token.revoke", id, view(before), null);
+        r.audit(AuditLog.TOKEN, "token.revoke", id, view(before), null);
         return Map.of("revoked", id);
     }
 
@@ -200,7 +214,7 @@ final class AccessResources {
                     409, "reload_unavailable", "this appliance was started without a config file to reload");
         }
         ReloadOutcome outcome = reload.get();
-        r.audit("config.reload", "config", null, outcome);
+        r.audit(AuditLog.RELOAD, "config.reload", "config", null, outcome);
         if (!outcome.applied()) {
             throw new ApiException(422, "invalid_config", "nothing changed: " + outcome.error());
         }
@@ -231,18 +245,81 @@ final class AccessResources {
         return out;
     }
 
+    /** The records that match the filters of the call (via, actor, action, target, from), newest first, in pages. */
     private Object auditTrail(ApiRequest r) {
         int limit = r.intParam("limit", 100, 1, 1000);
-        String before = r.param("before");
-        long beforeMillis;
+        List<JsonNode> items = audit.recent(auditFilter(r), limit, time(r, "before", Long.MAX_VALUE));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("items", items);
+        out.put(
+                "nextBefore",
+                items.size() == limit ? items.getLast().path("time").asText(null) : null);
+        return out;
+    }
+
+    /** Every record that matches the filters, newest first, as JSON lines (one record a line). */
+    private Object auditExport(ApiRequest r) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ObjectMapper json = new ObjectMapper();
+        IOException[] failed = {null};
+        audit.each(auditFilter(r), time(r, "before", Long.MAX_VALUE), e -> {
+            try {
+                out.write(json.writeValueAsBytes(e));
+                out.write('\n');
+            } catch (IOException ex) {
+                failed[0] = ex;
+                return false;
+            }
+            return out.size() < MAX_EXPORT_BYTES;
+        });
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return new HttpCall.Answer(200, "application/x-ndjson; charset=utf-8", out.toByteArray())
+                .withHeader("Content-Disposition", "attachment; filename=\"safenet-audit.jsonl\"");
+    }
+
+    /** Most bytes one export answers with (a larger trail is exported in ranges: from/before). */
+    static final int MAX_EXPORT_BYTES = 64 * 1024 * 1024;
+
+    private static AuditLog.Filter auditFilter(ApiRequest r) {
+        String via = blankToNull(r.param("via"));
+        if (via != null && !via.matches("[a-z]{1,20}")) {
+            throw ApiException.badRequest(
+                    "invalid_parameter",
+                    "via is a change path such as api, import, sync, reload, report, appeal, token");
+        }
+        return new AuditLog.Filter(
+                via,
+                blankToNull(r.param("actor")),
+                blankToNull(r.param("action")),
+                blankToNull(r.param("target")),
+                time(r, "from", 0));
+    }
+
+    private static @Nullable String blankToNull(@Nullable String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    private static long time(ApiRequest r, String name, long otherwise) {
+        String text = r.param(name);
+        if (text == null || text.isEmpty()) {
+            return otherwise;
+        }
         try {
-            beforeMillis =
-                    before == null ? Long.MAX_VALUE : Instant.parse(before).toEpochMilli();
+            return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(
-                    "invalid_time", "before must be an ISO-8601 time such as 2026-11-01T00:00:00Z");
+                    "invalid_time", name + " must be an ISO-8601 time such as 2026-11-01T00:00:00Z");
         }
-        return Map.of("items", audit.recent(limit, beforeMillis));
+    }
+
+    /** Who the caller's token is, and what the console needs to show it: role, time zone. */
+    private Object whoami(ApiRequest r) {
+        Map<String, Object> out = new LinkedHashMap<>(view(r.who()));
+        out.put("timeZone", context.timeZone().getId());
+        out.put("categories", org.safenet.dns.blocklist.Categories.KNOWN);
+        return out;
     }
 
     private static Map<String, Object> view(Tokens.@Nullable Token t) {

@@ -61,7 +61,7 @@ public final class AdminApi {
     public AdminApi(AdminContext context, Tokens tokens) {
         this.context = context;
         this.tokens = tokens;
-        this.audit = new AuditLog(context.live().store().auditRecords(), json, context.clock());
+        this.audit = context.audit();
         routes.add("GET", "/healthz", null, r -> Map.of("status", "ok"));
         routes.add("GET", "/readyz", null, this::readiness);
         routes.add(
@@ -78,6 +78,7 @@ public final class AdminApi {
         new StatsResources(context).register(routes);
         new ProfileResources(context.policy()).register(routes);
         new AccessResources(context, tokens, audit).register(routes);
+        new ReportResources(context).register(routes);
         for (String file : Dashboard.FILES) {
             routes.add("GET", file.equals("index.html") ? "/" : "/" + file, null, r -> staticFile(file));
         }

@@ -1,6 +1,7 @@
 package org.safenet.dns.admin.api;
 
 import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -8,6 +9,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.appeals.AppealBox;
+import org.safenet.dns.admin.appeals.ReportBox;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.live.LiveList;
@@ -35,6 +37,9 @@ import org.safenet.dns.resolver.stats.ResolverMetrics;
  * @param policy profiles and client groups
  * @param sourceFileDirs where file sources made through the API may read
  * @param appeals the block page's appeals and their reviews
+ * @param reports citizens' scam reports and their decisions
+ * @param audit the audit trail every change path writes to
+ * @param timeZone the appliance's time zone (where days and months start), shown in the console
  */
 public record AdminContext(
         LiveList live,
@@ -53,7 +58,10 @@ public record AdminContext(
         LongSupplier clock,
         PolicyAdmin policy,
         List<Path> sourceFileDirs,
-        AppealBox appeals) {
+        AppealBox appeals,
+        ReportBox reports,
+        AuditLog audit,
+        ZoneId timeZone) {
 
     /** Log levels at run time. */
     public interface LogControl {

@@ -117,11 +117,17 @@ public final class ApiRequest {
         }
     }
 
-    /** Records this change in the audit trail (before the answer goes out). */
+    /** Records this change in the audit trail (before the answer goes out), as made through the API. */
     public void audit(String action, String target, @Nullable Object before, @Nullable Object after)
             throws BlocklistStore.StoreException {
+        audit(AuditLog.API, action, target, before, after);
+    }
+
+    /** Records this change in the audit trail with its change path ({@code via}: report, appeal, token, reload). */
+    public void audit(String via, String action, String target, @Nullable Object before, @Nullable Object after)
+            throws BlocklistStore.StoreException {
         if (audit != null) {
-            audit.record(who(), call.client(), action, target, before, after);
+            audit.record(AuditLog.Actor.token(who(), call.client(), via), action, target, before, after);
         }
     }
 }

@@ -1,6 +1,9 @@
 package org.safenet.dns.admin.api;
 
+import java.io.IOException;
 import java.net.IDN;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -13,10 +16,13 @@ import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
+import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ListParser;
 import org.safenet.dns.blocklist.format.LocalData;
+import org.safenet.dns.blocklist.format.ParseReport;
 import org.safenet.dns.blocklist.importer.Explainer;
 import org.safenet.dns.blocklist.importer.ListImporter;
+import org.safenet.dns.blocklist.importer.SourceAction;
 import org.safenet.dns.blocklist.live.LiveList;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.ReversedName;
@@ -54,6 +60,7 @@ final class EntryResources {
         routes.add("GET", "/api/v1/entries", Role.VIEWER, r -> search(r, BlocklistStore.SIDE_BLOCK));
         routes.add("POST", "/api/v1/entries", Role.OPERATOR, this::add);
         routes.add("POST", "/api/v1/entries/bulk", Role.OPERATOR, this::bulk);
+        routes.add("POST", "/api/v1/entries/import", Role.OPERATOR, this::importFile);
         routes.add("GET", "/api/v1/entries/{name}", Role.VIEWER, r -> byName(r, BlocklistStore.SIDE_BLOCK));
         routes.add("DELETE", "/api/v1/entries/{name}", Role.OPERATOR, r -> remove(r, BlocklistStore.SIDE_BLOCK));
         routes.add("GET", "/api/v1/allowlist", Role.VIEWER, r -> search(r, BlocklistStore.SIDE_ALLOW));
@@ -224,6 +231,72 @@ final class EntryResources {
         return new Routes.Created(out);
     }
 
+    /**
+     * A list file uploaded as the body (text, any of the import formats, gzip or xz recognised):
+     * parsed, checked and added to the operator's entries as {@code safenet import} would, with
+     * the same report (added, updated, unchanged, invalid lines with examples, refused names).
+     */
+    private Object importFile(ApiRequest r) throws Exception {
+        String formatText = r.param("format") == null ? "domains" : r.param("format");
+        ListFormat format;
+        try {
+            format = ListFormat.valueOf(formatText.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(
+                    "invalid_format", "format must be domains, hosts, adblock or rpz, not '" + formatText + "'");
+        }
+        String category = r.param("category") == null ? "" : r.param("category").toLowerCase(Locale.ROOT);
+        if (!Categories.KNOWN.contains(category)) {
+            throw ApiException.badRequest(
+                    "invalid_category", "category is required (one of " + String.join(", ", Categories.KNOWN) + ")");
+        }
+        if (r.call().body().length == 0) {
+            throw ApiException.badRequest("missing_body", "send the list file as the body");
+        }
+        Path file = Files.createTempFile("safenet-upload-", ".list");
+        try {
+            Files.write(file, r.call().body());
+            ListImporter.Staged staged;
+            try {
+                staged = checks.stage(format, category, OPERATOR_SOURCE, SourceAction.LIST, List.of(file));
+            } catch (IOException e) {
+                throw new ApiException(422, "invalid_list", "the file cannot be imported: " + e.getMessage());
+            }
+            ListImporter.Diff d = checks.diff(staged, OPERATOR_SOURCE, false);
+            LiveList.Applied applied = context.live().apply(d.changes());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("format", format.name().toLowerCase(Locale.ROOT));
+            out.put("category", category);
+            out.put("added", d.added());
+            out.put("updated", d.updated());
+            out.put("unchanged", d.unchanged());
+            out.put("invalid", staged.invalid());
+            out.put("refused", staged.rejectedCount());
+            out.put("refusedSample", staged.rejected().stream().limit(20).toList());
+            List<Map<String, Object>> reports = new ArrayList<>();
+            for (ParseReport report : staged.reports()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("lines", report.lines());
+                m.put("entries", report.entries());
+                m.put("ignored", report.ignored());
+                m.put("invalid", report.invalid());
+                m.put("invalidByReason", report.invalidByReason());
+                m.put(
+                        "examples",
+                        report.errors().stream().limit(5).map(Object::toString).toList());
+                reports.add(m);
+            }
+            out.put("files", reports);
+            out.put("listVersion", applied.version());
+            Map<String, Object> audited = new LinkedHashMap<>(out);
+            audited.remove("files");
+            r.audit("entries.import", OPERATOR_SOURCE, null, audited);
+            return out;
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     private Object allow(ApiRequest r) throws Exception {
         AllowRequest req = r.body(AllowRequest.class);
         String name = newEntryName(req.name(), "name");
@@ -241,8 +314,11 @@ final class EntryResources {
         return new Routes.Created(allowEntry(r, entry, "allow.add"));
     }
 
-    /** Stores an allow entry of the operator, audited; shared with accepting an appeal. */
-    Map<String, Object> allowEntry(ApiRequest r, StoredEntry entry, String auditAction) throws Exception {
+    /**
+     * Stores an allow entry of the operator, audited as {@code auditAction}; shared with accepting
+     * an appeal (null: the caller records the change itself).
+     */
+    Map<String, Object> allowEntry(ApiRequest r, StoredEntry entry, @Nullable String auditAction) throws Exception {
         LiveList live = context.live();
         StoredEntry before =
                 live.store().entryOf(BlocklistStore.SIDE_ALLOW, entry.reversedName(), entry.match(), OPERATOR_SOURCE);
@@ -253,7 +329,32 @@ final class EntryResources {
         LiveList.Applied applied = live.apply(changes);
         Map<String, Object> out = view(entry);
         out.put("listVersion", applied.version());
-        r.audit(auditAction, display(entry.reversedName()), before == null ? null : view(before), view(entry));
+        if (auditAction != null) {
+            r.audit(auditAction, display(entry.reversedName()), before == null ? null : view(before), view(entry));
+        }
+        return out;
+    }
+
+    /**
+     * Stores a block entry made by accepting a report (its own source), unless the name is
+     * protected; the caller records the change. Returns the entry's view with the list version.
+     */
+    Map<String, Object> blockEntry(StoredEntry entry) throws Exception {
+        String refusal = checks.refusal(entry.reversedName());
+        if (refusal != null) {
+            throw new ApiException(
+                    422, "protected_name", "'" + display(entry.reversedName()) + "' cannot be blocked: " + refusal);
+        }
+        LiveList live = context.live();
+        StoredEntry before =
+                live.store().entryOf(BlocklistStore.SIDE_BLOCK, entry.reversedName(), entry.match(), entry.source());
+        BlocklistStore.Changes changes = new BlocklistStore.Changes().block(entry);
+        if (before == null) {
+            changes.counted(entry.source(), 1);
+        }
+        LiveList.Applied applied = live.apply(changes);
+        Map<String, Object> out = view(entry);
+        out.put("listVersion", applied.version());
         return out;
     }
 

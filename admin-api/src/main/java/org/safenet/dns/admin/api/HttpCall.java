@@ -32,5 +32,12 @@ public record HttpCall(
         public Answer(int status, String contentType, byte[] body) {
             this(status, contentType, body, Map.of());
         }
+
+        /** This answer with one more header. */
+        public Answer withHeader(String name, String value) {
+            Map<String, String> more = new java.util.LinkedHashMap<>(headers);
+            more.put(name, value);
+            return new Answer(status, contentType, body, Map.copyOf(more));
+        }
     }
 }

@@ -17,6 +17,7 @@ import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.Records;
+import org.safenet.dns.blocklist.store.StoredEntry;
 import org.safenet.dns.blocklist.sync.SourceSpec;
 import org.safenet.dns.blocklist.sync.SourceState;
 import org.safenet.dns.blocklist.sync.SyncResult;
@@ -52,6 +53,7 @@ final class SourceResources {
         routes.add("GET", "/api/v1/sources/{name}", Role.VIEWER, this::status);
         routes.add("PUT", "/api/v1/sources/{name}", Role.OPERATOR, this::update);
         routes.add("GET", "/api/v1/sources/{name}/history", Role.VIEWER, this::history);
+        routes.add("GET", "/api/v1/sources/{name}/held", Role.VIEWER, this::heldPreview);
         routes.add("POST", "/api/v1/sources/{name}/sync", Role.OPERATOR, r -> act(r, "sync"));
         routes.add("POST", "/api/v1/sources/{name}/approve", Role.OPERATOR, r -> act(r, "approve"));
         routes.add("POST", "/api/v1/sources/{name}/discard", Role.OPERATOR, r -> act(r, "discard"));
@@ -337,6 +339,65 @@ final class SourceResources {
         // A sample of rejected lines is a file's own content: operators see it, viewers the counts.
         boolean lines = r.who().role().covers(Role.OPERATOR);
         return Map.of("items", h.stream().map(x -> view(x, lines)).toList());
+    }
+
+    /**
+     * What the held update of a source would do, before an operator approves or discards it: its
+     * counts and reason, and up to {@code limit} names it adds, changes and removes (each list
+     * sorted as stored, with its total).
+     */
+    private Object heldPreview(ApiRequest r) throws Exception {
+        String name = r.path("name");
+        source(name);
+        SyncService.Held held = context.sync()
+                .held(name)
+                .orElseThrow(() -> ApiException.notFound("source '" + name + "' has no held update"));
+        BlocklistStore.Changes changes = context.sync()
+                .heldChanges(name)
+                .orElseThrow(() -> new ApiException(
+                        409, "nothing_held", "the held update of '" + name + "' was approved or discarded just now"));
+        int limit = r.intParam("limit", 50, 1, 1000);
+        BlocklistStore store = context.live().store();
+        List<Map<String, Object>> added = new ArrayList<>();
+        List<Map<String, Object>> changed = new ArrayList<>();
+        int addedTotal = 0;
+        int changedTotal = 0;
+        for (StoredEntry e : changes.blockPuts()) {
+            boolean isNew = store.entryOf(BlocklistStore.SIDE_BLOCK, e.reversedName(), e.match(), e.source()) == null;
+            if (isNew) {
+                addedTotal++;
+            } else {
+                changedTotal++;
+            }
+            List<Map<String, Object>> into = isNew ? added : changed;
+            if (into.size() < limit) {
+                into.add(EntryResources.view(e));
+            }
+        }
+        List<Map<String, Object>> removed = new ArrayList<>();
+        for (BlocklistStore.Changes.Removal x : changes.blockRemovals()) {
+            if (removed.size() < limit) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", EntryResources.display(x.reversedName()));
+                m.put("match", x.match().name().toLowerCase(Locale.ROOT));
+                removed.add(m);
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("source", name);
+        out.put("since", Instant.ofEpochMilli(held.heldAtMillis()).toString());
+        out.put("reason", held.reason());
+        out.put("counts", Map.of("added", held.added(), "updated", held.updated(), "removed", held.removed()));
+        out.put("added", Map.of("total", addedTotal, "items", added));
+        out.put("changed", Map.of("total", changedTotal, "items", changed));
+        out.put("removed", Map.of("total", changes.blockRemovals().size(), "items", removed));
+        out.put(
+                "other",
+                changes.allowPuts().size()
+                        + changes.allowRemovals().size()
+                        + changes.ipPuts().size()
+                        + changes.ipRemovals().size());
+        return out;
     }
 
     private Object act(ApiRequest r, String what) throws Exception {

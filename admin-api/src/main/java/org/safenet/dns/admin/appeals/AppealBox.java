@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -35,12 +33,8 @@ public final class AppealBox {
     public static final int MAX_REASONS = 5;
     public static final int MAX_REASON_CHARS = 2_000;
     public static final int PER_CLIENT_PER_HOUR = 10;
-    /** Clients whose filings are counted at once; past it the counts start over (bounded memory). */
-    static final int MAX_CLIENTS_TRACKED = 10_000;
     /** Reviewed appeals pruned at once when the box is full. */
     static final int PRUNE_BATCH = 100;
-
-    private static final long HOUR_MILLIS = 3_600_000;
 
     /** What became of a filing. */
     public enum Outcome {
@@ -78,11 +72,10 @@ public final class AppealBox {
     private final Predicate<String> blocked;
     private final LongSupplier clock;
     private final ObjectMapper json = new ObjectMapper();
-    /** Per client prefix: the start of its hour and its filings in it. Guarded by {@code this}. */
-    private final Map<String, long[]> filings = new HashMap<>();
+    /** Filings per client this hour. Guarded by {@code this}. */
+    private final HourlyQuota quota;
 
     private final int maxAppeals;
-    private final int perClientPerHour;
     private int stored = -1;
     private long lastFullLogMillis = Long.MIN_VALUE / 2;
     private int refusedSinceLog;
@@ -97,7 +90,7 @@ public final class AppealBox {
     AppealBox(
             BlocklistStore store, Predicate<String> blocked, LongSupplier clock, int maxAppeals, int perClientPerHour) {
         this.maxAppeals = maxAppeals;
-        this.perClientPerHour = perClientPerHour;
+        this.quota = new HourlyQuota(perClientPerHour);
         this.store = store;
         this.reviews = store.metaRecords("appeal-review/");
         this.pendingByHost = store.metaRecords("appeal-host/");
@@ -115,7 +108,7 @@ public final class AppealBox {
         if (!blocked.test(host)) {
             return new Filing(Outcome.NOT_BLOCKED, null);
         }
-        if (!countFiling(prefixOf(client), now)) {
+        if (!quota.take(client, now)) {
             return new Filing(Outcome.RATE_LIMITED, null);
         }
         String why = reason.length() > MAX_REASON_CHARS ? reason.substring(0, MAX_REASON_CHARS) : reason;
@@ -263,39 +256,5 @@ public final class AppealBox {
         } catch (BlocklistStore.StoreException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-    }
-
-    /** Counts a new filing of {@code client} this hour; false if it has had its share. */
-    private boolean countFiling(String client, long now) {
-        if (filings.size() >= MAX_CLIENTS_TRACKED && !filings.containsKey(client)) {
-            filings.values().removeIf(f -> now - f[0] >= HOUR_MILLIS);
-            if (filings.size() >= MAX_CLIENTS_TRACKED) {
-                filings.clear();
-            }
-        }
-        long[] f = filings.computeIfAbsent(client, c -> new long[] {now, 0});
-        if (now - f[0] >= HOUR_MILLIS) {
-            f[0] = now;
-            f[1] = 0;
-        }
-        if (f[1] >= perClientPerHour) {
-            return false;
-        }
-        f[1]++;
-        return true;
-    }
-
-    /** An IPv4 address, or the /64 of an IPv6 one (one household's or host's share). */
-    static String prefixOf(InetAddress client) {
-        byte[] b = client.getAddress();
-        if (b.length == 4) {
-            return client.getHostAddress();
-        }
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 8; i += 2) {
-            s.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)))
-                    .append(':');
-        }
-        return s.append(":/64").toString();
     }
 }

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import org.safenet.dns.admin.appeals.AppealBox;
+import org.safenet.dns.admin.appeals.ReportBox;
 import org.safenet.dns.admin.http.HttpLimits;
 import org.safenet.dns.admin.http.HttpServer;
 import org.safenet.dns.blocklist.Categories;
@@ -38,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * warning page for that host (with its category, from the store); a POST to {@code /appeal}
  * files an appeal (host, reason, time, client address) for the operators, within the bounds
  * {@link AppealBox} keeps (only for listed names, a few per client an hour, merged per host).
+ * {@code GET /report} is the public scam report form and {@code POST /report} files one (form
+ * fields {@code domain}, {@code category}, {@code description}, {@code contact}) within the
+ * bounds {@link ReportBox} keeps. Pages are in Vietnamese or English, from {@code
+ * Accept-Language} or {@code ?lang=}.
  *
  * <p>HTTPS cannot be served: the browser asked for the blocked site's name, and no certificate
  * for it can be shown, so HTTPS visitors see a connection or certificate error instead of the
@@ -56,6 +61,7 @@ public final class BlockPageServer implements AutoCloseable {
     private final BlocklistStore store;
     private final Supplier<Categories> categories;
     private final AppealBox appeals;
+    private final ReportBox reports;
     private final ToIntFunction<String> precedence;
     private final HttpServer server;
 
@@ -65,9 +71,10 @@ public final class BlockPageServer implements AutoCloseable {
             Transports transports,
             BlocklistStore store,
             Supplier<Categories> categories,
-            AppealBox appeals)
+            AppealBox appeals,
+            ReportBox reports)
             throws InterruptedException {
-        this(listen, group, transports, store, categories, source -> 0, appeals);
+        this(listen, group, transports, store, categories, source -> 0, appeals, reports);
     }
 
     /** @param precedence of each source, so the page names the entry that decides (as the resolver does) */
@@ -78,8 +85,10 @@ public final class BlockPageServer implements AutoCloseable {
             BlocklistStore store,
             Supplier<Categories> categories,
             ToIntFunction<String> precedence,
-            AppealBox appeals)
+            AppealBox appeals,
+            ReportBox reports)
             throws InterruptedException {
+        this.reports = reports;
         this.precedence = precedence;
         this.store = store;
         this.categories = categories;
@@ -106,13 +115,25 @@ public final class BlockPageServer implements AutoCloseable {
             FullHttpResponse response;
             if (!req.decoderResult().isSuccess()) {
                 response = text(HttpResponseStatus.BAD_REQUEST, "bad request");
-            } else if (req.method().equals(HttpMethod.POST)
-                    && new QueryStringDecoder(req.uri()).path().equals("/appeal")) {
-                response = appeal(ctx, req);
-            } else if (req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD)) {
-                response = html(HttpResponseStatus.FORBIDDEN, warning(host));
             } else {
-                response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET or POST /appeal");
+                QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+                BlockPage.Texts t = BlockPage.Texts.of(BlockPage.language(
+                        first(uri.parameters(), "lang"), req.headers().get(HttpHeaderNames.ACCEPT_LANGUAGE)));
+                boolean get =
+                        req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
+                if (req.method().equals(HttpMethod.POST) && uri.path().equals("/appeal")) {
+                    response = appeal(ctx, req, t);
+                } else if (req.method().equals(HttpMethod.POST) && uri.path().equals("/report")) {
+                    response = report(ctx, req, t);
+                } else if (get && uri.path().equals("/report")) {
+                    response = html(
+                            HttpResponseStatus.OK,
+                            BlockPage.reportForm(t, first(uri.parameters(), "domain"), "scam", "", "", null));
+                } else if (get) {
+                    response = html(HttpResponseStatus.FORBIDDEN, warning(host, t));
+                } else {
+                    response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "GET, or POST /appeal or /report");
+                }
             }
             response.headers().set(HttpHeaderNames.CONNECTION, "close");
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
@@ -124,7 +145,7 @@ public final class BlockPageServer implements AutoCloseable {
             ctx.close();
         }
 
-        private String warning(String host) {
+        private String warning(String host, BlockPage.Texts t) {
             String category = null;
             String reference = "-";
             try {
@@ -136,10 +157,10 @@ public final class BlockPageServer implements AutoCloseable {
             } catch (BlocklistStore.StoreException | IllegalArgumentException notAName) {
                 // a Host header that is no domain name (an IP, garbage): the page still shows
             }
-            return BlockPage.warning(host, category, reference);
+            return BlockPage.warning(t, host, category, reference);
         }
 
-        private FullHttpResponse appeal(ChannelHandlerContext ctx, FullHttpRequest req) {
+        private FullHttpResponse appeal(ChannelHandlerContext ctx, FullHttpRequest req, BlockPage.Texts t) {
             Map<String, List<String>> form =
                     new QueryStringDecoder(req.content().toString(StandardCharsets.UTF_8), false).parameters();
             String host = first(form, "host").toLowerCase(Locale.ROOT);
@@ -161,34 +182,74 @@ public final class BlockPageServer implements AutoCloseable {
                         "the appeal could not be stored; please try again later");
             }
             return switch (filed.outcome()) {
-                case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(host));
+                case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(t, "receipt.appeal", host));
                 case NOT_BLOCKED ->
-                    html(
-                            HttpResponseStatus.UNPROCESSABLE_ENTITY,
-                            BlockPage.notTaken(
-                                    host,
-                                    "tên này không có trong danh sách chặn. Nếu mạng của bạn vẫn chặn nó, hãy hỏi quản trị viên mạng.",
-                                    "this name is not on the blocklist. If your network still blocks it, ask its administrator."));
+                    html(HttpResponseStatus.UNPROCESSABLE_ENTITY, BlockPage.notTaken(t, host, "notTaken.notBlocked"));
                 case RATE_LIMITED ->
                     withRetryAfter(
                             html(
                                     HttpResponseStatus.TOO_MANY_REQUESTS,
-                                    BlockPage.notTaken(
-                                            host,
-                                            "bạn đã gửi quá nhiều yêu cầu trong giờ này; hãy thử lại sau.",
-                                            "you sent too many requests this hour; please try again later.")),
+                                    BlockPage.notTaken(t, host, "notTaken.rateLimited")),
                             3600);
                 case FULL ->
                     withRetryAfter(
-                            html(
-                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
-                                    BlockPage.notTaken(
-                                            host,
-                                            "có quá nhiều yêu cầu đang chờ xem xét; hãy thử lại sau.",
-                                            "too many requests are waiting for review; please try again later.")),
+                            html(HttpResponseStatus.SERVICE_UNAVAILABLE, BlockPage.notTaken(t, host, "notTaken.full")),
                             3600);
             };
         }
+
+        /** A citizen's scam report from the form: filed, merged into an open one, or refused with the form again. */
+        private FullHttpResponse report(ChannelHandlerContext ctx, FullHttpRequest req, BlockPage.Texts t) {
+            Map<String, List<String>> form =
+                    new QueryStringDecoder(req.content().toString(StandardCharsets.UTF_8), false).parameters();
+            String domain = first(form, "domain");
+            String category = first(form, "category");
+            String description = first(form, "description");
+            String contact = first(form, "contact");
+            InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            ReportBox.Filing filed;
+            try {
+                filed = reports.file(domain, category, description, contact, client);
+            } catch (ReportBox.Invalid e) {
+                return html(
+                        HttpResponseStatus.BAD_REQUEST,
+                        BlockPage.reportForm(
+                                t,
+                                cut(domain, ReportBox.MAX_URL_CHARS),
+                                category,
+                                cut(description, ReportBox.MAX_DESCRIPTION_CHARS),
+                                cut(contact, ReportBox.MAX_CONTACT_CHARS),
+                                e.field()));
+            } catch (BlocklistStore.StoreException | RuntimeException e) {
+                log.warn("report of {} not stored: {}", cut(domain, 253), e.getMessage());
+                return html(
+                        HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        BlockPage.notTaken(t, cut(domain, 253), "notTaken.unavailable"));
+            }
+            String name;
+            try {
+                name = ReportBox.domainOf(domain);
+            } catch (ReportBox.Invalid e) {
+                name = cut(domain, 253); // taken just above: cannot happen
+            }
+            return switch (filed.outcome()) {
+                case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(t, "receipt.report", name));
+                case RATE_LIMITED ->
+                    withRetryAfter(
+                            html(
+                                    HttpResponseStatus.TOO_MANY_REQUESTS,
+                                    BlockPage.notTaken(t, name, "notTaken.rateLimited")),
+                            3600);
+                case FULL ->
+                    withRetryAfter(
+                            html(HttpResponseStatus.SERVICE_UNAVAILABLE, BlockPage.notTaken(t, name, "notTaken.full")),
+                            3600);
+            };
+        }
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() > max ? s.substring(0, max) : s;
     }
 
     private static FullHttpResponse withRetryAfter(FullHttpResponse r, int seconds) {

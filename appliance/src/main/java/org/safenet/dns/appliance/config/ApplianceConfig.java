@@ -149,12 +149,21 @@ public record ApplianceConfig(
      * @param tlsKey PEM private key (PKCS#8) for HTTPS
      * @param tokenFile where a generated first admin token is written ("" = dataDir/admin-token)
      * @param sourceFileDirs directories file sources made through the admin API may read (empty: none)
+     * @param auditRetention how long the audit trail keeps a record
      */
     public record Admin(
-            List<HostPort> listen, String tlsCertificate, String tlsKey, String tokenFile, List<Path> sourceFileDirs) {
+            List<HostPort> listen,
+            String tlsCertificate,
+            String tlsKey,
+            String tokenFile,
+            List<Path> sourceFileDirs,
+            Duration auditRetention) {
         public Admin {
             listen = List.copyOf(listen);
             sourceFileDirs = List.copyOf(sourceFileDirs);
+            if (auditRetention.toHours() < 24) {
+                throw new IllegalArgumentException("admin.auditRetention: keep at least 1d, not " + auditRetention);
+            }
             if (tlsCertificate.isEmpty() != tlsKey.isEmpty()) {
                 throw new IllegalArgumentException("admin: tlsCertificate and tlsKey go together (both or neither)");
             }

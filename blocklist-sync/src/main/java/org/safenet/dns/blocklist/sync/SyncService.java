@@ -725,6 +725,16 @@ public final class SyncService implements AutoCloseable {
         }
     }
 
+    /** The changes the update held for {@code name} would make (for a preview before approving), if any. */
+    public Optional<BlocklistStore.Changes> heldChanges(String name) {
+        try {
+            byte[] b = store.sourceRecord("heldchanges\0" + name);
+            return b == null ? Optional.empty() : Optional.of(ChangesCodec.decode(b));
+        } catch (IOException | BlocklistStore.StoreException e) {
+            throw new IllegalStateException("cannot read the held update of " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Applies the update held for {@code name}, if the source has not moved on since (a newer sync
      * would make it stale: then sync again).
