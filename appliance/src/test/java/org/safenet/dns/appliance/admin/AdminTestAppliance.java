@@ -39,12 +39,18 @@ final class AdminTestAppliance implements AutoCloseable {
     /** The answer to one API call. */
     record Reply(int status, JsonNode json, String text, HttpResponse<byte[]> raw) {}
 
+    /** The block page's address, or null when it does not listen. */
+    final @Nullable InetSocketAddress blockPage;
+
     private AdminTestAppliance(Appliance appliance, String adminToken) {
         this.appliance = appliance;
         this.adminToken = adminToken;
         this.base = URI.create(
                 "http://127.0.0.1:" + appliance.adminAddresses().get(0).getPort());
         this.dns = appliance.resolver().boundAddresses().get(0);
+        this.blockPage = appliance.blockPageAddresses().isEmpty()
+                ? null
+                : appliance.blockPageAddresses().get(0);
     }
 
     static AdminTestAppliance start(Path dir, String upstream, String extraYaml) throws Exception {
@@ -61,10 +67,22 @@ final class AdminTestAppliance implements AutoCloseable {
         return start(dir, upstream, "", "\"127.0.0.1:0\"", serverYaml);
     }
 
+    /** As {@link #start(Path, String, String, String)}, with the block page on a free loopback port. */
+    static AdminTestAppliance startWithBlockPage(Path dir, String upstream, String extraYaml, String listen)
+            throws Exception {
+        return start(dir, upstream, extraYaml, listen, "", "\"127.0.0.1:0\"");
+    }
+
     private static AdminTestAppliance start(
             Path dir, String upstream, String extraYaml, String listen, String serverYaml) throws Exception {
+        return start(dir, upstream, extraYaml, listen, serverYaml, "");
+    }
+
+    private static AdminTestAppliance start(
+            Path dir, String upstream, String extraYaml, String listen, String serverYaml, String blockPages)
+            throws Exception {
         Path config = dir.resolve("safenet.yaml");
-        writeConfig(config, dir, upstream, extraYaml, listen, serverYaml);
+        writeConfig(config, dir, upstream, extraYaml, listen, serverYaml, blockPages);
         ApplianceConfig c = new ConfigLoader().load(config, ConfigLoader.Overrides.none());
         Appliance a = new Appliance(c);
         a.configSource(() -> new ConfigLoader().load(config, ConfigLoader.Overrides.none())); // reloads read the file
@@ -76,11 +94,17 @@ final class AdminTestAppliance implements AutoCloseable {
     /** Writes the test config; a test rewrites it with other {@code extraYaml} before a reload. */
     static void writeConfig(Path config, Path dir, String upstream, String extraYaml, String listen)
             throws IOException {
-        writeConfig(config, dir, upstream, extraYaml, listen, "");
+        writeConfig(config, dir, upstream, extraYaml, listen, "", "");
     }
 
     private static void writeConfig(
-            Path config, Path dir, String upstream, String extraYaml, String listen, String serverYaml)
+            Path config,
+            Path dir,
+            String upstream,
+            String extraYaml,
+            String listen,
+            String serverYaml,
+            String blockPages)
             throws IOException {
         Files.writeString(
                 config,
@@ -94,13 +118,14 @@ final class AdminTestAppliance implements AutoCloseable {
                   timeout: 500ms
                   attempts: 1
                 blocklist:
-                  blockPageListen: []
+                  blockPageListen: [%s]
                 admin:
                   listen: ["127.0.0.1:0"]
                   sourceFileDirs: ["%s"]
                 dataDir: "%s"
                 %s
-                """.formatted(listen, serverYaml, upstream, dir.resolve("lists"), dir.resolve("data"), extraYaml),
+                """.formatted(
+                        listen, serverYaml, upstream, blockPages, dir.resolve("lists"), dir.resolve("data"), extraYaml),
                 StandardCharsets.UTF_8);
         Files.createDirectories(dir.resolve("lists"));
     }
@@ -149,6 +174,33 @@ final class AdminTestAppliance implements AutoCloseable {
             DatagramPacket p = new DatagramPacket(buf, buf.length);
             s.receive(p);
             return new Message(java.util.Arrays.copyOf(buf, p.getLength()));
+        }
+    }
+
+    /** Posts a form to the block page ({@code /report}, {@code /appeal}) from this JVM; returns the status and the page. */
+    Reply blockPageForm(String path, String acceptLanguage, String... fields) throws IOException {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < fields.length; i += 2) {
+            body.append(i == 0 ? "" : "&")
+                    .append(fields[i])
+                    .append('=')
+                    .append(java.net.URLEncoder.encode(fields[i + 1], StandardCharsets.UTF_8));
+        }
+        if (blockPage == null) {
+            throw new IllegalStateException("started without a block page");
+        }
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + blockPage.getPort() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept-Language", acceptLanguage)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
+        try {
+            HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            return new Reply(r.statusCode(), JSON.nullNode(), new String(r.body(), StandardCharsets.UTF_8), r);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 
