@@ -501,16 +501,16 @@ public final class Appliance implements AutoCloseable {
 
     /** The one audit trail every change path writes to; made on first use. */
     private synchronized AuditLog audit(BlocklistStore s) {
-        AuditLog log = auditLog;
-        if (log == null) {
-            log = new AuditLog(
+        AuditLog trail = auditLog;
+        if (trail == null) {
+            trail = new AuditLog(
                     s.auditRecords(),
                     new ObjectMapper(),
                     System::currentTimeMillis,
                     config.admin().auditRetention());
-            auditLog = log;
+            auditLog = trail;
         }
-        return log;
+        return trail;
     }
 
     /**

@@ -6,6 +6,7 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -94,7 +95,7 @@ final class ControlCommands implements ControlChannel.Handler {
         }
         Map<String, Object> what = new LinkedHashMap<>();
         what.put("files", command.files().stream().map(Path::toString).toList());
-        what.put("format", command.format().name().toLowerCase(java.util.Locale.ROOT));
+        what.put("format", command.format().name().toLowerCase(Locale.ROOT));
         what.put("category", command.category());
         what.put("replace", command.replace());
         try {

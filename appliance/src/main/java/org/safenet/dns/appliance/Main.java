@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.api.ReloadOutcome;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.appliance.config.ConfigLoader;
@@ -145,7 +146,7 @@ public final class Main implements Callable<Integer> {
                         // Only a status line (no RELOADING=1). Under systemd 252 one SIGHUP was seen to
                         // bring a second, empty reload right after the first; its "nothing changed" must not
                         // hide what the first one did.
-                        org.safenet.dns.admin.api.ReloadOutcome outcome = appliance.reloadBySignal();
+                        ReloadOutcome outcome = appliance.reloadBySignal();
                         if (!outcome.changed().isEmpty()
                                 || !outcome.needsRestart().isEmpty()
                                 || !outcome.applied()) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.admin.appeals.AppealBox;
+import org.safenet.dns.blocklist.Categories;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.store.BlocklistStore;
@@ -318,7 +319,7 @@ final class AccessResources {
     private Object whoami(ApiRequest r) {
         Map<String, Object> out = new LinkedHashMap<>(view(r.who()));
         out.put("timeZone", context.timeZone().getId());
-        out.put("categories", org.safenet.dns.blocklist.Categories.KNOWN);
+        out.put("categories", Categories.KNOWN);
         return out;
     }
 

@@ -97,7 +97,7 @@ public final class AuditLog {
     private final LongSupplier clock;
     private final AtomicInteger sequence = new AtomicInteger();
     private final AtomicLong lastPrune = new AtomicLong(Long.MIN_VALUE / 2);
-    private volatile Duration retention;
+    private final Duration retention;
 
     public AuditLog(Records records, ObjectMapper json, LongSupplier clock) {
         this(records, json, clock, Duration.ofDays(400));
@@ -109,24 +109,6 @@ public final class AuditLog {
         this.json = json;
         this.clock = clock;
         this.retention = retention;
-    }
-
-    /** Changes how long records are kept (a reload); the next write prunes to it. */
-    public void retention(Duration keep) {
-        retention = keep;
-        lastPrune.set(Long.MIN_VALUE / 2);
-    }
-
-    /** Records a change through the admin API ({@code via} api) by a token holder. */
-    public void record(
-            Tokens.Token who,
-            String client,
-            String action,
-            String target,
-            @Nullable Object before,
-            @Nullable Object after)
-            throws BlocklistStore.StoreException {
-        record(Actor.token(who, client, API), action, target, before, after);
     }
 
     /** Records one change: who and how, what, on what, and the state before and after. */

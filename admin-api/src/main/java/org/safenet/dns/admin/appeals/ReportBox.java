@@ -1,5 +1,6 @@
 package org.safenet.dns.admin.appeals;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.IDN;
@@ -268,7 +269,7 @@ public final class ReportBox {
                 "open",
                 null));
         openByDomain.put(domainKey, id.getBytes(StandardCharsets.US_ASCII));
-        stored = count() + 1;
+        stored++; // counted above
         count(now, 1, 0, 0);
         return new Filing(Outcome.FILED, id);
     }
@@ -368,7 +369,7 @@ public final class ReportBox {
         Month next = new Month(m.received() + received, m.accepted() + accepted, m.rejected() + rejected);
         try {
             months.put(key, json.writeValueAsBytes(next));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -376,7 +377,7 @@ public final class ReportBox {
     private void put(Report r) throws BlocklistStore.StoreException {
         try {
             reports.put(r.id().getBytes(StandardCharsets.US_ASCII), json.writeValueAsBytes(r));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -46,16 +46,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>HTTPS cannot be served: the browser asked for the blocked site's name, and no certificate
  * for it can be shown, so HTTPS visitors see a connection or certificate error instead of the
- * page (documented in docs/operations.md). Requests are small and bounded ({@link #LIMITS}: 16
+ * page (documented in docs/operations.md). Requests are small and bounded ({@link #LIMITS}: 40
  * KiB bodies, 10 s for a whole request), one request per connection, on the shared {@link
  * HttpServer}.
  */
 public final class BlockPageServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BlockPageServer.class);
 
-    static final int MAX_REQUEST_BYTES = 16 * 1024;
+    /**
+     * The largest form: a report's fields at their limits (2,000 + 2,000 + 200 characters),
+     * percent-encoded UTF-8 (up to 9 bytes a Vietnamese letter), fit.
+     */
+    static final int MAX_REQUEST_BYTES = 40 * 1024;
 
-    /** Small bodies (an appeal form), 1 MiB in progress at once, 10 s for a request or between them. */
+    /** Small bodies (an appeal or report form), 2.5 MiB in progress at once, 10 s for a request or between them. */
     static final HttpLimits LIMITS = new HttpLimits(MAX_REQUEST_BYTES, 64L * MAX_REQUEST_BYTES, 10, 10);
 
     private final BlocklistStore store;

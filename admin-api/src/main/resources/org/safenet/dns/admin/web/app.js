@@ -133,14 +133,17 @@ function fail(e) {
 }
 
 // Runs an action, says what it did or shows the API's error; refreshes the view after.
+// Resolves to whether the action was done.
 async function act(work, done) {
   try {
     await work();
-    say(done);
-    await show(view);
   } catch (e) {
     fail(e);
+    return false;
   }
+  say(done);
+  await show(view);
+  return true;
 }
 
 // A confirmation (with an optional note) before a change; resolves to the note, or null if cancelled.
@@ -257,7 +260,8 @@ const VIEWS = {
   reports: showReports,
   profiles: showProfiles,
   tokens: showTokens,
-  audit: showAudit
+  audit: showAudit,
+  system: showSystem
 };
 
 async function show(which) {
@@ -412,6 +416,12 @@ async function showSources() {
     actions(
       can('operator') ? button(t('sources.syncNow'), () => act(() => api('POST', '/api/v1/sources/' +
         encodeURIComponent(s.name) + '/sync'), t('done.synced', { name: s.name }))) : null,
+      can('operator') ? button(t(s.enabled ? 'sources.disable' : 'sources.enable'), async () => {
+        if (await confirmAction(t(s.enabled ? 'confirm.disable' : 'confirm.enable', { name: s.name }), false) !== null) {
+          await act(() => api('POST', '/api/v1/sources/' + encodeURIComponent(s.name) + (s.enabled ? '/disable' : '/enable')),
+            t('done.saved'));
+        }
+      }, s.enabled ? 'danger' : '') : null,
       button(t('sources.history'), () => showHistory(s.name)),
       s.held ? button(t('sources.preview'), () => showHeld(s.name), 'primary preview') : null)
   ]));
@@ -477,7 +487,12 @@ async function showAppeals() {
     appeals.items.map(a => [time(a.time), a.host, a.reasons.join(' | '), number(a.count), a.client, t('status.' + a.status),
       actions(
         can('operator') && a.status === 'pending' ? button(t('appeals.accept'), () => decideAppeal(a, true), 'primary accept') : null,
-        can('operator') && a.status === 'pending' ? button(t('appeals.reject'), () => decideAppeal(a, false), 'reject') : null)]));
+        can('operator') && a.status === 'pending' ? button(t('appeals.reject'), () => decideAppeal(a, false), 'reject') : null,
+        can('operator') ? button(t('remove'), async () => {
+          if (await confirmAction(t('confirm.remove', { name: a.host }), false) !== null) {
+            await act(() => api('DELETE', '/api/v1/appeals/' + a.id), t('done.removed', { name: a.host }));
+          }
+        }, 'danger') : null)]));
 }
 
 async function decideAppeal(a, accept) {
@@ -525,11 +540,35 @@ async function decideReport(r, category) {
   t(category ? 'done.reportAccepted' : 'done.reportRejected', { name: r.domain }));
 }
 
+// Puts a profile or client group in the editor, to change it and save (PUT).
+function editPolicy(kind, item) {
+  document.getElementById('policy-kind').value = kind;
+  document.getElementById('policy-json').value = JSON.stringify(item, null, 2);
+  document.getElementById('policy-json').focus();
+}
+
+async function savePolicy() {
+  const kind = document.getElementById('policy-kind').value;
+  let body;
+  try {
+    body = JSON.parse(document.getElementById('policy-json').value);
+  } catch (e) {
+    fail(new ApiError(t('profiles.badJson', { message: e.message })));
+    return;
+  }
+  const list = await get('/api/v1/' + kind);
+  const exists = (kind === 'profiles' ? list.profiles : list.clients).some(x => x.name === body.name);
+  await act(() => exists
+    ? api('PUT', '/api/v1/' + kind + '/' + encodeURIComponent(body.name), body)
+    : api('POST', '/api/v1/' + kind, body), t('done.saved'));
+}
+
 async function showProfiles() {
   const profiles = await get('/api/v1/profiles');
   fillTable('profiles-table', ['col.name', 'col.detail', 'col.actions'], profiles.profiles.map(p => [p.name,
     JSON.stringify(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'name'))),
-    actions(can('operator') ? button(t('remove'), async () => {
+    actions(can('operator') ? button(t('edit'), () => editPolicy('profiles', p)) : null,
+      can('operator') ? button(t('remove'), async () => {
       if (await confirmAction(t('confirm.remove', { name: p.name }), false) !== null) {
         await act(() => api('DELETE', '/api/v1/profiles/' + encodeURIComponent(p.name)), t('done.removed', { name: p.name }));
       }
@@ -537,7 +576,8 @@ async function showProfiles() {
   const clients = await get('/api/v1/clients');
   fillTable('clients-table', ['col.name', 'col.detail', 'col.actions'], clients.clients.map(c => [c.name,
     JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'name'))),
-    actions(can('operator') ? button(t('remove'), async () => {
+    actions(can('operator') ? button(t('edit'), () => editPolicy('clients', c)) : null,
+      can('operator') ? button(t('remove'), async () => {
       if (await confirmAction(t('confirm.remove', { name: c.name }), false) !== null) {
         await act(() => api('DELETE', '/api/v1/clients/' + encodeURIComponent(c.name)), t('done.removed', { name: c.name }));
       }
@@ -556,6 +596,52 @@ async function showTokens() {
           await act(() => api('DELETE', '/api/v1/tokens/' + k.id), t('done.revoked', { name: k.name }));
         }
       }, 'danger'))]));
+}
+
+async function showSystem() {
+  if (!can('admin')) {
+    return;
+  }
+  const logging = await get('/api/v1/logging');
+  fillTable('logging-table', ['system.logger', 'system.level'], Object.entries(logging.levels).map(([k, v]) => [k, v]));
+}
+
+async function reloadConfig() {
+  if (await confirmAction(t('confirm.reload'), false) === null) {
+    return;
+  }
+  const panel = document.getElementById('reload-result');
+  try {
+    const outcome = await api('POST', '/api/v1/config/reload');
+    panel.replaceChildren(
+      element('p', t('system.changed', { what: outcome.changed.length ? outcome.changed.join(', ') : t('system.nothing') })),
+      element('p', t('system.needsRestart', { what: outcome.needsRestart.length ? outcome.needsRestart.join(', ') : t('system.nothing') })));
+    panel.hidden = false;
+    say(t('done.reloaded'));
+  } catch (e) {
+    fail(e);
+  }
+}
+
+// The source request for the form: the location goes where its type reads it.
+function sourceBody() {
+  const type = document.getElementById('source-type').value;
+  const location = document.getElementById('source-location').value.trim();
+  const body = { name: document.getElementById('source-name').value.trim(), type,
+    category: document.getElementById('source-category').value };
+  if (type === 'rpz') {
+    body.primary = location;
+    body.zone = document.getElementById('source-zone').value.trim();
+  } else if (type === 'file') {
+    body.path = location;
+    body.format = document.getElementById('source-format').value;
+  } else {
+    body.url = location;
+    if (type === 'http') {
+      body.format = document.getElementById('source-format').value;
+    }
+  }
+  return body;
 }
 
 function auditQuery() {
@@ -643,7 +729,7 @@ function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   me = null;
   // Nothing of the last session stays on the page (a created token least of all).
-  for (const id of ['explain-result', 'token-created', 'held-preview', 'source-history', 'upload-result']) {
+  for (const id of ['explain-result', 'token-created', 'held-preview', 'source-history', 'upload-result', 'reload-result']) {
     document.getElementById(id).hidden = true;
   }
   setText('token-text', '');
@@ -722,8 +808,10 @@ document.addEventListener('DOMContentLoaded', async () => {
     if (reason) {
       body.reason = reason;
     }
-    act(() => api('POST', '/api/v1/entries', body), t('done.added', { name })).then(() => {
-      document.getElementById('entry-name').value = '';
+    act(() => api('POST', '/api/v1/entries', body), t('done.added', { name })).then(done => {
+      if (done) {
+        document.getElementById('entry-name').value = ''; // kept after a refusal, to correct it
+      }
     });
   });
   onSubmit('entry-upload-form', async () => {
@@ -777,6 +865,17 @@ document.addEventListener('DOMContentLoaded', async () => {
     }
   });
   onSubmit('audit-form', () => showAudit().catch(fail));
+  onSubmit('source-form', () => {
+    const body = sourceBody();
+    act(() => api('POST', '/api/v1/sources', body), t('done.sourceAdded', { name: body.name }));
+  });
+  onSubmit('policy-form', () => savePolicy().catch(fail));
+  document.getElementById('reload-config').addEventListener('click', reloadConfig);
+  onSubmit('logging-form', () => {
+    const logger = document.getElementById('logging-logger').value.trim();
+    const level = document.getElementById('logging-level').value;
+    act(() => api('PUT', '/api/v1/logging/' + encodeURIComponent(logger), { level: level || null }), t('done.saved'));
+  });
   document.getElementById('audit-export').addEventListener('click', exportAudit);
   if (token()) {
     signIn(token());

@@ -160,7 +160,7 @@ class BlockPageServerTest {
             s.connect(server.address(), 5000);
             s.setSoTimeout(5000);
             s.getOutputStream()
-                    .write("POST /appeal HTTP/1.1\r\nHost: a\r\nContent-Length: 20000\r\n\r\n"
+                    .write("POST /appeal HTTP/1.1\r\nHost: a\r\nContent-Length: 50000\r\n\r\n"
                             .getBytes(StandardCharsets.US_ASCII));
             r = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
         }
@@ -319,6 +319,25 @@ class BlockPageServerTest {
             assertThat(x.domain()).isEqualTo("xss.example");
             assertThat(x.descriptions()).containsExactly(attack);
         });
+    }
+
+    @Test
+    void postReport_aVietnameseReportAtEveryLimitFits() throws IOException {
+        String r = report(
+                "a",
+                "vi",
+                "domain",
+                "https://lua-dao.example/" + "đ".repeat(900),
+                "category",
+                "scam",
+                "description",
+                "ệ".repeat(ReportBox.MAX_DESCRIPTION_CHARS),
+                "contact",
+                "ệ".repeat(ReportBox.MAX_CONTACT_CHARS));
+        assertThat(r).startsWith("HTTP/1.1 200");
+        assertThat(openReports().items())
+                .singleElement()
+                .satisfies(x -> assertThat(x.descriptions().getFirst()).hasSize(ReportBox.MAX_DESCRIPTION_CHARS));
     }
 
     @Test

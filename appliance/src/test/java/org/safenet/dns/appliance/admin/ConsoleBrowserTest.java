@@ -94,6 +94,8 @@ class ConsoleBrowserTest {
                 addAnEntry(app);
                 uploadAList(app);
                 approveAHeldUpdate(app, feed);
+                addAndDisableASource(app);
+                editAProfileAndReload(app);
                 acceptAnAppeal(app);
                 acceptAReport(app);
                 switchTheLanguage();
@@ -205,6 +207,57 @@ class ConsoleBrowserTest {
         assertThat(digShort(app.dns, "feed-0.example")).isNotEqualTo("127.0.0.1");
     }
 
+    private void addAndDisableASource(AdminTestAppliance app) throws Exception {
+        Path second = dir.resolve("lists/school.txt");
+        Files.writeString(second, "school-blocked.example\n", StandardCharsets.UTF_8);
+        browser.findElement(By.id("source-name")).sendKeys("school");
+        new Select(browser.findElement(By.id("source-type"))).selectByValue("file");
+        browser.findElement(By.id("source-location")).sendKeys(second.toString());
+        new Select(browser.findElement(By.id("source-category"))).selectByValue("gambling");
+        browser.findElement(By.cssSelector("#source-form button")).click();
+        waitForNotice("school");
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> "127.0.0.1".equals(digShort(app.dns, "school-blocked.example")));
+        WebElement disable = wait.until(d -> d.findElements(By.cssSelector("#sources-table tbody tr")).stream()
+                .filter(row -> row.getText().startsWith("school"))
+                .findFirst()
+                .map(row -> row.findElement(By.cssSelector("button.danger")))
+                .orElse(null));
+        disable.click();
+        confirm(null);
+        waitForNotice("");
+        assertThat(app.admin("GET", "/api/v1/sources/school", null)
+                        .json()
+                        .path("enabled")
+                        .asBoolean())
+                .isFalse();
+    }
+
+    private void editAProfileAndReload(AdminTestAppliance app) throws Exception {
+        nav("profiles");
+        new Select(browser.findElement(By.id("policy-kind"))).selectByValue("profiles");
+        browser.findElement(By.id("policy-json")).sendKeys("{\"name\": \"library\", \"safeSearch\": true");
+        browser.findElement(By.cssSelector("#policy-form button")).click();
+        wait.until(d -> d.findElement(By.id("error")).getText().contains("JSON"));
+        browser.findElement(By.id("policy-json")).sendKeys("}");
+        browser.findElement(By.cssSelector("#policy-form button")).click();
+        waitForNotice("");
+        wait.until(d ->
+                d.findElement(By.cssSelector("#profiles-table tbody")).getText().contains("library"));
+        assertThat(app.admin("GET", "/api/v1/profiles", null).json().toString()).contains("library");
+
+        nav("system");
+        browser.findElement(By.id("reload-config")).click();
+        confirm(null);
+        wait.until(d -> d.findElement(By.id("reload-result")).isDisplayed());
+        assertThat(browser.findElement(By.id("reload-result")).getText()).contains("Cần khởi động lại");
+        assertThat(app.admin("GET", "/api/v1/audit?via=reload", null)
+                        .json()
+                        .at("/items/0/actor")
+                        .asText())
+                .isEqualTo("bootstrap admin");
+    }
+
     private void acceptAnAppeal(AdminTestAppliance app) throws Exception {
         assertThat(app.blockPageForm("/appeal", "vi", "host", "feed-16.example", "reason", "Trang của trường")
                         .status())
@@ -293,7 +346,8 @@ class ConsoleBrowserTest {
                 "reports",
                 "profiles",
                 "tokens",
-                "audit")) {
+                "audit",
+                "system")) {
             nav(view);
             accessibility.addAll(axe(view));
         }

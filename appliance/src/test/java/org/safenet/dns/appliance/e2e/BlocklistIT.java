@@ -101,7 +101,21 @@ class BlocklistIT {
                         .startsWith("HTTP/1.1 403")
                         .contains("Trang web này đã bị chặn")
                         .contains("www.0088shop.com")
-                        .contains("<dd>scam</dd>");
+                        .contains("<dd>lừa đảo</dd>");
+                // In English for a browser that asks for it first.
+                Process english = new ProcessBuilder(
+                                "curl",
+                                "-s",
+                                "-H",
+                                "Host: www.0088shop.com",
+                                "-H",
+                                "Accept-Language: en-US,en;q=0.9,vi;q=0.8",
+                                "http://127.0.0.1:" + port[1] + "/")
+                        .redirectErrorStream(true)
+                        .start();
+                String englishPage = new String(english.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(english.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(englishPage).contains("This site was blocked").contains("<dd>scam</dd>");
 
                 // lookup reads the store while the appliance holds it (read-only open).
                 Run lookup = safenet("lookup", "--data-dir", dir.toString(), "www.0088shop.com");
