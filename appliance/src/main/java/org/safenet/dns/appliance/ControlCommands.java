@@ -98,6 +98,7 @@ final class ControlCommands implements ControlChannel.Handler {
         what.put("format", command.format().name().toLowerCase(Locale.ROOT));
         what.put("category", command.category());
         what.put("replace", command.replace());
+        String action = "import.failed"; // until it is done: an unexpected failure is recorded as one too
         try {
             StringWriter report = new StringWriter();
             LiveList.Applied applied;
@@ -110,23 +111,19 @@ final class ControlCommands implements ControlChannel.Handler {
             log.info("import of {} by {} through the control channel; {}", command.source(), peer, line);
             what.put("report", cut(lastLine(report.toString())));
             what.put("listVersion", applied.version());
-            audit.recordOrWarn(
-                    AuditLog.Actor.local(AuditLog.IMPORT, peer, "control socket"),
-                    "import",
-                    command.source(),
-                    null,
-                    what);
+            action = "import";
             return 0;
         } catch (IOException | BlocklistStore.StoreException | IllegalArgumentException e) {
             out.println("import failed, nothing changed: " + e.getMessage());
             what.put("failed", e.getMessage());
+            return 1;
+        } finally {
             audit.recordOrWarn(
                     AuditLog.Actor.local(AuditLog.IMPORT, peer, "control socket"),
-                    "import.failed",
+                    action,
                     command.source(),
                     null,
                     what);
-            return 1;
         }
     }
 

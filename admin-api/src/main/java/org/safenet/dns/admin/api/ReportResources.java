@@ -35,7 +35,7 @@ final class ReportResources {
 
     void register(Routes routes) {
         routes.add("GET", "/api/v1/reports", Role.VIEWER, this::list);
-        routes.add("GET", "/api/v1/reports/{id}", Role.VIEWER, r -> view(report(r.path("id"))));
+        routes.add("GET", "/api/v1/reports/{id}", Role.VIEWER, r -> view(report(r.path("id")), personal(r)));
         routes.add("POST", "/api/v1/reports/{id}/accept", Role.OPERATOR, this::accept);
         routes.add("POST", "/api/v1/reports/{id}/reject", Role.OPERATOR, this::reject);
         routes.add("GET", "/api/v1/stats/reports", Role.VIEWER, this::months);
@@ -59,7 +59,8 @@ final class ReportResources {
         }
         ReportBox.Page page = reports.list(status, r.intParam("limit", 100, 1, 1000), cursor);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("items", page.items().stream().map(ReportResources::view).toList());
+        boolean personal = personal(r);
+        out.put("items", page.items().stream().map(x -> view(x, personal)).toList());
         out.put("nextCursor", page.nextCursor());
         return out;
     }
@@ -109,9 +110,9 @@ final class ReportResources {
                 null);
         Map<String, Object> added = new EntryResources(context).blockEntry(entry);
         ReportBox.Report closed = reports.decide(report.id(), true, decision(r, category, note, now));
-        Map<String, Object> after = view(closed);
+        Map<String, Object> after = view(closed, true);
         after.put("entry", added);
-        r.audit(AuditLog.REPORT, "report.accept", report.domain(), view(report), after);
+        r.audit(AuditLog.REPORT, "report.accept", report.domain(), view(report, true), after);
         return after;
     }
 
@@ -122,8 +123,8 @@ final class ReportResources {
         ReportBox.Report report = open(r.path("id"));
         ReportBox.Report closed = reports.decide(
                 report.id(), false, decision(r, null, note, context.clock().getAsLong()));
-        r.audit(AuditLog.REPORT, "report.reject", report.domain(), view(report), view(closed));
-        return view(closed);
+        r.audit(AuditLog.REPORT, "report.reject", report.domain(), view(report, true), view(closed, true));
+        return view(closed, true);
     }
 
     private Object months(ApiRequest r) {
@@ -171,7 +172,17 @@ final class ReportResources {
                 Instant.ofEpochMilli(now).toString());
     }
 
-    static Map<String, Object> view(ReportBox.Report report) {
+    /**
+     * Whether the caller may see who reported: the contacts people left and the client address
+     * prefix are for the operators who act on reports, not for viewer tokens (wall screens,
+     * school boards).
+     */
+    private static boolean personal(ApiRequest r) {
+        return r.who().role().covers(Role.OPERATOR);
+    }
+
+    /** A report as the API shows it; {@code personal}: with its contacts and client (empty otherwise). */
+    static Map<String, Object> view(ReportBox.Report report, boolean personal) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", report.id());
         m.put("domain", report.domain());
@@ -182,8 +193,8 @@ final class ReportResources {
         m.put("lastTime", Instant.ofEpochMilli(report.lastMillis()).toString());
         m.put("url", report.url());
         m.put("descriptions", report.descriptions());
-        m.put("contacts", report.contacts());
-        m.put("client", report.client());
+        m.put("contacts", personal ? report.contacts() : List.of());
+        m.put("client", personal ? report.client() : null);
         m.put("decision", report.decision());
         return m;
     }

@@ -64,8 +64,8 @@ public final class ReportBox {
         FULL
     }
 
-    /** The outcome of a filing and the report it went to (null unless filed or merged). */
-    public record Filing(Outcome outcome, @Nullable String id) {}
+    /** The outcome of a filing, the report it went to (null unless filed or merged) and the domain taken from it. */
+    public record Filing(Outcome outcome, @Nullable String id, String domain) {}
 
     /**
      * One report, as stored.
@@ -218,7 +218,7 @@ public final class ReportBox {
         String who = cut(contact.strip(), MAX_CONTACT_CHARS);
         long now = clock.getAsLong();
         if (!quota.take(client, now)) {
-            return new Filing(Outcome.RATE_LIMITED, null);
+            return new Filing(Outcome.RATE_LIMITED, null, domain);
         }
         byte[] domainKey = domain.getBytes(StandardCharsets.US_ASCII);
         byte[] openId = openByDomain.get(domainKey);
@@ -239,7 +239,7 @@ public final class ReportBox {
                         "open",
                         null));
                 count(now, 1, 0, 0);
-                return new Filing(Outcome.MERGED, open.id());
+                return new Filing(Outcome.MERGED, open.id(), domain);
             }
         }
         if (count() >= maxReports && pruneClosed() == 0) {
@@ -252,7 +252,7 @@ public final class ReportBox {
                 lastFullLogMillis = now;
                 refusedSinceLog = 0;
             }
-            return new Filing(Outcome.FULL, null);
+            return new Filing(Outcome.FULL, null, domain);
         }
         String id = "%013d%03d".formatted(now, sequence++ % 1000);
         put(new Report(
@@ -271,7 +271,7 @@ public final class ReportBox {
         openByDomain.put(domainKey, id.getBytes(StandardCharsets.US_ASCII));
         stored++; // counted above
         count(now, 1, 0, 0);
-        return new Filing(Outcome.FILED, id);
+        return new Filing(Outcome.FILED, id, domain);
     }
 
     /** The report {@code id}, or null. */

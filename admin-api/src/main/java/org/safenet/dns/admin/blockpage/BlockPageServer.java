@@ -189,16 +189,8 @@ public final class BlockPageServer implements AutoCloseable {
                 case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(t, "receipt.appeal", host));
                 case NOT_BLOCKED ->
                     html(HttpResponseStatus.UNPROCESSABLE_ENTITY, BlockPage.notTaken(t, host, "notTaken.notBlocked"));
-                case RATE_LIMITED ->
-                    withRetryAfter(
-                            html(
-                                    HttpResponseStatus.TOO_MANY_REQUESTS,
-                                    BlockPage.notTaken(t, host, "notTaken.rateLimited")),
-                            3600);
-                case FULL ->
-                    withRetryAfter(
-                            html(HttpResponseStatus.SERVICE_UNAVAILABLE, BlockPage.notTaken(t, host, "notTaken.full")),
-                            3600);
+                case RATE_LIMITED -> tryLater(t, host, false);
+                case FULL -> tryLater(t, host, true);
             };
         }
 
@@ -230,26 +222,22 @@ public final class BlockPageServer implements AutoCloseable {
                         HttpResponseStatus.SERVICE_UNAVAILABLE,
                         BlockPage.notTaken(t, cut(domain, 253), "notTaken.unavailable"));
             }
-            String name;
-            try {
-                name = ReportBox.domainOf(domain);
-            } catch (ReportBox.Invalid e) {
-                name = cut(domain, 253); // taken just above: cannot happen
-            }
             return switch (filed.outcome()) {
-                case FILED, MERGED -> html(HttpResponseStatus.OK, BlockPage.receipt(t, "receipt.report", name));
-                case RATE_LIMITED ->
-                    withRetryAfter(
-                            html(
-                                    HttpResponseStatus.TOO_MANY_REQUESTS,
-                                    BlockPage.notTaken(t, name, "notTaken.rateLimited")),
-                            3600);
-                case FULL ->
-                    withRetryAfter(
-                            html(HttpResponseStatus.SERVICE_UNAVAILABLE, BlockPage.notTaken(t, name, "notTaken.full")),
-                            3600);
+                case FILED, MERGED ->
+                    html(HttpResponseStatus.OK, BlockPage.receipt(t, "receipt.report", filed.domain()));
+                case RATE_LIMITED -> tryLater(t, filed.domain(), false);
+                case FULL -> tryLater(t, filed.domain(), true);
             };
         }
+    }
+
+    /** A filing not taken for now: too many from this client this hour (429), or the box is full (503). */
+    private static FullHttpResponse tryLater(BlockPage.Texts t, String name, boolean full) {
+        return withRetryAfter(
+                html(
+                        full ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.TOO_MANY_REQUESTS,
+                        BlockPage.notTaken(t, name, full ? "notTaken.full" : "notTaken.rateLimited")),
+                3600);
     }
 
     private static String cut(String s, int max) {

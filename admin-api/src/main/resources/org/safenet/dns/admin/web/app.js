@@ -563,25 +563,21 @@ async function savePolicy() {
     : api('POST', '/api/v1/' + kind, body), t('done.saved'));
 }
 
-async function showProfiles() {
-  const profiles = await get('/api/v1/profiles');
-  fillTable('profiles-table', ['col.name', 'col.detail', 'col.actions'], profiles.profiles.map(p => [p.name,
+// A table of profiles or client groups (kind: the API's collection), each editable and removable.
+function policyTable(kind, tableId, items) {
+  fillTable(tableId, ['col.name', 'col.detail', 'col.actions'], items.map(p => [p.name,
     JSON.stringify(Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'name'))),
-    actions(can('operator') ? button(t('edit'), () => editPolicy('profiles', p)) : null,
+    actions(can('operator') ? button(t('edit'), () => editPolicy(kind, p)) : null,
       can('operator') ? button(t('remove'), async () => {
-      if (await confirmAction(t('confirm.remove', { name: p.name }), false) !== null) {
-        await act(() => api('DELETE', '/api/v1/profiles/' + encodeURIComponent(p.name)), t('done.removed', { name: p.name }));
-      }
-    }, 'danger') : null)]));
-  const clients = await get('/api/v1/clients');
-  fillTable('clients-table', ['col.name', 'col.detail', 'col.actions'], clients.clients.map(c => [c.name,
-    JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'name'))),
-    actions(can('operator') ? button(t('edit'), () => editPolicy('clients', c)) : null,
-      can('operator') ? button(t('remove'), async () => {
-      if (await confirmAction(t('confirm.remove', { name: c.name }), false) !== null) {
-        await act(() => api('DELETE', '/api/v1/clients/' + encodeURIComponent(c.name)), t('done.removed', { name: c.name }));
-      }
-    }, 'danger') : null)]));
+        if (await confirmAction(t('confirm.remove', { name: p.name }), false) !== null) {
+          await act(() => api('DELETE', '/api/v1/' + kind + '/' + encodeURIComponent(p.name)), t('done.removed', { name: p.name }));
+        }
+      }, 'danger') : null)]));
+}
+
+async function showProfiles() {
+  policyTable('profiles', 'profiles-table', (await get('/api/v1/profiles')).profiles);
+  policyTable('clients', 'clients-table', (await get('/api/v1/clients')).clients);
 }
 
 async function showTokens() {

@@ -58,7 +58,7 @@ class ReportBoxTest {
         ReportBox box = new ReportBox(store, clock::get, ZoneId.of("UTC"));
         String id = box.file("a.example", "scam", "one", "", client(1)).id();
         assertThat(box.file("a.example", "scam", "two", "", client(2)))
-                .isEqualTo(new ReportBox.Filing(ReportBox.Outcome.MERGED, id));
+                .isEqualTo(new ReportBox.Filing(ReportBox.Outcome.MERGED, id, "a.example"));
         ReportBox.Report accepted = box.decide(id, true, new ReportBox.Decision("scam", "", "op", "t"));
         assertThat(accepted.status()).isEqualTo("accepted");
         assertThat(accepted.count()).isEqualTo(2);

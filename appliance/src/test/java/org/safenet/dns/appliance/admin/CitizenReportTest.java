@@ -64,7 +64,7 @@ class CitizenReportTest {
                     "description",
                     "Tin nhắn giả ngân hàng",
                     "contact",
-                    "");
+                    "0901234567");
             assertThat(filed.status()).isEqualTo(200);
             assertThat(filed.text()).contains("Cảm ơn bạn").contains(name);
             primary.blockPageForm("/report", "en", "domain", name, "category", "phishing");
@@ -85,6 +85,14 @@ class CitizenReportTest {
             assertThat(primary.call("POST", "/api/v1/reports/" + id + "/accept", viewer, "{\"category\":\"scam\"}")
                             .status())
                     .isEqualTo(403);
+            // A viewer sees the report, not who made it.
+            JsonNode seen =
+                    primary.call("GET", "/api/v1/reports/" + id, viewer, null).json();
+            assertThat(seen.path("count").asInt()).isEqualTo(2);
+            assertThat(seen.path("contacts")).isEmpty();
+            assertThat(seen.path("client").isNull()).isTrue();
+            assertThat(report.path("client").asText()).isEqualTo("127.0.0.1");
+            assertThat(report.path("contacts").toString()).isEqualTo("[\"0901234567\"]");
             assertThat(primary.admin("POST", "/api/v1/reports/" + id + "/accept", "{\"category\":\"nonsense\"}")
                             .status())
                     .isEqualTo(400);

@@ -24,7 +24,9 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -89,6 +91,7 @@ class ConsoleBrowserTest {
             }
             browser = new ChromeDriver(service(chromedriver), options(chromium));
             wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.ignoring(StaleElementReferenceException.class); // a table redrawn while it is read
             try {
                 signInAndOverview(app);
                 addAnEntry(app);
@@ -225,7 +228,7 @@ class ConsoleBrowserTest {
                 .orElse(null));
         disable.click();
         confirm(null);
-        waitForNotice("");
+        waitForNotice("Đã lưu");
         assertThat(app.admin("GET", "/api/v1/sources/school", null)
                         .json()
                         .path("enabled")
@@ -241,7 +244,7 @@ class ConsoleBrowserTest {
         wait.until(d -> d.findElement(By.id("error")).getText().contains("JSON"));
         browser.findElement(By.id("policy-json")).sendKeys("}");
         browser.findElement(By.cssSelector("#policy-form button")).click();
-        waitForNotice("");
+        waitForNotice("Đã lưu");
         wait.until(d ->
                 d.findElement(By.cssSelector("#profiles-table tbody")).getText().contains("library"));
         assertThat(app.admin("GET", "/api/v1/profiles", null).json().toString()).contains("library");
@@ -419,9 +422,16 @@ class ConsoleBrowserTest {
         wait.until(d -> !d.findElement(By.id("confirm-dialog")).isDisplayed());
     }
 
+    /** Waits for the console to say it did something ({@code containing}); a timeout says what error it showed instead. */
     private void waitForNotice(String containing) {
-        wait.until(d -> d.findElement(By.id("notice")).getText().contains(containing)
-                || !d.findElement(By.id("error")).getText().isEmpty());
+        try {
+            wait.until(d -> d.findElement(By.id("notice")).getText().contains(containing));
+        } catch (TimeoutException e) {
+            throw new AssertionError(
+                    "the console did not say '" + containing + "'; its error line: "
+                            + browser.findElement(By.id("error")).getText(),
+                    e);
+        }
         assertThat(browser.findElement(By.id("error")).getText()).isEmpty();
     }
 
