@@ -1,9 +1,11 @@
 package org.safenet.dns.appliance;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,9 +74,7 @@ final class ControlCommands implements ControlChannel.Handler {
         }
         out.print(report);
         if (!action.equals("status")) {
-            Map<String, Object> after = new LinkedHashMap<>();
-            after.put("exit", status);
-            after.put("report", cut(report.toString().strip()));
+            Map<String, Object> after = syncRecord(status, report.toString());
             audit.recordOrWarn(
                     AuditLog.Actor.local(AuditLog.SYNC, peer, "control socket"),
                     "sync." + action,
@@ -93,11 +93,7 @@ final class ControlCommands implements ControlChannel.Handler {
             out.println("not a request this appliance knows: " + e.getMessage());
             return 2;
         }
-        Map<String, Object> what = new LinkedHashMap<>();
-        what.put("files", command.files().stream().map(Path::toString).toList());
-        what.put("format", command.format().name().toLowerCase(Locale.ROOT));
-        what.put("category", command.category());
-        what.put("replace", command.replace());
+        Map<String, Object> what = importRecord(command);
         String action = "import.failed"; // until it is done: an unexpected failure is recorded as one too
         try {
             StringWriter report = new StringWriter();
@@ -125,6 +121,34 @@ final class ControlCommands implements ControlChannel.Handler {
                     null,
                     what);
         }
+    }
+
+    /** What an import's audit record says of it before it runs: its files, format, category, and whether it replaces. */
+    static Map<String, Object> importRecord(ImportCommand command) {
+        Map<String, Object> what = new LinkedHashMap<>();
+        what.put("files", command.files().stream().map(Path::toString).toList());
+        what.put("format", command.format().name().toLowerCase(Locale.ROOT));
+        what.put("category", command.category());
+        what.put("replace", command.replace());
+        return what;
+    }
+
+    /** What a sync action's audit record says of it: its exit status and its report. */
+    static Map<String, Object> syncRecord(int status, String report) {
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("exit", status);
+        after.put("report", cut(report.strip()));
+        return after;
+    }
+
+    /** The audit trail in a store a command opened itself (no appliance running: the command line's changes). */
+    static AuditLog offlineAudit(BlocklistStore store, Duration retention) {
+        return new AuditLog(store.auditRecords(), new ObjectMapper(), System::currentTimeMillis, retention);
+    }
+
+    /** The local user running this process, as audit records name one. */
+    static String localUser() {
+        return "user " + System.getProperty("user.name", "unknown");
     }
 
     private static String lastLine(String report) {

@@ -2,12 +2,15 @@ package org.safenet.dns.appliance;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.api.AuditLog;
 import org.safenet.dns.admin.api.ReloadOutcome;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
@@ -309,11 +312,22 @@ public final class Main implements Callable<Integer> {
                     replace,
                     files.stream().map(Path::toAbsolutePath).toList());
             try (BlocklistStore store = BlocklistStore.open(dir)) {
-                command.run(
-                        store,
-                        ImportCommand.offline(store, config),
-                        config.blocklist().protectedDomains(),
-                        out);
+                Map<String, Object> what = ControlCommands.importRecord(command);
+                what.put(
+                        "listVersion",
+                        command.run(
+                                        store,
+                                        ImportCommand.offline(store, config),
+                                        config.blocklist().protectedDomains(),
+                                        out)
+                                .version());
+                ControlCommands.offlineAudit(store, config.admin().auditRetention())
+                        .recordOrWarn(
+                                AuditLog.Actor.local(AuditLog.IMPORT, ControlCommands.localUser(), "command line"),
+                                "import",
+                                sourceName,
+                                null,
+                                what);
                 out.println("imported into " + dir + " (the appliance applies it when it starts)");
                 out.flush();
                 return 0;
@@ -419,8 +433,22 @@ public final class Main implements Callable<Integer> {
             // No appliance running: open the store ourselves; the next start loads the result.
             try (BlocklistStore store = BlocklistStore.open(Appliance.storeDir(config.dataDir()));
                     org.safenet.dns.blocklist.sync.SyncService sync = offlineSync(config, store)) {
-                int s = SyncCommand.run(sync, action, name, out);
+                StringWriter report = new StringWriter();
+                int s;
+                try (PrintWriter w = new PrintWriter(report)) {
+                    s = SyncCommand.run(sync, action, name, w);
+                }
+                out.print(report);
                 out.flush();
+                if (!action.equals("status")) {
+                    ControlCommands.offlineAudit(store, config.admin().auditRetention())
+                            .recordOrWarn(
+                                    AuditLog.Actor.local(AuditLog.SYNC, ControlCommands.localUser(), "command line"),
+                                    "sync." + action,
+                                    name == null ? "all sources" : name,
+                                    null,
+                                    ControlCommands.syncRecord(s, report.toString()));
+                }
                 return s;
             } catch (BlocklistStore.StoreException e) {
                 err.println("safenet sync: " + e.getMessage());

@@ -50,6 +50,42 @@ class AuditTrailTest {
     }
 
     @Test
+    void importsAndSyncsOnAStoppedApplianceAreRecordedToo() throws Exception {
+        try (ScriptedAuthServer upstream = ScriptedAuthServer.start()) {
+            Path config = dir.resolve("safenet.yaml");
+            AdminTestAppliance.writeConfig(config, dir, upstream.hostPort(), "", "\"127.0.0.1:0\"");
+            Path list = dir.resolve("lists/offline.txt");
+            Files.writeString(list, "offline-one.example\n", StandardCharsets.UTF_8);
+            // No appliance runs: the commands open the store themselves.
+            assertThat(run(
+                            "import",
+                            "--config",
+                            config.toString(),
+                            "--format",
+                            "domains",
+                            "--category",
+                            "scam",
+                            "--source",
+                            "desk",
+                            list.toString()))
+                    .isZero();
+            assertThat(run("sync", "--config", config.toString(), "--purge", "desk"))
+                    .isZero();
+            String user = System.getProperty("user.name");
+            try (AdminTestAppliance app = AdminTestAppliance.start(dir, upstream.hostPort(), "")) {
+                JsonNode imported = only(app, "import", "import");
+                assertThat(imported.path("actor").asText()).isEqualTo("user " + user);
+                assertThat(imported.path("client").asText()).isEqualTo("command line");
+                assertThat(imported.path("target").asText()).isEqualTo("desk");
+                assertThat(imported.at("/after/listVersion").asLong()).isPositive();
+                JsonNode purged = only(app, "sync", "sync.purge");
+                assertThat(purged.path("client").asText()).isEqualTo("command line");
+                assertThat(purged.at("/after/exit").asInt()).isZero();
+            }
+        }
+    }
+
+    @Test
     void everyChangePathLeavesOneRecordWithItsActor() throws Exception {
         try (ScriptedAuthServer upstream = ScriptedAuthServer.start();
                 AdminTestAppliance app =
