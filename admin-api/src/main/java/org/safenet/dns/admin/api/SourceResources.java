@@ -360,15 +360,15 @@ final class SourceResources {
         BlocklistStore store = context.live().store();
         List<Map<String, Object>> added = new ArrayList<>();
         List<Map<String, Object>> changed = new ArrayList<>();
-        int addedTotal = 0;
-        int changedTotal = 0;
+        // The totals are the held update's own counts; the store is asked about a put only until
+        // both samples are full (a held update of a million names is not a million reads).
+        int wantAdded = Math.min(limit, held.added());
+        int wantChanged = Math.min(limit, held.updated());
         for (StoredEntry e : changes.blockPuts()) {
-            boolean isNew = store.entryOf(BlocklistStore.SIDE_BLOCK, e.reversedName(), e.match(), e.source()) == null;
-            if (isNew) {
-                addedTotal++;
-            } else {
-                changedTotal++;
+            if (added.size() >= wantAdded && changed.size() >= wantChanged) {
+                break;
             }
+            boolean isNew = store.entryOf(BlocklistStore.SIDE_BLOCK, e.reversedName(), e.match(), e.source()) == null;
             List<Map<String, Object>> into = isNew ? added : changed;
             if (into.size() < limit) {
                 into.add(EntryResources.view(e));
@@ -388,8 +388,8 @@ final class SourceResources {
         out.put("since", Instant.ofEpochMilli(held.heldAtMillis()).toString());
         out.put("reason", held.reason());
         out.put("counts", Map.of("added", held.added(), "updated", held.updated(), "removed", held.removed()));
-        out.put("added", Map.of("total", addedTotal, "items", added));
-        out.put("changed", Map.of("total", changedTotal, "items", changed));
+        out.put("added", Map.of("total", held.added(), "items", added));
+        out.put("changed", Map.of("total", held.updated(), "items", changed));
         out.put("removed", Map.of("total", changes.blockRemovals().size(), "items", removed));
         out.put(
                 "other",
