@@ -3,7 +3,6 @@ package org.safenet.dns.admin.appeals;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.IDN;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -15,10 +14,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.blocklist.format.ListParser;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.Records;
+import org.safenet.dns.resolver.wire.DnsNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +49,6 @@ public final class ReportBox {
 
     /** What a citizen may say a site is. */
     public static final List<String> KINDS = List.of("scam", "phishing", "malware", "gambling", "other");
-
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
 
     /** What became of a filing. */
     public enum Outcome {
@@ -145,8 +143,9 @@ public final class ReportBox {
     }
 
     /**
-     * The domain of what a reporter typed: a domain name, or a URL (its host). Lowercase ASCII
-     * (internationalised names converted), at least two labels, no IP literal.
+     * The domain of what a reporter typed: a domain name, or a URL (its host), checked as an
+     * import checks a list line ({@link ListParser#name}): lowercase ASCII (internationalised
+     * names converted), at least two labels, no IP literal.
      */
     public static String domainOf(String typed) throws Invalid {
         String t = typed.strip();
@@ -176,30 +175,17 @@ public final class ReportBox {
         if (colon >= 0) {
             t = t.substring(0, colon);
         }
-        if (t.endsWith(".")) {
-            t = t.substring(0, t.length() - 1);
-        }
         if (t.startsWith("*.")) {
             t = t.substring(2);
         }
+        byte[] wire;
         try {
-            t = IDN.toASCII(t, IDN.ALLOW_UNASSIGNED);
-        } catch (IllegalArgumentException e) {
-            throw new Invalid("domain", "not a valid domain name");
+            wire = ListParser.name(t); // the importer's rule: IDN, no IP literal, no single label
+        } catch (ListParser.BadName e) {
+            throw new Invalid("domain", e.getMessage());
         }
-        t = t.toLowerCase(Locale.ROOT);
-        if (t.length() > 253 || t.indexOf('.') < 0) {
-            throw new Invalid("domain", "not a domain name such as scam.example");
-        }
-        if (t.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
-            throw new Invalid("domain", "an IP address, not a domain name");
-        }
-        for (String label : t.split("\\.", -1)) {
-            if (!LABEL.matcher(label).matches()) {
-                throw new Invalid("domain", "not a valid domain name");
-            }
-        }
-        return t;
+        String name = DnsNames.toText(wire, 0, wire.length);
+        return name.substring(0, name.length() - 1);
     }
 
     /**

@@ -91,7 +91,14 @@ class ReportBoxTest {
         assertThat(ReportBox.domainOf("*.wild.example.")).isEqualTo("wild.example");
         assertThat(ReportBox.domainOf("ngân-hàng.vn")).isEqualTo("xn--ngn-hng-dwao.vn");
         for (String bad : new String[] {
-            "", "   ", "localhost", "10.0.0.1", "a b.example", "-x.example", "x".repeat(64) + ".example"
+            "",
+            "   ",
+            "localhost",
+            "10.0.0.1",
+            "a b.example",
+            "bad!.example",
+            "a..b.example",
+            "x".repeat(64) + ".example"
         }) {
             assertThatThrownBy(() -> ReportBox.domainOf(bad)).as(bad).isInstanceOf(ReportBox.Invalid.class);
         }
