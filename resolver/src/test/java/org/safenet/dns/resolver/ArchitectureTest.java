@@ -23,7 +23,8 @@ class ArchitectureTest {
         "org.safenet.dns.resolver.acl..",
         "org.safenet.dns.resolver.policy..",
         "org.safenet.dns.resolver.listen..",
-        "org.safenet.dns.resolver.stats.."
+        "org.safenet.dns.resolver.stats..",
+        "org.safenet.dns.resolver.tap.."
     };
 
     @Test
@@ -60,7 +61,8 @@ class ArchitectureTest {
                         "org.safenet.dns.resolver.wire..",
                         "org.safenet.dns.resolver.pipeline..",
                         "org.safenet.dns.resolver.cache..",
-                        "org.safenet.dns.resolver.policy..")
+                        "org.safenet.dns.resolver.policy..",
+                        "org.safenet.dns.resolver.tap..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAPackage("java.util.stream..")

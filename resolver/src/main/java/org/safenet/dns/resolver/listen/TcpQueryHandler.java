@@ -106,6 +106,11 @@ final class TcpQueryHandler extends ChannelInboundHandlerAdapter implements Clie
     }
 
     @Override
+    public int answerOffset() {
+        return 2;
+    }
+
+    @Override
     public ByteBuf newAnswerBuffer() {
         ByteBuf out = channel.alloc().directBuffer(514);
         out.writeShort(0); // length prefix, filled in when the answer is complete

@@ -21,6 +21,11 @@ public interface ClientChannel {
         return null;
     }
 
+    /** Bytes before the DNS message in an answer buffer: the length prefix TCP reserves. */
+    default int answerOffset() {
+        return 0;
+    }
+
     /** A sink for answering {@code client} later; called on the miss path only. */
     ReplySink sinkFor(InetSocketAddress client);
 }

@@ -28,6 +28,8 @@ import org.safenet.dns.resolver.policy.Verdict;
 import org.safenet.dns.resolver.policy.WeekClock;
 import org.safenet.dns.resolver.stats.LoopCounters;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.tap.PolicyHit;
+import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.wire.AnswerWriter;
 import org.safenet.dns.resolver.wire.Hashing;
@@ -84,7 +86,51 @@ public final class QueryPipeline {
         final AnswerTargets targets = new AnswerTargets();
         final ParsedQuery redirect = new ParsedQuery();
         final byte[] name = new byte[MAX_NAME_LENGTH];
+        /** While a sampled query is answered with dnstap on: why policy answered it, if it did. */
+        final PolicyHit hit = new PolicyHit();
+
+        boolean tapping;
+        /** The tapped query's client, channel and arrival, for the answer that comes later (see {@link TapContext}). */
+        @Nullable
+        InetSocketAddress tapClient;
+
+        @Nullable
+        ClientChannel tapChannel;
+
+        long tapMillis;
     }
+
+    /** What a forwarded query's answer needs for dnstap: made on the miss path only, with dnstap on. */
+    private record TapContext(
+            InetSocketAddress client,
+            @Nullable InetSocketAddress local,
+            int transport,
+            int answerOffset,
+            long queryMillis,
+            @Nullable PolicyHit hit) {}
+
+    /** The tap context of the query being answered now, or null when it is not tapped. */
+    private @Nullable TapContext tapContext() {
+        if (tap == null) {
+            return null;
+        }
+        Scratch s = SCRATCH.get();
+        InetSocketAddress client = s.tapClient;
+        ClientChannel channel = s.tapChannel;
+        if (!s.tapping || client == null || channel == null) {
+            return null;
+        }
+        PolicyHit hit = null;
+        if (s.hit.verdict() != null) {
+            hit = new PolicyHit();
+            hit.copyFrom(s.hit);
+        }
+        return new TapContext(
+                client, channel.localAddress(), channel.transport(), channel.answerOffset(), s.tapMillis, hit);
+    }
+
+    /** dnstap output, or null (the default): swapped by a restart-only setting, read once per query. */
+    private volatile @Nullable QueryTap tap;
 
     /** Per-client rate limits; swapped by a reload. */
     private volatile LimitSettings limits = LimitSettings.OFF;
@@ -158,6 +204,11 @@ public final class QueryPipeline {
         return profiles.clock().minuteOfWeek();
     }
 
+    /** dnstap from now on; null: none. The caller closes the old one. */
+    public void tap(@Nullable QueryTap tap) {
+        this.tap = tap;
+    }
+
     /** Where zone transfers and NOTIFY messages go from now on. */
     public void zoneService(ZoneService service) {
         this.zoneService = service;
@@ -201,6 +252,68 @@ public final class QueryPipeline {
      * sink that {@code channel} makes for it (only then is one made). Never throws for bad input.
      */
     public Outcome handle(ByteBuf in, InetSocketAddress client, ParsedQuery q, ByteBuf out, ClientChannel channel) {
+        QueryTap t = tap;
+        if (t == null || !t.sample()) {
+            return answer(in, client, q, out, channel);
+        }
+        return answerTapped(t, in, client, q, out, channel);
+    }
+
+    /**
+     * {@link #answer} with dnstap: the query as it came, the answer as it goes, with the policy
+     * that made it. With {@code blockedOnly} both are written for policy answers only.
+     */
+    private Outcome answerTapped(
+            QueryTap t, ByteBuf in, InetSocketAddress client, ParsedQuery q, ByteBuf out, ClientChannel channel) {
+        int start = in.readerIndex();
+        int length = in.readableBytes();
+        long queryMillis = clockMillis.getAsLong();
+        Scratch s = SCRATCH.get();
+        s.hit.clear();
+        s.tapping = true;
+        s.tapClient = client;
+        s.tapChannel = channel;
+        s.tapMillis = queryMillis;
+        if (t.clientQueries() && !t.blockedOnly()) {
+            t.clientQuery(in, start, length, client, channel.localAddress(), channel.transport(), queryMillis);
+        }
+        Outcome outcome;
+        try {
+            outcome = answer(in, client, q, out, channel);
+        } finally {
+            s.tapping = false;
+            s.tapClient = null;
+            s.tapChannel = null;
+        }
+        boolean policy = s.hit.verdict() != null;
+        if (t.clientQueries() && t.blockedOnly() && policy) {
+            t.clientQuery(in, start, length, client, channel.localAddress(), channel.transport(), queryMillis);
+        }
+        if (outcome == Outcome.ANSWERED && t.clientResponses() && (policy || !t.blockedOnly())) {
+            int offset = out.readerIndex() + channel.answerOffset();
+            t.clientResponse(
+                    out,
+                    offset,
+                    out.writerIndex() - offset,
+                    client,
+                    channel.localAddress(),
+                    channel.transport(),
+                    queryMillis,
+                    clockMillis.getAsLong(),
+                    s.hit);
+        }
+        return outcome;
+    }
+
+    /** Notes why policy answered, for dnstap; only while a sampled query is answered. */
+    private static void noteHit(Verdict v, int match, byte[] value, int length) {
+        Scratch s = SCRATCH.get();
+        if (s.tapping) {
+            s.hit.set(v, match, value, length);
+        }
+    }
+
+    private Outcome answer(ByteBuf in, InetSocketAddress client, ParsedQuery q, ByteBuf out, ClientChannel channel) {
         LoopCounters counters = metrics.counters();
         counters.query(channel.transport());
 
@@ -292,12 +405,21 @@ public final class QueryPipeline {
         Verdict verdict = policy.hasClientRules()
                 ? profile.decideClient(client.getAddress().getAddress(), policy, minute)
                 : null;
+        boolean byClient = verdict != null;
         if (verdict == null) {
             verdict = profile.decide(q, policy, minute);
         }
         int maxSize = channel.maxAnswerSize(udpLimit(q));
         if (verdict != null) {
             counters.policyHit(verdict, q, client.getAddress(), profile.slot());
+            if (tap != null) {
+                if (byClient) {
+                    byte[] address = client.getAddress().getAddress();
+                    noteHit(verdict, PolicyHit.CLIENT_IP, address, address.length);
+                } else {
+                    noteHit(verdict, PolicyHit.QNAME, q.name(), q.nameLength());
+                }
+            }
             boolean resolveNormally = verdict.action() == PolicyAction.PASSTHRU
                     || (verdict.action() == PolicyAction.TCP_ONLY
                             && channel.maxAnswerSize(CLASSIC_UDP_SIZE) > MAX_UDP_PAYLOAD); // over TCP
@@ -341,7 +463,7 @@ public final class QueryPipeline {
         // 6. Miss: forward. From here on allocation is fine (a copy of the query, a waiter).
         ParsedQuery detached = q.copy();
         ReplySink sink = channel.sinkFor(client);
-        Waiter waiter = new Waiter(detached, detached, null, client.getAddress(), sink, maxSize, profile);
+        Waiter waiter = new Waiter(detached, detached, null, client.getAddress(), sink, maxSize, profile, tapContext());
         // RFC 8767 §5: if an expired answer exists, the client gets it should the upstreams be slow.
         if (cache.settings().serveStale() && cache.lookup(q, now, true) != null) {
             waiter.staleTimer = sink.eventLoop()
@@ -387,7 +509,16 @@ public final class QueryPipeline {
             return Outcome.ANSWERED;
         }
         counters.cacheMiss();
-        forwardRedirect(q, tq, target, client.getAddress(), channel.sinkFor(client), maxSize, profile, authoritative);
+        forwardRedirect(
+                q,
+                tq,
+                target,
+                client.getAddress(),
+                channel.sinkFor(client),
+                maxSize,
+                profile,
+                authoritative,
+                tapContext());
         return Outcome.FORWARDED;
     }
 
@@ -400,10 +531,11 @@ public final class QueryPipeline {
             ReplySink sink,
             int maxSize,
             Profile profile,
-            boolean authoritative) {
+            boolean authoritative,
+            @Nullable TapContext tapContext) {
         ParsedQuery original = q.copy();
         ParsedQuery lookup = tq.copy();
-        Waiter waiter = new Waiter(original, lookup, target, client, sink, maxSize, profile);
+        Waiter waiter = new Waiter(original, lookup, target, client, sink, maxSize, profile, tapContext);
         waiter.authoritative = authoritative;
         forwarder.forward(lookup, sink.eventLoop(), waiter);
     }
@@ -434,6 +566,18 @@ public final class QueryPipeline {
             if (v != null) {
                 if (v.action() == PolicyAction.TCP_ONLY && overTcp) {
                     return null; // rpz-tcp-only on an answer address: over TCP the answer stands
+                }
+                if (tap != null) {
+                    switch (kind) {
+                        case AnswerTargets.NAME ->
+                            noteHit(
+                                    v,
+                                    PolicyHit.QNAME,
+                                    t.name().name(),
+                                    t.name().nameLength());
+                        case AnswerTargets.IPV4 -> noteHit(v, PolicyHit.RESPONSE_IP, t.ipv4(), 4);
+                        default -> noteHit(v, PolicyHit.RESPONSE_IP, t.ipv6(), 16);
+                    }
                 }
                 return v;
             }
@@ -477,6 +621,9 @@ public final class QueryPipeline {
         private final ReplySink sink;
         private final int maxSize;
         private final Profile profile;
+        /** dnstap: the query was tapped, its answer will be too; else null. */
+        private final @Nullable TapContext tapContext;
+
         private boolean replied;
         /** A redirect's answer carries AA (see {@link PacketCache#writeRedirect}). */
         boolean authoritative;
@@ -491,7 +638,8 @@ public final class QueryPipeline {
                 InetAddress client,
                 ReplySink sink,
                 int maxSize,
-                Profile profile) {
+                Profile profile,
+                @Nullable TapContext tapContext) {
             this.q = q;
             this.lookup = lookup;
             this.redirect = redirect;
@@ -499,6 +647,33 @@ public final class QueryPipeline {
             this.sink = sink;
             this.maxSize = maxSize;
             this.profile = profile;
+            this.tapContext = tapContext;
+        }
+
+        /** Sends an answer, tapped if the query was; {@code hit}: why policy answered, or null. */
+        private void send(ByteBuf out, @Nullable PolicyHit hit) {
+            TapContext c = tapContext;
+            QueryTap t = tap;
+            if (c != null && t != null && t.clientResponses() && (hit != null || !t.blockedOnly())) {
+                int offset = out.readerIndex() + c.answerOffset();
+                t.clientResponse(
+                        out,
+                        offset,
+                        out.writerIndex() - offset,
+                        c.client(),
+                        c.local(),
+                        c.transport(),
+                        c.queryMillis(),
+                        clockMillis.getAsLong(),
+                        hit);
+            }
+            sink.send(out);
+        }
+
+        /** The policy hit this waiter's answer carries when it is not blocked anew: a redirect's. */
+        private @Nullable PolicyHit ownHit() {
+            TapContext c = tapContext;
+            return c == null ? null : c.hit();
         }
 
         @Override
@@ -510,13 +685,13 @@ public final class QueryPipeline {
         }
 
         /** Where the answer leads is blocked for this client's profile: answer as the verdict says. */
-        private void blocked(Verdict verdict) {
+        private void blocked(Verdict verdict, @Nullable PolicyHit why) {
             replied = true;
             cancelStaleTimer();
             LoopCounters counters = metrics.counters();
             counters.policyHit(verdict, q, client, profile.slot());
             if (verdict.action() == PolicyAction.CNAME && verdict.cnameTarget() != null) {
-                rewrite(verdict.cnameTarget());
+                rewrite(verdict.cnameTarget(), why);
                 return;
             }
             ByteBuf out = sink.newAnswerBuffer();
@@ -525,14 +700,14 @@ public final class QueryPipeline {
                 return;
             }
             counters.answered(PolicyAnswers.rcodeOf(verdict.action()));
-            sink.send(out);
+            send(out, why);
         }
 
         /**
          * An answer address's RPZ CNAME action: the CNAME to {@code target} and the target's
          * records, from the cache or the upstreams, as for a name's CNAME action.
          */
-        private void rewrite(byte[] target) {
+        private void rewrite(byte[] target, @Nullable PolicyHit why) {
             LoopCounters counters = metrics.counters();
             Scratch scratch = SCRATCH.get();
             ParsedQuery tq = scratch.redirect;
@@ -540,7 +715,7 @@ public final class QueryPipeline {
             if (!tq.loadRedirect(q, target)) {
                 AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
                 counters.answered(RCODE_SERVFAIL);
-                sink.send(out);
+                send(out, why);
                 return;
             }
             long now = clockMillis.getAsLong();
@@ -548,7 +723,25 @@ public final class QueryPipeline {
             if (hit == null) {
                 out.release();
                 counters.cacheMiss();
-                forwardRedirect(q, tq, target, client, sink, maxSize, profile, false);
+                TapContext c = tapContext;
+                PolicyHit kept = null;
+                if (c != null && why != null) {
+                    kept = new PolicyHit();
+                    kept.copyFrom(why);
+                }
+                forwardRedirect(
+                        q,
+                        tq,
+                        target,
+                        client,
+                        sink,
+                        maxSize,
+                        profile,
+                        false,
+                        c == null
+                                ? null
+                                : new TapContext(
+                                        c.client(), c.local(), c.transport(), c.answerOffset(), c.queryMillis(), kept));
                 return;
             }
             counters.cacheHit();
@@ -557,7 +750,7 @@ public final class QueryPipeline {
                 counters.truncated();
             }
             counters.answered(hit.rcode());
-            sink.send(out);
+            send(out, why);
         }
 
         /** The client has waited {@code cache.staleClientTimeout}: give it the stale answer now. */
@@ -587,7 +780,7 @@ public final class QueryPipeline {
             ByteBuf out = sink.newAnswerBuffer();
             AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
             metrics.counters().answered(RCODE_SERVFAIL);
-            sink.send(out);
+            send(out, ownHit());
         }
 
         @Override
@@ -613,10 +806,17 @@ public final class QueryPipeline {
             if (target == null) {
                 // A redirect's target is the operator's (or the search engine's) choice: not checked.
                 Profiles ps = profiles;
-                Verdict led =
-                        leadsToBlock(response, profile, ps.clock().minuteOfWeek(now), ps, maxSize > MAX_UDP_PAYLOAD);
+                Scratch sc = SCRATCH.get();
+                sc.hit.clear();
+                sc.tapping = tapContext != null; // leadsToBlock notes why, for the tapped answer
+                Verdict led;
+                try {
+                    led = leadsToBlock(response, profile, ps.clock().minuteOfWeek(now), ps, maxSize > MAX_UDP_PAYLOAD);
+                } finally {
+                    sc.tapping = false;
+                }
                 if (led != null) {
-                    blocked(led);
+                    blocked(led, tapContext != null ? sc.hit : null);
                     return;
                 }
             }
@@ -644,7 +844,7 @@ public final class QueryPipeline {
                 counters.staleServed();
             }
             counters.answered(response.rcode());
-            sink.send(out);
+            send(out, ownHit());
         }
     }
 }

@@ -24,6 +24,9 @@ public final class Verdict {
     private final String source;
     private final int edeInfoCode;
     private final byte[] edeText;
+    /** dnstap's Policy.rule: {@code source/category}. */
+    private final byte[] tapRule;
+
     private final byte @Nullable [] cnameTarget;
     private final int categorySlot;
     /** RPZ local data: the records' types and RDATA (uncompressed wire form), side by side. */
@@ -77,6 +80,7 @@ public final class Verdict {
         this.edeInfoCode = edeInfoCode;
         // The EDE text is what `dig` shows the person debugging: say what blocked it and where from.
         this.edeText = ("SafeNet DNS: " + category + " (" + source + ")").getBytes(StandardCharsets.UTF_8);
+        this.tapRule = (source + "/" + category).getBytes(StandardCharsets.UTF_8);
         if (action == PolicyAction.CNAME && cnameTarget == null) {
             throw new IllegalArgumentException("a CNAME verdict needs a target");
         }
@@ -167,6 +171,11 @@ public final class Verdict {
 
     public PolicyAction action() {
         return action;
+    }
+
+    /** What dnstap's Policy.rule says of this verdict: {@code source/category}, UTF-8. Do not modify. */
+    public byte[] tapRule() {
+        return tapRule;
     }
 
     public String category() {

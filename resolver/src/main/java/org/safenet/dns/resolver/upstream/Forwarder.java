@@ -27,6 +27,7 @@ import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.cache.UpstreamResponses;
 import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.wire.AnswerWriter;
 import org.safenet.dns.resolver.wire.ParsedQuery;
 import org.slf4j.Logger;
@@ -67,6 +68,9 @@ public final class Forwarder {
     private volatile UpstreamRouter router;
 
     private volatile UpstreamSettings settings;
+    /** dnstap of forwarder queries and responses, or null. */
+    private volatile @Nullable QueryTap tap;
+
     private final PacketCache cache;
     private final Transports transports;
     private final ResolverMetrics metrics;
@@ -198,6 +202,11 @@ public final class Forwarder {
      * Resolves {@code q} upstream; {@code callback} hears the outcome on {@code loop}. Must be
      * called on {@code loop}. {@code q} must be a detached copy: it is kept until the answer.
      */
+    /** dnstap from now on (it writes FORWARDER_QUERY/RESPONSE if its settings ask for them); null: none. */
+    public void tap(@Nullable QueryTap tap) {
+        this.tap = tap;
+    }
+
     public void forward(ParsedQuery q, EventLoop loop, Callback callback) {
         String key = key(q);
         if (recentFailures.get().failedRecently(key, clockMillis.getAsLong())) {
@@ -288,6 +297,9 @@ public final class Forwarder {
 
         int queryId;
         long sentNanos;
+        /** When the current attempt was sent, for dnstap (set only with dnstap on). */
+        long sentMillis;
+
         boolean finished;
 
         /** The upstream settings this exchange began with (a reload does not change it midway). */
@@ -428,6 +440,13 @@ public final class Forwarder {
                 out.setShort(0, out.readableBytes() - 2);
             }
             sentNanos = System.nanoTime();
+            QueryTap t = tap;
+            UpstreamServer server = current;
+            if (t != null && t.forwarderQueries() && server != null) {
+                int offset = tcp ? 2 : 0;
+                sentMillis = clockMillis.getAsLong();
+                t.forwarderQuery(out, offset, out.readableBytes() - offset, server.address(), tcp, sentMillis);
+            }
             ch.writeAndFlush(out).addListener(w -> {
                 if (!w.isSuccess() && gen == generation) {
                     attemptFailed("network");
@@ -451,6 +470,18 @@ public final class Forwarder {
             UpstreamServer server = current;
             if (finished || server == null) {
                 return;
+            }
+            QueryTap t = tap;
+            if (t != null && t.forwarderResponses()) {
+                long now = clockMillis.getAsLong();
+                t.forwarderResponse(
+                        content,
+                        content.readerIndex(),
+                        content.readableBytes(),
+                        server.address(),
+                        overTcp,
+                        sentMillis > 0 ? sentMillis : now,
+                        now);
             }
             UpstreamResponses.Decoded d = UpstreamResponses.decode(
                     content, queryId, q, cache.seed(), cache.settings(), clockMillis.getAsLong());
