@@ -52,6 +52,7 @@ import org.safenet.dns.resolver.listen.Transports;
 import org.safenet.dns.resolver.policy.Policy;
 import org.safenet.dns.resolver.policy.PolicyCategories;
 import org.safenet.dns.resolver.stats.ClientKeys;
+import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,8 @@ public final class Appliance implements AutoCloseable {
     private final Resolver resolver;
     /** Every meter, rendered at the admin API's /metrics in the Prometheus text format. */
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** dnstap output, or null when it is off (restart-only). */
+    private @Nullable QueryTap tap;
 
     private final @Nullable BlocklistStore store;
     private final String blocklistSummary;
@@ -218,6 +221,10 @@ public final class Appliance implements AutoCloseable {
                 policy,
                 config.blocklist().sinkhole());
         resolver.limits(config.limits().settings());
+        if (config.dnstap().enabled()) {
+            tap = QueryTap.start(config.dnstap().settings("SafeNet DNS " + Version.current()), registry);
+            resolver.tap(tap);
+        }
         LiveList live = liveList;
         clientPolicy.attach(live, resolver, () -> this.config);
         SyncService service = sync;
@@ -743,6 +750,10 @@ public final class Appliance implements AutoCloseable {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         resolver.close();
+        QueryTap t = tap;
+        if (t != null) {
+            t.close(); // after the resolver: the last answers are in the file or at the collector
+        }
         StatsRecorder recorder = stats;
         if (recorder != null) {
             recorder.close(); // after the resolver: its last counts go into the last flush

@@ -25,6 +25,7 @@ record ReloadPlan(List<String> restart, ApplianceConfig running) {
         restartIfChanged(restart, "dataDir", now.dataDir(), next.dataDir());
         restartIfChanged(restart, "admin", now.admin(), next.admin());
         restartIfChanged(restart, "stats", now.stats(), next.stats());
+        restartIfChanged(restart, "dnstap", now.dnstap(), next.dnstap());
         restartIfChanged(restart, "distribution", now.distribution(), next.distribution());
         restartIfChanged(
                 restart,
@@ -69,6 +70,7 @@ record ReloadPlan(List<String> restart, ApplianceConfig running) {
                 now.distribution(),
                 now.admin(),
                 now.stats(),
+                now.dnstap(),
                 next.logging(),
                 now.dataDir());
         return new ReloadPlan(restart, running);

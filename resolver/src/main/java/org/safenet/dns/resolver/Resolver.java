@@ -13,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
+import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.PacketCache;
 import org.safenet.dns.resolver.limit.LimitSettings;
@@ -26,6 +27,7 @@ import org.safenet.dns.resolver.policy.PolicyAnswers;
 import org.safenet.dns.resolver.policy.Profile;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
+import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.Forwarder;
 import org.safenet.dns.resolver.upstream.UpstreamRouter;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
@@ -214,6 +216,12 @@ public final class Resolver implements AutoCloseable {
     /** Hands zone transfers and NOTIFY messages to {@code service} (the appliance's RPZ primary and secondaries). */
     public void zoneService(ZoneService service) {
         pipeline.zoneService(service);
+    }
+
+    /** dnstap of client and forwarder messages from now on; null: none. The caller closes the tap. */
+    public void tap(@Nullable QueryTap tap) {
+        pipeline.tap(tap);
+        forwarder.tap(tap);
     }
 
     public ResolverMetrics metrics() {

@@ -1,10 +1,14 @@
 package org.safenet.dns.appliance.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.safenet.dns.appliance.policy.ProfileCompiler;
 import org.safenet.dns.appliance.policy.ServiceCatalog;
 import org.safenet.dns.blocklist.Categories;
@@ -18,6 +22,7 @@ import org.safenet.dns.resolver.cache.CacheSettings;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ClientKeys;
+import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.UpstreamAddress;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 import org.safenet.dns.resolver.upstream.UpstreamSettings.ForwardZone;
@@ -42,6 +47,7 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param distribution this appliance as an RPZ primary for others
  * @param admin the admin API and dashboard
  * @param stats what statistics are kept, and for how long
+ * @param dnstap per-query logs in dnstap to a collector or a file
  * @param logging log levels
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
@@ -59,6 +65,7 @@ public record ApplianceConfig(
         SyncConfig.Distribution distribution,
         Admin admin,
         Stats stats,
+        Dnstap dnstap,
         Logging logging,
         Path dataDir) {
 
@@ -220,6 +227,96 @@ public record ApplianceConfig(
 
         public java.time.ZoneId zone() {
             return PolicyConfig.zone("stats.timeZone", timeZone);
+        }
+    }
+
+    /**
+     * The {@code dnstap} section: per-query logs in dnstap (Frame Streams), off unless one of
+     * {@code socket}, {@code tcp}, {@code file} is set.
+     *
+     * @param socket a collector's Unix socket path, or empty
+     * @param tcp a collector's HOST:PORT, or empty
+     * @param file a file written here (rotated by {@code fileSize}), or empty
+     * @param messages which messages: client_query, client_response, forwarder_query, forwarder_response
+     * @param identity the identity field; empty: the host name
+     * @param clients what a client address becomes: full, truncate (/24, /56) or hash
+     * @param blockedOnly only queries answered by policy
+     * @param sample one client query in N is written (1: all)
+     * @param queueSize messages waiting for the writer at most; more are dropped and counted
+     * @param fileSize a file is rotated at this many MiB (0: never)
+     * @param fileKeep rotated files kept
+     */
+    public record Dnstap(
+            String socket,
+            String tcp,
+            String file,
+            List<String> messages,
+            String identity,
+            String clients,
+            boolean blockedOnly,
+            int sample,
+            int queueSize,
+            int fileSize,
+            int fileKeep) {
+        public Dnstap {
+            messages = List.copyOf(messages);
+            int targets = (socket.isBlank() ? 0 : 1) + (tcp.isBlank() ? 0 : 1) + (file.isBlank() ? 0 : 1);
+            if (targets > 1) {
+                throw new IllegalArgumentException("dnstap: set one of socket, tcp and file, not " + targets);
+            }
+            if (targets == 1 && messages.isEmpty()) {
+                throw new IllegalArgumentException("dnstap.messages: name at least one message type");
+            }
+            messages.forEach(QueryTap.MessageType::parse);
+            QueryTap.AddressMode.parse(clients);
+            if (!tcp.isBlank()) {
+                HostPort.parse(tcp, 6000);
+            }
+            if (sample < 1) {
+                throw new IllegalArgumentException("dnstap.sample: must be 1 or more (one query in N)");
+            }
+            if (queueSize < 16 || queueSize > 4_194_304) {
+                throw new IllegalArgumentException("dnstap.queueSize: must be between 16 and 4194304");
+            }
+            if (fileSize < 0 || fileKeep < 0) {
+                throw new IllegalArgumentException("dnstap.fileSize and dnstap.fileKeep: must not be negative");
+            }
+        }
+
+        /** Whether dnstap is on. */
+        public boolean enabled() {
+            return !socket.isBlank() || !tcp.isBlank() || !file.isBlank();
+        }
+
+        /** The tap's settings; only when {@link #enabled()}. */
+        public QueryTap.Settings settings(String version) {
+            QueryTap.Target target;
+            if (!socket.isBlank()) {
+                target = new QueryTap.Target.UnixSocket(Path.of(socket));
+            } else if (!tcp.isBlank()) {
+                target = new QueryTap.Target.Tcp(HostPort.parse(tcp, 6000));
+            } else {
+                target = new QueryTap.Target.File(Path.of(file), fileSize * 1024L * 1024L, fileKeep);
+            }
+            Set<QueryTap.MessageType> types = EnumSet.noneOf(QueryTap.MessageType.class);
+            messages.forEach(m -> types.add(QueryTap.MessageType.parse(m)));
+            return new QueryTap.Settings(
+                    target,
+                    types,
+                    identity.isBlank() ? hostName() : identity,
+                    version,
+                    QueryTap.AddressMode.parse(clients),
+                    blockedOnly,
+                    sample,
+                    queueSize);
+        }
+
+        private static String hostName() {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                return "safenet-dns";
+            }
         }
     }
 

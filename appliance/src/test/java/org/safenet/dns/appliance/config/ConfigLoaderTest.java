@@ -144,6 +144,11 @@ class ConfigLoaderTest {
             network in client    | 'limits:\\n  ipv4Prefix: 24\\n  ipv4NetworkPrefix: 28\\n' | limits.ipv4NetworkPrefix must be 8 to limits.ipv4Prefix (24), not 28
             negative network qps | 'limits:\\n  networkQps: -5\\n'                | limits.networkQps must be 0 (off) or more
             bad time zone        | 'policy:\\n  timeZone: Mars/Olympus\\n'        | policy.timeZone: 'Mars/Olympus' is not a time zone
+            dnstap two targets   | 'dnstap:\\n  file: /x.dnstap\\n  socket: /run/x.sock\\n' | dnstap: set one of socket, tcp and file, not 2
+            dnstap bad message   | 'dnstap:\\n  file: /x.dnstap\\n  messages: [auth_query]\\n' | auth_query' is not one of client_query, client_response, forwarder_query, forwarder_response
+            dnstap bad clients   | 'dnstap:\\n  clients: anonymous\\n'           | must be full, truncate or hash
+            dnstap bad sample    | 'dnstap:\\n  sample: 0\\n'                    | dnstap.sample: must be 1 or more
+            dnstap no messages   | 'dnstap:\\n  tcp: \"127.0.0.1:6000\"\\n  messages: []\\n' | dnstap.messages: name at least one message type
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {
         Path f = file(yaml.replace("\\n", "\n"));

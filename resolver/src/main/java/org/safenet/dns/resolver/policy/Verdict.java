@@ -80,7 +80,10 @@ public final class Verdict {
         this.edeInfoCode = edeInfoCode;
         // The EDE text is what `dig` shows the person debugging: say what blocked it and where from.
         this.edeText = ("SafeNet DNS: " + category + " (" + source + ")").getBytes(StandardCharsets.UTF_8);
-        this.tapRule = (source + "/" + category).getBytes(StandardCharsets.UTF_8);
+        // The source's name without the list version the index appends for the EDE text ("NAME, list vN").
+        int comma = source.indexOf(", ");
+        this.tapRule =
+                ((comma < 0 ? source : source.substring(0, comma)) + "/" + category).getBytes(StandardCharsets.UTF_8);
         if (action == PolicyAction.CNAME && cnameTarget == null) {
             throw new IllegalArgumentException("a CNAME verdict needs a target");
         }
