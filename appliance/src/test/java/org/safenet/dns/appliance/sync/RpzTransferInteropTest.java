@@ -278,9 +278,11 @@ class RpzTransferInteropTest {
             throw new AssertionError("Knot did not transfer serial " + version + "; its log:\n" + knot.log(), e);
         }
 
-        // Knot's copy holds exactly the appliance's list: every name and its subtree.
+        // Knot's copy holds exactly the appliance's list: every name and its subtree, and the
+        // metadata record a SafeNet DNS follower reads (to Knot, one more plain RPZ record).
         Set<String> expected = new TreeSet<>();
         for (String n : vnNames(0, 500)) {
+            expected.add(n + "._safenet-meta.rpz.safenet.test. TXT category=scam source=vn action=block");
             expected.add(n + ".rpz.safenet.test. CNAME .");
             expected.add("*." + n + ".rpz.safenet.test. CNAME .");
         }
@@ -348,7 +350,15 @@ class RpzTransferInteropTest {
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> names(b).equals(names(a)));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("B did not converge: " + b.sync().history("upstream-appliance"), e);
+            Set<String> onlyA = new TreeSet<>(names(a));
+            onlyA.removeAll(names(b));
+            Set<String> onlyB = new TreeSet<>(names(b));
+            onlyB.removeAll(names(a));
+            throw new AssertionError(
+                    "B did not converge: " + b.sync().history("upstream-appliance") + "\nonly on A: "
+                            + onlyA.stream().limit(5).toList() + "\nonly on B: "
+                            + onlyB.stream().limit(5).toList(),
+                    e);
         }
 
         // A change on the first: NOTIFY, IXFR, and the second has it too.
@@ -361,20 +371,26 @@ class RpzTransferInteropTest {
                 .counted("operator", 1)
                 .counted("vn", -1));
         await().atMost(Duration.ofSeconds(30)).until(() -> names(b).equals(names(a)));
-        assertThat(names(b)).contains("192.0.2.0/24/EXACT", "2001:db8::/32/EXACT");
-        assertThat(names(b)).hasSize(count + 2).contains(entry(added, "x").reversedName() + "/SUBTREE");
+        // The same categories and sources on both: B's own source says "scam", A's metadata wins.
+        assertThat(names(b)).contains("192.0.2.0/24/EXACT malware vn", "2001:db8::/32/EXACT malware operator");
+        assertThat(names(b)).hasSize(count + 2).contains(entry(added, "x").reversedName() + "/SUBTREE scam operator");
         await().atMost(Duration.ofSeconds(10))
                 .alias("the change came by IXFR (a later check may find the serial current)")
                 .until(() -> b.sync().history("upstream-appliance").stream()
                         .anyMatch(r -> r.detail().startsWith("IXFR serial 1 -> 2")));
     }
 
-    /** Every block entry's name and match kind, whatever its source. */
+    /** Every block entry's name, match kind, category and the source people are shown (a follower's: the origin). */
     private static Set<String> names(Appliance appliance) {
         Set<String> out = new TreeSet<>();
-        appliance.liveList().store().forEachBlock(e -> out.add(e.reversedName() + "/" + e.match()));
-        appliance.liveList().store().forEachIp(e -> out.add(e.reversedName() + "/" + e.match()));
+        appliance.liveList().store().forEachBlock(e -> out.add(describe(e)));
+        appliance.liveList().store().forEachIp(e -> out.add(describe(e)));
         return out;
+    }
+
+    private static String describe(StoredEntry e) {
+        // B's source says action: block, so B's actions are its categories' by its own choice.
+        return e.reversedName() + "/" + e.match() + " " + e.category() + " " + e.shownSource();
     }
 
     private static StoredEntry entry(String name, String source) {

@@ -5,6 +5,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.blocklist.format.ListEntry;
 import org.safenet.dns.blocklist.format.ListEntry.Action;
+import org.safenet.dns.blocklist.format.RpzMeta;
 import org.safenet.dns.blocklist.importer.ListImporter;
 import org.safenet.dns.blocklist.store.StoredEntry;
 import org.safenet.dns.resolver.acl.CidrPrefix;
@@ -16,6 +17,10 @@ import org.safenet.dns.resolver.acl.CidrPrefix;
  * BLOCK entries are exported as NXDOMAIN ({@code CNAME .}), RPZ's plain "blocked": a downstream
  * SafeNet DNS reads them with its source's {@code action: block} and answers with its own
  * category's action. RPZ-IP triggers are exported too ({@link #ofIp}).
+ *
+ * <p>Each block entry's owners also get a SafeNet DNS metadata record ({@link RpzMeta}: category,
+ * source, whether the action is the category's), first, so a SafeNet DNS follower keeps what the
+ * primary knows; to other readers it is an inert trigger under {@code _safenet-meta}.
  */
 public final class RpzRecords {
     private RpzRecords() {}
@@ -30,7 +35,10 @@ public final class RpzRecords {
             case DESCENDANTS -> List.of("*." + name);
         };
         List<String> rdata = allowSide ? List.of("CNAME rpz-passthru.") : rdata(e.action(), e.data());
-        List<String> out = new ArrayList<>(owners.size() * rdata.size());
+        List<String> out = new ArrayList<>(owners.size() * (rdata.size() + 1));
+        if (!allowSide) {
+            out.add(meta(owners.getFirst(), e)); // a subtree's *.name takes its name's (see ListImporter)
+        }
         for (String owner : owners) {
             for (String r : rdata) {
                 out.add(owner + " " + r);
@@ -48,10 +56,17 @@ public final class RpzRecords {
         String key = e.reversedName();
         String owner = ipOwner(ListEntry.ipKeyPrefix(key), ListEntry.isClientIpKey(key) ? "rpz-client-ip" : "rpz-ip");
         List<String> out = new ArrayList<>();
+        out.add(meta(owner, e));
         for (String r : rdata(e.action(), e.data())) {
             out.add(owner + " " + r);
         }
         return out;
+    }
+
+    /** The metadata record of {@code owner}: {@code OWNER._safenet-meta TXT "category=..." "source=..."}. */
+    private static String meta(String owner, StoredEntry e) {
+        RpzMeta m = new RpzMeta(e.category(), e.shownSource(), e.action() == Action.BLOCK);
+        return owner + "." + RpzMeta.LABEL + " TXT " + m.rdata();
     }
 
     static String ipOwner(CidrPrefix p) {

@@ -15,6 +15,8 @@ import org.safenet.dns.resolver.acl.CidrPrefix;
  * @param clientIp whether {@code ipTrigger} is an RPZ client-IP trigger ({@code rpz-client-ip}: the
  *     address of the client asking) rather than a response-IP one ({@code rpz-ip}: an address in
  *     the answer)
+ * @param meta for a SafeNet DNS metadata record of an RPZ zone ({@link RpzMeta}): what it says of
+ *     the trigger this entry names; such an entry is no policy of its own. Null for every policy entry
  */
 public record ListEntry(
         byte @Nullable [] name,
@@ -23,7 +25,20 @@ public record ListEntry(
         Action action,
         @Nullable String data,
         int line,
-        boolean clientIp) {
+        boolean clientIp,
+        @Nullable RpzMeta meta) {
+
+    /** A policy entry: a name, response-IP or client-IP trigger. */
+    public ListEntry(
+            byte @Nullable [] name,
+            @Nullable CidrPrefix ipTrigger,
+            Match match,
+            Action action,
+            @Nullable String data,
+            int line,
+            boolean clientIp) {
+        this(name, ipTrigger, match, action, data, line, clientIp, null);
+    }
 
     /** A name trigger, or a response-IP trigger. */
     public ListEntry(

@@ -173,6 +173,10 @@ final class RpzZoneParser {
             if (trigger.isEmpty()) {
                 return "no trigger: the owner is the root";
             }
+            String described = RpzMeta.suffixOf(trigger);
+            if (described != null) {
+                return meta(described, type, t.subList(i + 1, t.size()), r);
+            }
             int dot = trigger.lastIndexOf('.');
             String kind = trigger.substring(dot + 1);
             String rest = dot < 0 ? "" : trigger.substring(0, dot);
@@ -214,6 +218,40 @@ final class RpzZoneParser {
             }
             out.accept(new ListEntry(wire, null, match, p.action, p.data, r.line()));
             report.countEntry();
+            return null;
+        }
+
+        /** A SafeNet DNS metadata record ({@link RpzMeta}) for the trigger {@code described}. */
+        private @Nullable String meta(String described, int type, List<String> strings, ZoneFileReader.Record r) {
+            if (type != Type.TXT) {
+                return "SafeNet DNS metadata (" + RpzMeta.LABEL + ") must be a TXT record";
+            }
+            RpzMeta meta;
+            try {
+                meta = RpzMeta.parse(strings);
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+            int dot = described.lastIndexOf('.');
+            String kind = described.substring(dot + 1);
+            if (kind.equals("rpz-ip") || kind.equals("rpz-client-ip")) {
+                CidrPrefix prefix = prefix(dot < 0 ? "" : described.substring(0, dot));
+                if (prefix == null) {
+                    return "SafeNet DNS metadata for a bad IP trigger";
+                }
+                out.accept(new ListEntry(
+                        null, prefix, Match.EXACT, Action.BLOCK, null, r.line(), kind.equals("rpz-client-ip"), meta));
+            } else {
+                Match match = described.startsWith("*.") ? Match.DESCENDANTS : Match.EXACT;
+                try {
+                    byte[] wire =
+                            ListParser.name(match == Match.DESCENDANTS ? described.substring(2) : described, true);
+                    out.accept(new ListEntry(wire, null, match, Action.BLOCK, null, r.line(), false, meta));
+                } catch (ListParser.BadName e) {
+                    return e.getMessage();
+                }
+            }
+            report.countIgnored(); // metadata, not an entry of its own
             return null;
         }
 

@@ -125,6 +125,7 @@ public final class Explainer {
             case DESCENDANTS -> " (everything below it)";
         };
         return name + scope + ", category " + e.category() + ", source " + e.source()
+                + (e.origin().isEmpty() ? "" : " (" + e.origin() + " on its RPZ primary)")
                 + (e.reason().isEmpty() ? "" : ", from " + e.reason());
     }
 

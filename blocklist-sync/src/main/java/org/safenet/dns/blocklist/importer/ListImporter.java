@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,9 +28,11 @@ import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ListParser;
 import org.safenet.dns.blocklist.format.LocalData;
 import org.safenet.dns.blocklist.format.ParseReport;
+import org.safenet.dns.blocklist.format.RpzMeta;
 import org.safenet.dns.blocklist.store.BlocklistStore;
 import org.safenet.dns.blocklist.store.ReversedName;
 import org.safenet.dns.blocklist.store.StoredEntry;
+import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -148,12 +151,18 @@ public final class ListImporter {
         Map<String, StoredEntry> ips = new LinkedHashMap<>();
         List<ParseReport> reports = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
+        Map<String, RpzMeta> metas = new HashMap<>();
         int[] rejectedCount = {0};
         int[] suffixes = {0};
         int invalid = 0;
         for (Path file : files) {
             try (BufferedReader r = open(file)) {
                 ParseReport report = ListParser.parse(format, r, file.toString(), parsed -> {
+                    RpzMeta meta = parsed.meta();
+                    if (meta != null) {
+                        metas.put(metaKey(parsed), meta); // applied once the whole zone is read
+                        return;
+                    }
                     ListEntry e = sourceAction.apply(parsed);
                     if (e == null) {
                         return; // disabled: read and counted, not applied
@@ -198,9 +207,66 @@ public final class ListImporter {
                 reports.add(report);
             }
         }
+        applyMeta(metas, block, ips, sourceAction);
         mergeSubtrees(block);
         mergeSubtrees(allow);
         return new Staged(block, allow, ips, reports, List.copyOf(rejected), rejectedCount[0], invalid, suffixes[0]);
+    }
+
+    private static String metaKey(ListEntry e) {
+        CidrPrefix ip = e.ipTrigger();
+        byte[] name = e.name();
+        if (ip != null || name == null) {
+            return "ip " + ListEntry.ipKey(Objects.requireNonNull(ip), e.clientIp()) + "/" + e.match();
+        }
+        return ReversedName.fromWire(name) + "/" + e.match();
+    }
+
+    /**
+     * A SafeNet DNS primary's metadata ({@link RpzMeta}) on the triggers it describes: their
+     * category (if this appliance knows it; else the source's stays), their origin, and with the
+     * source's action {@code list} the category's action for what RPZ wrote as {@code CNAME .}.
+     * Metadata for no trigger in the zone is ignored.
+     */
+    private static void applyMeta(
+            Map<String, RpzMeta> metas,
+            Map<String, StoredEntry> block,
+            Map<String, StoredEntry> ips,
+            SourceAction sourceAction) {
+        if (metas.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, RpzMeta> m : metas.entrySet()) {
+            boolean ip = m.getKey().startsWith("ip ");
+            Map<String, StoredEntry> side = ip ? ips : block;
+            String key = ip ? m.getKey().substring(3) : m.getKey();
+            StoredEntry e = side.get(key);
+            if (e == null) {
+                continue;
+            }
+            RpzMeta meta = m.getValue();
+            side.put(key, withMeta(e, meta, sourceAction));
+            // A subtree is "name" and "*.name" with one metadata record, at "name".
+            String descendants = e.reversedName() + "/" + ListEntry.Match.DESCENDANTS;
+            StoredEntry below = side.get(descendants);
+            if (!ip
+                    && e.match() == ListEntry.Match.EXACT
+                    && below != null
+                    && !metas.containsKey(descendants)
+                    && below.action() == e.action()
+                    && Objects.equals(below.data(), e.data())) {
+                side.put(descendants, withMeta(below, meta, sourceAction));
+            }
+        }
+    }
+
+    private static StoredEntry withMeta(StoredEntry e, RpzMeta meta, SourceAction sourceAction) {
+        String category = Categories.KNOWN.contains(meta.category()) ? meta.category() : e.category();
+        Action action =
+                meta.byCategory() && e.action() == Action.NXDOMAIN && sourceAction.kind() == SourceAction.Kind.LIST
+                        ? Action.BLOCK
+                        : e.action();
+        return e.withMeta(category, action, meta.source());
     }
 
     /**
@@ -233,7 +299,8 @@ public final class ListImporter {
                     d.reason(),
                     d.addedMillis(),
                     d.expiresMillis(),
-                    d.data());
+                    d.data(),
+                    d.origin());
             side.put(key(subtree), subtree);
         }
     }
@@ -364,6 +431,7 @@ public final class ListImporter {
     public static boolean sameMeaning(StoredEntry a, StoredEntry b) {
         return a.action() == b.action()
                 && a.category().equals(b.category())
+                && a.origin().equals(b.origin())
                 && Objects.equals(a.data(), b.data())
                 && a.expiresMillis() == b.expiresMillis();
     }

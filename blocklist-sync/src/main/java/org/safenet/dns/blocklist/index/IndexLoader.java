@@ -257,7 +257,7 @@ public final class IndexLoader {
         String local = localData ? e.action() + ":" + e.data() : "";
         // The source text carries the list version: the EDE text then names a decision that
         // `safenet lookup` (and the explain API) can reproduce.
-        String source = e.source() + ", list v" + version;
+        String source = e.shownSource() + ", list v" + version;
         String key = action + "|" + e.category() + "|" + source + "|" + target + "|" + local;
         boolean byCategory = e.action() == ListEntry.Action.BLOCK;
         return cache.computeIfAbsent(key + (byCategory ? "|category" : ""), k -> {

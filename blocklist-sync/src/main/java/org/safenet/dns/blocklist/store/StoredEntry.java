@@ -22,6 +22,9 @@ import org.safenet.dns.blocklist.format.ListEntry.Match;
  * @param addedMillis when it was added
  * @param expiresMillis when it stops applying, 0 for never
  * @param data the CNAME target or local-data address, if the action has one
+ * @param origin for an entry a follower took from a SafeNet DNS primary's RPZ zone: the source it
+ *     came from there (named in the EDE text instead of {@code source}, so every node says the same);
+ *     empty otherwise
  */
 public record StoredEntry(
         String reversedName,
@@ -32,10 +35,39 @@ public record StoredEntry(
         String reason,
         long addedMillis,
         long expiresMillis,
-        @Nullable String data) {
+        @Nullable String data,
+        String origin) {
 
-    /** Value encoding version, first byte of every value; readers accept this and older. */
-    static final int VALUE_VERSION = 1;
+    /** An entry of this appliance's own sources (no origin elsewhere). */
+    public StoredEntry(
+            String reversedName,
+            Match match,
+            Action action,
+            String category,
+            String source,
+            String reason,
+            long addedMillis,
+            long expiresMillis,
+            @Nullable String data) {
+        this(reversedName, match, action, category, source, reason, addedMillis, expiresMillis, data, "");
+    }
+
+    /** The source to name to people (the EDE text, dnstap): the origin if there is one, else the source. */
+    public String shownSource() {
+        return origin.isEmpty() ? source : origin;
+    }
+
+    /** This entry with {@code category}, {@code action} and {@code origin} as a primary's metadata says. */
+    public StoredEntry withMeta(String category, Action action, String origin) {
+        return new StoredEntry(
+                reversedName, match, action, category, source, reason, addedMillis, expiresMillis, data, origin);
+    }
+
+    /**
+     * Value encoding version, first byte of every value; readers accept this and older. Version 2
+     * appends the origin; an entry without one is still written as version 1.
+     */
+    static final int VALUE_VERSION = 2;
 
     /**
      * The key: reversed name, a 0 separator, the match kind, then the source, so one name can hold
@@ -86,7 +118,7 @@ public record StoredEntry(
     byte[] value() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(VALUE_VERSION);
+            out.writeByte(origin.isEmpty() ? 1 : VALUE_VERSION);
             out.writeByte(action.ordinal());
             out.writeUTF(category);
             out.writeUTF(source);
@@ -94,6 +126,9 @@ public record StoredEntry(
             out.writeLong(addedMillis);
             out.writeLong(expiresMillis);
             out.writeUTF(data == null ? "" : data);
+            if (!origin.isEmpty()) {
+                out.writeUTF(origin);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -125,8 +160,18 @@ public record StoredEntry(
             long added = in.readLong();
             long expires = in.readLong();
             String data = in.readUTF();
+            String origin = version >= 2 ? in.readUTF() : "";
             return new StoredEntry(
-                    name, match, action, category, source, reason, added, expires, data.isEmpty() ? null : data);
+                    name,
+                    match,
+                    action,
+                    category,
+                    source,
+                    reason,
+                    added,
+                    expires,
+                    data.isEmpty() ? null : data,
+                    origin);
         } catch (IOException e) {
             throw new IllegalStateException("entry " + name + " is corrupt: " + e.getMessage(), e);
         }

@@ -175,7 +175,7 @@ class RpzPrimaryTest {
         // AXFR form (RFC 1995 §4: allowed as an IXFR answer): SOA, NS, every record, SOA.
         assertThat(answer.get(0).getType()).isEqualTo(Type.SOA);
         assertThat(answer.get(1).getType()).isEqualTo(Type.NS);
-        assertThat(answer).hasSize(2 + 6 + 1);
+        assertThat(answer).hasSize(2 + 3 * 3 + 1); // per subtree entry: its metadata, name, *.name
         assertThat(((SOARecord) answer.getLast()).getSerial()).isEqualTo(3);
     }
 
@@ -222,9 +222,11 @@ class RpzPrimaryTest {
                 .containsExactly(
                         "SOA 2",
                         "SOA 1",
+                        "scam-a.vn._safenet-meta.rpz.safenet.test. category=scam source=vn action=block",
                         "scam-a.vn.rpz.safenet.test. .",
                         "*.scam-a.vn.rpz.safenet.test. .",
                         "SOA 2",
+                        "scam-c.vn._safenet-meta.rpz.safenet.test. category=scam source=vn action=block",
                         "scam-c.vn.rpz.safenet.test. .",
                         "*.scam-c.vn.rpz.safenet.test. .",
                         "SOA 2");

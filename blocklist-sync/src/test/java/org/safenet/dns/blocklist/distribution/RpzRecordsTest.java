@@ -14,6 +14,7 @@ import org.safenet.dns.blocklist.format.ListEntry.Action;
 import org.safenet.dns.blocklist.format.ListEntry.Match;
 import org.safenet.dns.blocklist.format.ListFormat;
 import org.safenet.dns.blocklist.format.ListParser;
+import org.safenet.dns.blocklist.format.RpzMeta;
 import org.safenet.dns.blocklist.store.StoredEntry;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 
@@ -30,13 +31,21 @@ class RpzRecordsTest {
     void ipTrigger_roundTrips(String prefix, Action action, String expected) throws Exception {
         StoredEntry e = new StoredEntry(prefix, Match.EXACT, action, "malware", "s", "", 1, 0, null);
         List<String> records = RpzRecords.ofIp(e);
-        assertThat(records).containsExactly(expected);
+        String owner = expected.substring(0, expected.indexOf(' '));
+        assertThat(records).containsExactly(owner + "._safenet-meta TXT \"category=malware\" \"source=s\"", expected);
         List<ListEntry> back = new ArrayList<>();
         ListParser.parse(
-                ListFormat.RPZ, new BufferedReader(new StringReader(records.getFirst() + "\n")), "x", back::add);
-        assertThat(back).singleElement().satisfies(b -> {
+                ListFormat.RPZ,
+                new BufferedReader(new StringReader(String.join("\n", records) + "\n")),
+                "x",
+                back::add);
+        assertThat(back).filteredOn(b -> b.meta() == null).singleElement().satisfies(b -> {
             assertThat(b.ipTrigger()).isEqualTo(CidrPrefix.parse(prefix));
             assertThat(b.action()).isEqualTo(action);
+        });
+        assertThat(back).filteredOn(b -> b.meta() != null).singleElement().satisfies(m -> {
+            assertThat(m.ipTrigger()).isEqualTo(CidrPrefix.parse(prefix));
+            assertThat(m.meta()).isEqualTo(new RpzMeta("malware", "s", false));
         });
     }
 
@@ -66,8 +75,10 @@ class RpzRecordsTest {
         records.addAll(RpzRecords.ofIp(client));
         assertThat(records)
                 .containsExactly(
+                        "garden.net._safenet-meta TXT \"category=scam\" \"source=s\"",
                         "garden.net 120 TXT \"walled garden\"",
                         "garden.net MX 10 mail.garden.net.",
+                        "24.0.2.0.192.rpz-client-ip._safenet-meta TXT \"category=scam\" \"source=s\"",
                         "24.0.2.0.192.rpz-client-ip CNAME walled.example.");
         List<ListEntry> back = new ArrayList<>();
         ListParser.parse(
@@ -76,6 +87,7 @@ class RpzRecordsTest {
                 "x",
                 back::add);
         assertThat(back)
+                .filteredOn(b -> b.meta() == null)
                 .extracting(b -> b.action() + " " + b.data() + " " + b.clientIp())
                 .containsExactly(
                         "LOCAL_DATA 120 TXT \"walled garden\" false",
@@ -85,10 +97,10 @@ class RpzRecordsTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
-        "com.example.www, EXACT, BLOCK, 'www.example.com CNAME .'",
-        "com.example, SUBTREE, NXDOMAIN, 'example.com CNAME .|*.example.com CNAME .'",
-        "com.example, DESCENDANTS, NODATA, '*.example.com CNAME *.'",
-        "com.example.ok, EXACT, PASSTHRU, 'ok.example.com CNAME rpz-passthru.'"
+        "com.example.www, EXACT, BLOCK, 'www.example.com._safenet-meta TXT \"category=scam\" \"source=s\" \"action=block\"|www.example.com CNAME .'",
+        "com.example, SUBTREE, NXDOMAIN, 'example.com._safenet-meta TXT \"category=scam\" \"source=s\"|example.com CNAME .|*.example.com CNAME .'",
+        "com.example, DESCENDANTS, NODATA, '*.example.com._safenet-meta TXT \"category=scam\" \"source=s\"|*.example.com CNAME *.'",
+        "com.example.ok, EXACT, PASSTHRU, 'ok.example.com._safenet-meta TXT \"category=scam\" \"source=s\"|ok.example.com CNAME rpz-passthru.'"
     })
     void nameTrigger_records(String reversed, Match match, Action action, String expected) {
         StoredEntry e = new StoredEntry(reversed, match, action, "scam", "s", "", 1, 0, null);

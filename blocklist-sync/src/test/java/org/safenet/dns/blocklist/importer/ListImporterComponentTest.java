@@ -368,4 +368,64 @@ class ListImporterComponentTest {
             }
         }
     }
+
+    @Test
+    void rpzFromASafeNetPrimary_keepsCategorySourceAndTheCategorysAction() throws Exception {
+        // What a SafeNet DNS primary serves (RpzRecords): metadata first or anywhere, as an IXFR'd copy has it.
+        Path rpz = file("primary.rpz", """
+                $ORIGIN rpz.primary.test.
+                @ SOA ns admin 7 300 60 86400 60
+                @ NS ns
+                phish.example CNAME .
+                phish.example._safenet-meta TXT "category=phishing" "source=national" "action=block"
+                sub.example._safenet-meta TXT "category=phishing" "source=school" "action=block"
+                sub.example CNAME .
+                *.sub.example CNAME .
+                odd.example._safenet-meta TXT "category=astrology" "source=national"
+                odd.example CNAME .
+                plain.example CNAME .
+                32.9.2.0.192.rpz-ip._safenet-meta TXT "category=phishing" "source=national" "action=block"
+                32.9.2.0.192.rpz-ip CNAME .
+                gone.example._safenet-meta TXT "category=scam" "source=national"
+                bad.example._safenet-meta TXT "source=national"
+                bad2.example._safenet-meta A 192.0.2.1
+                """);
+        try (BlocklistStore s = BlocklistStore.open(dir.resolve("store"))) {
+            ListImporter.Result r = importInto(s, ListFormat.RPZ, "from-primary", false, rpz);
+            assertThat(r.added())
+                    .as("phish, the sub subtree, odd, plain, one rpz-ip")
+                    .isEqualTo(5);
+            assertThat(r.invalid())
+                    .as("metadata without a category, metadata not TXT")
+                    .isEqualTo(2);
+            BlocklistPolicy p = new BlocklistPolicy(
+                    new IndexLoader(categories::actionFor, () -> 0).load(s).snapshot());
+            Verdict phish = p.decide(ParsedQuery.forName(DnsNames.toWire("phish.example")));
+            assertThat(phish.category()).isEqualTo("phishing");
+            assertThat(phish.action())
+                    .as("the category's action here (phishing: nxdomain)")
+                    .isEqualTo(PolicyAction.NXDOMAIN);
+            assertThat(phish.source()).as("named in the EDE text").isEqualTo("national, list v1");
+            Verdict sub = p.decide(ParsedQuery.forName(DnsNames.toWire("www.sub.example")));
+            assertThat(sub.category())
+                    .as("one record describes name and *.name")
+                    .isEqualTo("phishing");
+            assertThat(sub.source()).isEqualTo("school, list v1");
+            Verdict odd = p.decide(ParsedQuery.forName(DnsNames.toWire("odd.example")));
+            assertThat(odd.category())
+                    .as("a category unknown here: the source's")
+                    .isEqualTo("scam");
+            assertThat(odd.action())
+                    .as("no action=block: RPZ's NXDOMAIN as written")
+                    .isEqualTo(PolicyAction.NXDOMAIN);
+            Verdict plain = p.decide(ParsedQuery.forName(DnsNames.toWire("plain.example")));
+            assertThat(plain.source())
+                    .as("no metadata: the follower's own source")
+                    .isEqualTo("from-primary, list v1");
+            assertThat(p.decideAddress(new byte[] {(byte) 192, 0, 2, 9}).category())
+                    .isEqualTo("phishing");
+            assertThat(p.decide(ParsedQuery.forName(DnsNames.toWire("gone.example"))))
+                    .isNull();
+        }
+    }
 }
