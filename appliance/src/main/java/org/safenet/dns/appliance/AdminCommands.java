@@ -15,10 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import org.safenet.dns.admin.stats.FleetStats;
 import org.safenet.dns.appliance.config.ApplianceConfig;
 import org.safenet.dns.appliance.config.ConfigException;
 import org.safenet.dns.resolver.HostPort;
@@ -51,8 +54,16 @@ final class AdminCommands {
 
         /** Calls the API; a failure to connect or a refusal is printed and gives exit status 1. */
         Result call(String method, String path, @Nullable String body) throws ConfigException, IOException {
+            return callAt(null, method, path, body);
+        }
+
+        /** As {@link #call}, at {@code base} (another node's admin API) when it is not null. */
+        Result callAt(@Nullable String base, String method, String path, @Nullable String body)
+                throws ConfigException, IOException {
             ApplianceConfig config = load();
-            String base = api != null ? api : baseOf(config);
+            if (base == null) {
+                base = api != null ? api : baseOf(config);
+            }
             String token = System.getenv(org.safenet.dns.admin.api.Tokens.BOOTSTRAP_ENV);
             if (token == null || token.isBlank()) {
                 Path file = tokenFile != null
@@ -274,6 +285,14 @@ final class AdminCommands {
         @Option(names = "--json", description = "Print the API's JSON as it is.")
         boolean json;
 
+        @Option(
+                names = "--node",
+                paramLabel = "URL",
+                description = "A fleet node's admin API (repeat for each node): their statistics are merged into"
+                        + " one report, distinct clients counted once. The token (SAFENET_ADMIN_TOKEN or"
+                        + " --token-file) must be valid on every node.")
+        List<String> nodes = new ArrayList<>();
+
         @CommandLine.Spec
         CommandLine.Model.@Nullable CommandSpec spec;
 
@@ -287,21 +306,56 @@ final class AdminCommands {
                 if (to != null) {
                     query.append(query.isEmpty() ? "?" : "&").append("to=").append(encode(to));
                 }
-                Result r = options.call("GET", "/api/v1/stats" + query, null);
-                if (!r.ok()) {
-                    err.println("no statistics: " + r.error());
-                    return 1;
+                JsonNode s;
+                if (nodes.isEmpty()) {
+                    Result r = options.call("GET", "/api/v1/stats" + query, null);
+                    if (!r.ok()) {
+                        err.println("no statistics: " + r.error());
+                        return 1;
+                    }
+                    s = r.json();
+                } else {
+                    List<FleetStats.Export> exports = new ArrayList<>();
+                    for (String node : nodes) {
+                        String base = node.endsWith("/") ? node.substring(0, node.length() - 1) : node;
+                        Result r = options.callAt(base, "GET", "/api/v1/stats/export" + query, null);
+                        if (!r.ok()) {
+                            err.println("no statistics from " + node + ": " + r.error());
+                            return 1;
+                        }
+                        FleetStats.Export e = MAPPER.treeToValue(r.json(), FleetStats.Export.class);
+                        exports.add(new FleetStats.Export(
+                                e.format(), e.version(), base, e.from(), e.to(), e.resolution(), e.bucket()));
+                    }
+                    try {
+                        s = MAPPER.valueToTree(
+                                FleetStats.report(FleetStats.merge(exports), exports, FleetStats.RELATIVE_ERROR));
+                    } catch (IllegalArgumentException e) {
+                        err.println("cannot merge: " + e.getMessage());
+                        return 1;
+                    }
                 }
-                JsonNode s = r.json();
                 if (json) {
                     out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(s));
                     return 0;
                 }
-                out.printf(
-                        "period             %s to %s (%s buckets)%n",
-                        s.path("from").asText(),
-                        s.path("to").asText(),
-                        s.path("resolution").asText());
+                if (s.has("nodes")) {
+                    out.printf(
+                            "nodes              %d, merged%n", s.path("nodes").size());
+                    for (JsonNode n : s.path("nodes")) {
+                        out.printf(
+                                "  %s: %s to %s%n",
+                                n.path("node").asText(),
+                                n.path("from").asText(),
+                                n.path("to").asText());
+                    }
+                } else {
+                    out.printf(
+                            "period             %s to %s (%s buckets)%n",
+                            s.path("from").asText(),
+                            s.path("to").asText(),
+                            s.path("resolution").asText());
+                }
                 out.printf("queries            %,d%n", s.path("queries").asLong());
                 out.printf("blocked            %,d%n", s.path("blocked").asLong());
                 out.printf("cache hits         %,d%n", s.path("cacheHits").asLong());
@@ -326,9 +380,12 @@ final class AdminCommands {
                                     .path(e.getKey())
                                     .asLong());
                 }
-                out.printf(
-                        "list               %,d entries, version %d%n",
-                        s.at("/list/entries").asLong(), s.at("/list/version").asLong());
+                if (s.has("list")) {
+                    out.printf(
+                            "list               %,d entries, version %d%n",
+                            s.at("/list/entries").asLong(),
+                            s.at("/list/version").asLong());
+                }
                 return 0;
             });
         }

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.datasketches.frequencies.ErrorType;
 import org.apache.datasketches.frequencies.FrequentLongsSketch;
+import org.safenet.dns.admin.stats.FleetStats;
 import org.safenet.dns.admin.stats.StatsBucket;
 import org.safenet.dns.admin.stats.StatsRecorder;
 import org.safenet.dns.admin.stats.StatsRecorder.Resolution;
@@ -23,7 +24,7 @@ import org.safenet.dns.resolver.stats.CounterTotals;
  */
 final class StatsResources {
     /** UltraLogLog at precision 11: relative standard error of the distinct counts. */
-    static final double DISTINCT_RELATIVE_ERROR = 0.0128;
+    static final double DISTINCT_RELATIVE_ERROR = FleetStats.RELATIVE_ERROR;
 
     private static final StatsBucket EMPTY = new StatsBucket();
 
@@ -37,6 +38,49 @@ final class StatsResources {
         routes.add("GET", "/api/v1/stats", Role.VIEWER, this::totals);
         routes.add("GET", "/api/v1/stats/series", Role.VIEWER, this::series);
         routes.add("GET", "/api/v1/stats/top", Role.VIEWER, this::top);
+        routes.add("GET", "/api/v1/stats/export", Role.VIEWER, this::export);
+        routes.add("POST", "/api/v1/stats/merge", Role.VIEWER, this::merge);
+    }
+
+    /** This node's totals for a period with the sketches behind them, for a fleet-wide merge. */
+    private Object export(ApiRequest r) throws Exception {
+        StatsRecorder stats = context.stats();
+        stats.flushIfStale();
+        Range range = range(r, stats.earliest(context.clock().getAsLong()));
+        StatsBucket b = stats.total(range.resolution(), range.from(), range.to());
+        return FleetStats.export(
+                b,
+                nodeName(),
+                Instant.ofEpochMilli(range.from()).toString(),
+                Instant.ofEpochMilli(range.to()).toString(),
+                range.resolution().name().toLowerCase(Locale.ROOT));
+    }
+
+    /** The body of a merge: the nodes' exports. */
+    record MergeRequest(List<FleetStats.Export> exports) {}
+
+    /** Several nodes' exports as one report: counters summed, distinct clients counted once. */
+    private Object merge(ApiRequest r) {
+        MergeRequest body = r.body(MergeRequest.class);
+        if (body.exports() == null || body.exports().isEmpty()) {
+            throw ApiException.badRequest(
+                    "invalid_field", "exports: give one export per node (GET /api/v1/stats/export)");
+        }
+        StatsBucket merged;
+        try {
+            merged = FleetStats.merge(body.exports());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid_export", e.getMessage());
+        }
+        return FleetStats.report(merged, body.exports(), DISTINCT_RELATIVE_ERROR);
+    }
+
+    private static String nodeName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "safenet-dns";
+        }
     }
 
     /** A time parameter: an ISO instant (2026-11-01T00:00:00Z), a date (2026-11-01, midnight local), or epoch ms. */
@@ -101,7 +145,7 @@ final class StatsResources {
         out.put("from", Instant.ofEpochMilli(range.from()).toString());
         out.put("to", Instant.ofEpochMilli(range.to()).toString());
         out.put("resolution", range.resolution().name().toLowerCase(Locale.ROOT));
-        out.putAll(counts(b));
+        out.putAll(b.counts());
         out.put("answers", b.answers());
         out.put("actions", b.actions());
         out.put("blockedByCategory", b.blockedByCategory());
@@ -133,20 +177,6 @@ final class StatsResources {
         return out;
     }
 
-    private static Map<String, Object> counts(StatsBucket b) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("queries", b.queries());
-        m.put("blocked", b.blocked());
-        m.put("cacheHits", b.cacheHits());
-        m.put("aclRefused", b.aclRefused());
-        m.put("upstreamFailures", b.upstreamFailures());
-        m.put("limited", b.limited());
-        m.put("distinctClients", b.distinctClients());
-        m.put("protectedClients", b.protectedClients());
-        m.put("distinctBlockedNames", b.distinctBlockedNames());
-        return m;
-    }
-
     private Object series(ApiRequest r) throws Exception {
         StatsRecorder stats = context.stats();
         stats.flushIfStale();
@@ -173,7 +203,7 @@ final class StatsResources {
         for (long t = range.from(); t < range.to(); t = stats.next(range.resolution(), t)) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("start", Instant.ofEpochMilli(t).toString());
-            p.putAll(counts(stored.getOrDefault(t, EMPTY)));
+            p.putAll(stored.getOrDefault(t, EMPTY).counts());
             out.add(p);
         }
         return Map.of(

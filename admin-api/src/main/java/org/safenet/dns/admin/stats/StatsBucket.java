@@ -243,6 +243,21 @@ public final class StatsBucket {
         return b;
     }
 
+    /** The headline counts, as the API's statistics calls name them. */
+    public Map<String, Object> counts() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("queries", queries());
+        m.put("blocked", blocked());
+        m.put("cacheHits", cacheHits());
+        m.put("aclRefused", aclRefused());
+        m.put("upstreamFailures", upstreamFailures());
+        m.put("limited", limited());
+        m.put("distinctClients", distinctClients());
+        m.put("protectedClients", protectedClients());
+        m.put("distinctBlockedNames", distinctBlockedNames());
+        return m;
+    }
+
     public long queries() {
         return queries;
     }
