@@ -55,4 +55,33 @@ public final class DnstapFrames {
             }
         }
     }
+
+    /**
+     * The whole data frames of a file another program is still writing or wrote without closing
+     * its stream (the dnstap CLI 0.4 loses its last buffer when it is stopped by a signal): a
+     * START, then frames up to the first one that is cut off or the STOP.
+     */
+    public static List<byte[]> readWritten(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(all);
+        if (b.remaining() < 8 || b.getInt() != 0) {
+            throw new IOException("does not start with a control frame");
+        }
+        int startLength = b.getInt();
+        if (startLength < 4 || startLength > b.remaining()) {
+            throw new IOException("a cut-off START frame");
+        }
+        b.position(b.position() + startLength);
+        List<byte[]> frames = new ArrayList<>();
+        while (b.remaining() >= 4) {
+            int length = b.getInt();
+            if (length == 0 || length > b.remaining()) {
+                break; // STOP, or the cut-off end
+            }
+            byte[] frame = new byte[length];
+            b.get(frame);
+            frames.add(frame);
+        }
+        return frames;
+    }
 }

@@ -28,12 +28,14 @@ final class RunningAppliance implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final Pattern BLOCK_PAGE = Pattern.compile("block page on http://127\\.0\\.0\\.1:(\\d+)/");
+    private static final Pattern ADMIN = Pattern.compile("admin API and dashboard on http://127\\.0\\.0\\.1:(\\d+)/");
 
     private final Process process;
     private final Thread reader;
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
     private int dnsPort;
     private int blockPagePort;
+    private int adminPort;
 
     private RunningAppliance(Process process) {
         this.process = process;
@@ -75,10 +77,16 @@ final class RunningAppliance implements AutoCloseable {
     static RunningAppliance start(
             Path dataDir, String upstream, String extraYaml, Map<String, String> env, List<String> jvm)
             throws IOException {
-        return start(JAVA, JAR, dataDir, upstream, extraYaml, env, jvm);
+        return start(JAVA, JAR, dataDir, upstream, extraYaml, env, jvm, "127.0.0.1:0");
     }
 
-    /** As above, on another Java ({@code java}, e.g. the package's runtime) and jar. */
+    /** As above, DNS on {@code listen} (a port others must know in advance, e.g. for NOTIFY). */
+    static RunningAppliance startOn(
+            String listen, Path dataDir, String upstream, String extraYaml, Map<String, String> env)
+            throws IOException {
+        return start(JAVA, JAR, dataDir, upstream, extraYaml, env, List.of(), listen);
+    }
+
     static RunningAppliance start(
             String java,
             String jar,
@@ -87,6 +95,20 @@ final class RunningAppliance implements AutoCloseable {
             String extraYaml,
             Map<String, String> env,
             List<String> jvm)
+            throws IOException {
+        return start(java, jar, dataDir, upstream, extraYaml, env, jvm, "127.0.0.1:0");
+    }
+
+    /** As above, on another Java ({@code java}, e.g. the package's runtime) and jar. */
+    private static RunningAppliance start(
+            String java,
+            String jar,
+            Path dataDir,
+            String upstream,
+            String extraYaml,
+            Map<String, String> env,
+            List<String> jvm,
+            String listen)
             throws IOException {
         // The block page on a free port, so nothing else on this machine is in the way.
         Path config = configOf(dataDir);
@@ -103,7 +125,7 @@ final class RunningAppliance implements AutoCloseable {
                 "--config",
                 config.toString(),
                 "--listen",
-                "127.0.0.1:0",
+                listen,
                 "--upstream",
                 upstream,
                 "--data-dir",
@@ -131,6 +153,10 @@ final class RunningAppliance implements AutoCloseable {
                 if (b.find()) {
                     blockPagePort = Integer.parseInt(b.group(1));
                 }
+                Matcher a = ADMIN.matcher(l);
+                if (a.find()) {
+                    adminPort = Integer.parseInt(a.group(1));
+                }
             }
         }
         return dnsPort != 0 && blockPagePort != 0;
@@ -146,6 +172,12 @@ final class RunningAppliance implements AutoCloseable {
 
     int blockPagePort() {
         return blockPagePort;
+    }
+
+    /** The admin API's port (0 if the log has not said it yet). */
+    int adminPort() {
+        ready();
+        return adminPort;
     }
 
     List<String> log() {

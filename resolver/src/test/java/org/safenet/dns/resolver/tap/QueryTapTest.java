@@ -187,8 +187,13 @@ class QueryTapTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> written() >= before + 80);
                 tap.close(); // STOP, the collector's FINISH
             } finally {
-                collector.destroy(); // SIGTERM: the dnstap CLI closes its output file
-                collector.waitFor(30, TimeUnit.SECONDS);
+                // SIGINT: the dnstap CLI then flushes and closes its file (SIGTERM would lose its buffer).
+                new ProcessBuilder("kill", "-INT", String.valueOf(collector.pid()))
+                        .start()
+                        .waitFor();
+                if (!collector.waitFor(30, TimeUnit.SECONDS)) {
+                    collector.destroyForcibly();
+                }
             }
         } finally {
             tap.close();
