@@ -242,7 +242,7 @@ public record ApplianceConfig(
      * @param clients what a client address becomes: full, truncate (/24, /56) or hash
      * @param blockedOnly only queries answered by policy
      * @param sample one client query in N is written (1: all)
-     * @param queueSize messages waiting for the writer at most; more are dropped and counted
+     * @param bufferKiB each event loop's buffer of messages waiting for the writer; more are dropped and counted
      * @param fileSize a file is rotated at this many MiB (0: never)
      * @param fileKeep rotated files kept
      */
@@ -255,7 +255,7 @@ public record ApplianceConfig(
             String clients,
             boolean blockedOnly,
             int sample,
-            int queueSize,
+            int bufferKiB,
             int fileSize,
             int fileKeep) {
         public Dnstap {
@@ -275,8 +275,9 @@ public record ApplianceConfig(
             if (sample < 1) {
                 throw new IllegalArgumentException("dnstap.sample: must be 1 or more (one query in N)");
             }
-            if (queueSize < 16 || queueSize > 4_194_304) {
-                throw new IllegalArgumentException("dnstap.queueSize: must be between 16 and 4194304");
+            if (bufferKiB < QueryTap.MIN_BUFFER_KIB || bufferKiB > QueryTap.MAX_BUFFER_KIB) {
+                throw new IllegalArgumentException("dnstap.bufferKiB: must be between " + QueryTap.MIN_BUFFER_KIB
+                        + " and " + QueryTap.MAX_BUFFER_KIB);
             }
             if (fileSize < 0 || fileKeep < 0) {
                 throw new IllegalArgumentException("dnstap.fileSize and dnstap.fileKeep: must not be negative");
@@ -308,7 +309,7 @@ public record ApplianceConfig(
                     QueryTap.AddressMode.parse(clients),
                     blockedOnly,
                     sample,
-                    queueSize);
+                    bufferKiB);
         }
 
         private static String hostName() {

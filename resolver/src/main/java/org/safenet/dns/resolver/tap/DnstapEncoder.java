@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Writes dnstap messages ({@code dnstap.proto}: {@code Dnstap} wrapping one {@code Message}, with
- * a {@code Policy} for blocked answers) as protocol buffers straight into a {@link ByteBuf}, each
- * preceded by its Frame Streams length. No generated classes and no intermediate objects: the
+ * a {@code Policy} for blocked answers) as protocol buffers straight into the event loop's scratch
+ * array, each preceded by its Frame Streams length. No generated classes and no intermediate objects: the
  * sizes of the nested messages are computed first (protobuf puts a length before each), then the
  * bytes are written once.
  */
@@ -104,30 +104,48 @@ final class DnstapEncoder {
         }
     }
 
-    /** Writes the frame (a 4-byte big-endian length, then the {@code Dnstap} message) to {@code out}. */
-    static void writeFrame(ByteBuf out, byte[] identity, byte[] version, Fields f) {
+    /**
+     * The {@code Dnstap} fields every message of one appliance shares ({@code identity}, {@code
+     * version}), encoded once; {@link #writeFrame} copies them.
+     */
+    static byte[] header(byte[] identity, byte[] version) {
+        byte[] out = new byte
+                [(identity.length > 0 ? bytesFieldSize(DNSTAP_IDENTITY, identity.length) : 0)
+                        + (version.length > 0 ? bytesFieldSize(DNSTAP_VERSION, version.length) : 0)];
+        int at = 0;
+        if (identity.length > 0) {
+            at = bytesField(out, at, DNSTAP_IDENTITY, identity, identity.length);
+        }
+        if (version.length > 0) {
+            bytesField(out, at, DNSTAP_VERSION, version, version.length);
+        }
+        return out;
+    }
+
+    /**
+     * Writes the frame (a 4-byte big-endian length, then the {@code Dnstap} message) into {@code
+     * out} from index 0; returns its length, or -1 if it does not fit (nothing useful written).
+     */
+    static int writeFrame(byte[] out, byte[] header, Fields f) {
         int policySize = policySize(f);
         int messageSize = messageSize(f, policySize);
-        int dnstapSize = 0;
-        if (identity.length > 0) {
-            dnstapSize += bytesFieldSize(DNSTAP_IDENTITY, identity.length);
+        int dnstapSize = header.length
+                + bytesFieldSize(DNSTAP_MESSAGE, messageSize)
+                + varintFieldSize(DNSTAP_TYPE, DNSTAP_TYPE_MESSAGE);
+        if (4 + dnstapSize > out.length) {
+            return -1;
         }
-        if (version.length > 0) {
-            dnstapSize += bytesFieldSize(DNSTAP_VERSION, version.length);
-        }
-        dnstapSize += bytesFieldSize(DNSTAP_MESSAGE, messageSize) + varintFieldSize(DNSTAP_TYPE, DNSTAP_TYPE_MESSAGE);
-        out.ensureWritable(4 + dnstapSize);
-        out.writeInt(dnstapSize);
-        if (identity.length > 0) {
-            bytesField(out, DNSTAP_IDENTITY, identity, identity.length);
-        }
-        if (version.length > 0) {
-            bytesField(out, DNSTAP_VERSION, version, version.length);
-        }
-        tag(out, DNSTAP_MESSAGE, LENGTH_DELIMITED);
-        varint(out, messageSize);
-        writeMessage(out, f, policySize);
-        varintField(out, DNSTAP_TYPE, DNSTAP_TYPE_MESSAGE);
+        out[0] = (byte) (dnstapSize >>> 24);
+        out[1] = (byte) (dnstapSize >>> 16);
+        out[2] = (byte) (dnstapSize >>> 8);
+        out[3] = (byte) dnstapSize;
+        System.arraycopy(header, 0, out, 4, header.length);
+        int at = 4 + header.length;
+        out[at++] = tag(DNSTAP_MESSAGE, LENGTH_DELIMITED);
+        at = varint(out, at, messageSize);
+        at = writeMessage(out, at, f, policySize);
+        at = varintField(out, at, DNSTAP_TYPE, DNSTAP_TYPE_MESSAGE);
+        return at;
     }
 
     private static int messageSize(Fields f, int policySize) {
@@ -189,87 +207,104 @@ final class DnstapEncoder {
     /** Policy.type: what kind of policy. Ours are the appliance's lists (entries, sources, RPZ feeds). */
     static final byte[] POLICY_TYPE_TEXT = "SafeNet DNS blocklist".getBytes(StandardCharsets.US_ASCII);
 
-    private static void writeMessage(ByteBuf out, Fields f, int policySize) {
-        varintField(out, MSG_TYPE, f.type);
+    private static int writeMessage(byte[] out, int at, Fields f, int policySize) {
+        at = varintField(out, at, MSG_TYPE, f.type);
         if (f.family != 0) {
-            varintField(out, MSG_SOCKET_FAMILY, f.family);
+            at = varintField(out, at, MSG_SOCKET_FAMILY, f.family);
         }
         if (f.protocol != 0) {
-            varintField(out, MSG_SOCKET_PROTOCOL, f.protocol);
+            at = varintField(out, at, MSG_SOCKET_PROTOCOL, f.protocol);
         }
         if (f.queryAddressLength > 0) {
-            bytesField(out, MSG_QUERY_ADDRESS, f.queryAddress, f.queryAddressLength);
+            at = bytesField(out, at, MSG_QUERY_ADDRESS, f.queryAddress, f.queryAddressLength);
         }
         if (f.responseAddressLength > 0) {
-            bytesField(out, MSG_RESPONSE_ADDRESS, f.responseAddress, f.responseAddressLength);
+            at = bytesField(out, at, MSG_RESPONSE_ADDRESS, f.responseAddress, f.responseAddressLength);
         }
         if (f.queryPort >= 0) {
-            varintField(out, MSG_QUERY_PORT, f.queryPort);
+            at = varintField(out, at, MSG_QUERY_PORT, f.queryPort);
         }
         if (f.responsePort >= 0) {
-            varintField(out, MSG_RESPONSE_PORT, f.responsePort);
+            at = varintField(out, at, MSG_RESPONSE_PORT, f.responsePort);
         }
         if (f.queryMillis >= 0) {
-            varintField(out, MSG_QUERY_TIME_SEC, f.queryMillis / 1000);
-            tag(out, MSG_QUERY_TIME_NSEC, FIXED32);
-            out.writeIntLE((int) (f.queryMillis % 1000) * 1_000_000);
+            at = varintField(out, at, MSG_QUERY_TIME_SEC, f.queryMillis / 1000);
+            out[at++] = tag(MSG_QUERY_TIME_NSEC, FIXED32);
+            at = fixed32(out, at, (int) (f.queryMillis % 1000) * 1_000_000);
         }
         if (f.queryLength >= 0) {
-            tag(out, MSG_QUERY_MESSAGE, LENGTH_DELIMITED);
-            varint(out, f.queryLength);
-            out.writeBytes(f.queryMessage, f.queryOffset, f.queryLength);
+            out[at++] = tag(MSG_QUERY_MESSAGE, LENGTH_DELIMITED);
+            at = varint(out, at, f.queryLength);
+            f.queryMessage.getBytes(f.queryOffset, out, at, f.queryLength);
+            at += f.queryLength;
         }
         if (f.responseMillis >= 0) {
-            varintField(out, MSG_RESPONSE_TIME_SEC, f.responseMillis / 1000);
-            tag(out, MSG_RESPONSE_TIME_NSEC, FIXED32);
-            out.writeIntLE((int) (f.responseMillis % 1000) * 1_000_000);
+            at = varintField(out, at, MSG_RESPONSE_TIME_SEC, f.responseMillis / 1000);
+            out[at++] = tag(MSG_RESPONSE_TIME_NSEC, FIXED32);
+            at = fixed32(out, at, (int) (f.responseMillis % 1000) * 1_000_000);
         }
         if (f.responseLength >= 0) {
-            tag(out, MSG_RESPONSE_MESSAGE, LENGTH_DELIMITED);
-            varint(out, f.responseLength);
-            out.writeBytes(f.responseMessage, f.responseOffset, f.responseLength);
+            out[at++] = tag(MSG_RESPONSE_MESSAGE, LENGTH_DELIMITED);
+            at = varint(out, at, f.responseLength);
+            f.responseMessage.getBytes(f.responseOffset, out, at, f.responseLength);
+            at += f.responseLength;
         }
         if (policySize >= 0) {
-            tag(out, MSG_POLICY, LENGTH_DELIMITED);
-            varint(out, policySize);
-            bytesField(out, POLICY_TYPE, POLICY_TYPE_TEXT, POLICY_TYPE_TEXT.length);
-            bytesField(out, POLICY_RULE, f.rule, f.rule.length);
+            out[at++] = tag(MSG_POLICY, LENGTH_DELIMITED);
+            at = varint(out, at, policySize);
+            at = bytesField(out, at, POLICY_TYPE, POLICY_TYPE_TEXT, POLICY_TYPE_TEXT.length);
+            at = bytesField(out, at, POLICY_RULE, f.rule, f.rule.length);
             if (f.action != 0) {
-                varintField(out, POLICY_ACTION, f.action);
+                at = varintField(out, at, POLICY_ACTION, f.action);
             }
             if (f.match != 0) {
-                varintField(out, POLICY_MATCH, f.match);
+                at = varintField(out, at, POLICY_MATCH, f.match);
             }
             if (f.value != null && f.valueLength > 0) {
-                bytesField(out, POLICY_VALUE, f.value, f.valueLength);
+                at = bytesField(out, at, POLICY_VALUE, f.value, f.valueLength);
             }
         }
+        return at;
     }
 
-    private static void tag(ByteBuf out, int field, int wireType) {
-        out.writeByte(field << 3 | wireType); // every field number here is below 16: one byte
+    private static byte tag(int field, int wireType) {
+        return (byte) (field << 3 | wireType); // every field number here is below 16: one byte
     }
 
-    private static void varintField(ByteBuf out, int field, long value) {
-        tag(out, field, VARINT);
-        varint(out, value);
+    private static int varintField(byte[] out, int at, int field, long value) {
+        out[at] = tag(field, VARINT);
+        return varint(out, at + 1, value);
     }
 
-    private static void bytesField(ByteBuf out, int field, byte[] value, int length) {
-        tag(out, field, LENGTH_DELIMITED);
-        varint(out, length);
-        out.writeBytes(value, 0, length);
+    private static int bytesField(byte[] out, int at, int field, byte[] value, int length) {
+        out[at] = tag(field, LENGTH_DELIMITED);
+        at = varint(out, at + 1, length);
+        System.arraycopy(value, 0, out, at, length);
+        return at + length;
     }
 
-    static void varint(ByteBuf out, long value) {
+    /** protobuf's fixed32: little-endian. */
+    private static int fixed32(byte[] out, int at, int value) {
+        out[at] = (byte) value;
+        out[at + 1] = (byte) (value >>> 8);
+        out[at + 2] = (byte) (value >>> 16);
+        out[at + 3] = (byte) (value >>> 24);
+        return at + 4;
+    }
+
+    static int varint(byte[] out, int at, long value) {
         while ((value & ~0x7FL) != 0) {
-            out.writeByte((int) (value & 0x7F) | 0x80);
+            out[at++] = (byte) ((value & 0x7F) | 0x80);
             value >>>= 7;
         }
-        out.writeByte((int) value);
+        out[at++] = (byte) value;
+        return at;
     }
 
     static int varintSize(long value) {
+        if ((value & ~0x7FL) == 0) {
+            return 1; // most lengths, ports' first byte aside, and every enum
+        }
         int n = 1;
         while ((value & ~0x7FL) != 0) {
             n++;

@@ -1,46 +1,44 @@
 package org.safenet.dns.resolver.tap;
 
 import io.micrometer.core.instrument.Counter;
-import io.netty.buffer.ByteBuf;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.Queue;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that talks to the dnstap output. Event loops only offer encoded frames to a
- * bounded queue (and count a drop when it is full); this thread drains the queue in batches into
- * one buffer and writes it. While the output cannot be opened (no collector, a full disk) it
- * drops what arrives, counted, and retries with back-off from 1 to 30 seconds.
+ * The one thread that talks to the dnstap output. Event loops only copy encoded frames into
+ * their own {@link FrameRing} (and count a drop when it is full); this thread wakes a hundred
+ * times a second, hands each ring's waiting bytes to the output in one or two writes, and sleeps
+ * again: few wakeups and large writes, so on a one-core box it takes little from the event loop.
+ * While the output cannot be opened (no collector, a full disk) it drops what arrives, counted,
+ * and retries with back-off from 1 to 30 seconds.
  */
 final class DnstapWriter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(DnstapWriter.class);
     private static final long MIN_BACKOFF_MILLIS = 1_000;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
-    /** Idle wait between empty polls: a log line may sit this long before it is written. */
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** Sleep between passes: a message may wait this long before it is written. */
+    private static final long PASS_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
-    private final Queue<ByteBuf> queue;
+    private final List<FrameRing> rings;
     private final DnstapOutput output;
     private final Counter written;
-    private final Counter droppedDisconnected;
-    private final ByteBuffer batch = ByteBuffer.allocateDirect(256 * 1024);
+    private final Counter droppedOutput;
     private volatile boolean running = true;
     private final Thread thread;
 
-    private int batchFrames;
     private long backoff = MIN_BACKOFF_MILLIS;
     private long nextAttemptMillis;
     private boolean reportedDown;
 
-    DnstapWriter(Queue<ByteBuf> queue, DnstapOutput output, Counter written, Counter droppedDisconnected) {
-        this.queue = queue;
+    DnstapWriter(List<FrameRing> rings, DnstapOutput output, Counter written, Counter droppedOutput) {
+        this.rings = rings;
         this.output = output;
         this.written = written;
-        this.droppedDisconnected = droppedDisconnected;
+        this.droppedOutput = droppedOutput;
         this.thread = Thread.ofPlatform().name("dnstap-writer").daemon().unstarted(this);
     }
 
@@ -48,7 +46,7 @@ final class DnstapWriter implements Runnable {
         thread.start();
     }
 
-    /** Writes what is queued, ends the stream (a file is then complete) and stops the thread. */
+    /** Writes what the loops put in, ends the stream (a file is then complete) and stops the thread. */
     void stop() {
         running = false;
         LockSupport.unpark(thread);
@@ -63,30 +61,44 @@ final class DnstapWriter implements Runnable {
     public void run() {
         try {
             while (running) {
-                if (!ensureOpen()) {
-                    discardQueued();
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-                    continue;
-                }
-                if (drainAndWrite() == 0) {
-                    LockSupport.parkNanos(IDLE_PARK_NANOS);
-                }
-                if (output.wantsRotation()) {
-                    output.close();
-                    ensureOpen();
-                }
+                pass();
+                LockSupport.parkNanos(PASS_NANOS);
             }
-            if (ensureOpen()) {
-                while (drainAndWrite() > 0) {
-                    // the last frames the loops offered before the stop
-                }
-            }
-            discardQueued();
+            pass(); // the last frames the loops put in before the stop
         } catch (RuntimeException e) {
             log.error("dnstap writer failed; dnstap output stops", e);
-            discardQueued();
         } finally {
+            discardAll();
             output.close();
+        }
+    }
+
+    /** One pass over every loop's ring: write what waits, or drop it while the output is unavailable. */
+    private void pass() {
+        if (!ensureOpen()) {
+            discardAll();
+            return;
+        }
+        for (FrameRing ring : rings) {
+            if (!ring.hasData()) {
+                continue;
+            }
+            if (!output.isOpen()) {
+                droppedOutput.increment(ring.discard());
+                continue;
+            }
+            try {
+                written.increment(ring.drainTo(output::write));
+            } catch (FrameRing.DrainFailure e) {
+                droppedOutput.increment(e.frames);
+                log.warn("dnstap: writing to {} failed ({}); reconnecting", output.describe(), e.getMessage());
+                output.abort();
+                nextAttemptMillis = System.currentTimeMillis() + backoff;
+            }
+            if (output.wantsRotation()) {
+                output.close();
+                ensureOpen();
+            }
         }
     }
 
@@ -119,62 +131,12 @@ final class DnstapWriter implements Runnable {
         }
     }
 
-    /** Frames taken from the queue by this pass. */
-    private int drainAndWrite() {
-        int frames = 0;
-        ByteBuf next;
-        while (frames < 4096 && (next = queue.poll()) != null) { // a bounded pass: rotation and stop get their turn
-            frames++;
-            try {
-                int n = next.readableBytes();
-                if (n > batch.remaining()) {
-                    flush();
-                }
-                if (n > batch.remaining()) {
-                    droppedDisconnected.increment(); // cannot happen: DNS messages are far smaller than a batch
-                    continue;
-                }
-                next.getBytes(next.readerIndex(), batch.limit(batch.position() + n));
-                batch.limit(batch.capacity());
-                batchFrames++;
-            } finally {
-                next.release();
+    private void discardAll() {
+        for (FrameRing ring : rings) {
+            int n = ring.discard();
+            if (n > 0) {
+                droppedOutput.increment(n);
             }
-        }
-        if (batchFrames > 0) {
-            flush();
-        }
-        return frames;
-    }
-
-    /** Writes the batch; if the output fails, the batch is counted as dropped and the output closed. */
-    private void flush() {
-        int frames = batchFrames;
-        batchFrames = 0;
-        batch.flip();
-        try {
-            if (!output.isOpen()) {
-                throw new IOException("closed");
-            }
-            output.write(batch);
-            written.increment(frames);
-        } catch (IOException e) {
-            droppedDisconnected.increment(frames);
-            if (output.isOpen()) {
-                log.warn("dnstap: writing to {} failed ({}); reconnecting", output.describe(), e.getMessage());
-                output.abort();
-                nextAttemptMillis = System.currentTimeMillis() + backoff;
-            }
-        } finally {
-            batch.clear();
-        }
-    }
-
-    private void discardQueued() {
-        ByteBuf b;
-        while ((b = queue.poll()) != null) {
-            b.release();
-            droppedDisconnected.increment();
         }
     }
 }

@@ -3,9 +3,7 @@ package org.safenet.dns.resolver.tap;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.netty.util.internal.PlatformDependent;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,9 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
-import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 import org.safenet.dns.resolver.HostPort;
 import org.safenet.dns.resolver.policy.PolicyAction;
@@ -25,9 +24,10 @@ import org.safenet.dns.resolver.wire.Hashing;
 
 /**
  * dnstap output of the queries the appliance answers and forwards. The event loops call it on
- * the hot path: a message is encoded there into a pooled buffer and offered to a bounded queue
- * (a full queue drops it, counted); the {@link DnstapWriter} thread does all I/O. A slow or absent
- * collector therefore costs dropped log messages, never a delayed answer.
+ * the hot path: a message is encoded there into the loop's scratch array and copied into the
+ * loop's {@link FrameRing} (a full ring drops it, counted); the {@link DnstapWriter} thread does
+ * all I/O. A slow or absent collector therefore costs dropped log messages, never a delayed
+ * answer. Nothing is allocated per message.
  */
 public final class QueryTap implements AutoCloseable {
 
@@ -99,7 +99,7 @@ public final class QueryTap implements AutoCloseable {
      * @param clients what a client address becomes
      * @param blockedOnly only queries answered by policy (their query and response)
      * @param sampleOneIn write one client query in N (its query and response together); 1: all
-     * @param queueSize messages waiting for the writer at most; more are dropped
+     * @param bufferKiB each event loop's ring of frames waiting for the writer, in KiB; more are dropped
      */
     public record Settings(
             Target target,
@@ -109,43 +109,62 @@ public final class QueryTap implements AutoCloseable {
             AddressMode clients,
             boolean blockedOnly,
             int sampleOneIn,
-            int queueSize) {
+            int bufferKiB) {
         public Settings {
             messages = messages.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(messages));
             if (sampleOneIn < 1) {
                 throw new IllegalArgumentException("dnstap.sample must be 1 or more (one query in N)");
             }
-            if (queueSize < 16) {
-                throw new IllegalArgumentException("dnstap.queueSize must be 16 or more");
+            if (bufferKiB < MIN_BUFFER_KIB || bufferKiB > MAX_BUFFER_KIB) {
+                throw new IllegalArgumentException(
+                        "dnstap.bufferKiB must be between " + MIN_BUFFER_KIB + " and " + MAX_BUFFER_KIB);
             }
         }
     }
+
+    /** The ring must hold the largest frame: a 64 KiB DNS message and its envelope. */
+    public static final int MIN_BUFFER_KIB = 256;
+
+    public static final int MAX_BUFFER_KIB = 262_144;
+    /** The largest frame: a 65,535-byte DNS message, addresses, times, the policy, the identity and version. */
+    private static final int MAX_FRAME = 65_535 + 4_096;
 
     private static final int INET = 1;
     private static final int INET6 = 2;
 
     private final Settings settings;
-    private final byte[] identity;
-    private final byte[] version;
+    /** The identity and version fields, encoded once. */
+    private final byte[] header;
+
     private final boolean clientQueries;
     private final boolean clientResponses;
     private final boolean forwarderQueries;
     private final boolean forwarderResponses;
     private final long hashKey = new SecureRandom().nextLong();
-    private final Queue<ByteBuf> queue;
+    /** Every event loop's ring, for the writer (a loop adds its own at its first message). */
+    private final List<FrameRing> rings = new CopyOnWriteArrayList<>();
+
     private final Counter droppedFull;
     private final DnstapWriter writer;
 
-    /** Per event loop: the fields being encoded and the sampling count. */
+    /** Per event loop: the fields being encoded, the frame's bytes, the ring, the sampling count. */
     private static final class LoopState {
         final DnstapEncoder.Fields fields = new DnstapEncoder.Fields();
+        final byte[] frame = new byte[MAX_FRAME];
+        final FrameRing ring;
         int sampleCount;
+
+        LoopState(int ringBytes) {
+            this.ring = new FrameRing(ringBytes);
+        }
     }
 
     private final FastThreadLocal<LoopState> loopState = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
-            return new LoopState();
+            LoopState s = new LoopState(settings.bufferKiB() * 1024);
+            rings.add(s.ring);
+            return s;
         }
     };
 
@@ -163,28 +182,29 @@ public final class QueryTap implements AutoCloseable {
 
     QueryTap(Settings settings, DnstapOutput output, MeterRegistry registry) {
         this.settings = settings;
-        this.identity = settings.identity().getBytes(StandardCharsets.UTF_8);
-        this.version = settings.version().getBytes(StandardCharsets.UTF_8);
+        this.header = DnstapEncoder.header(
+                settings.identity().getBytes(StandardCharsets.UTF_8),
+                settings.version().getBytes(StandardCharsets.UTF_8));
         this.clientQueries = settings.messages().contains(MessageType.CLIENT_QUERY);
         this.clientResponses = settings.messages().contains(MessageType.CLIENT_RESPONSE);
         this.forwarderQueries = settings.messages().contains(MessageType.FORWARDER_QUERY);
         this.forwarderResponses = settings.messages().contains(MessageType.FORWARDER_RESPONSE);
-        this.queue = PlatformDependent.newFixedMpscQueue(settings.queueSize());
         String name = "safenet.dnstap.messages";
-        String help = "dnstap messages: written to the output, or dropped (queue full, output unavailable)";
+        String help =
+                "dnstap messages: written to the output, or dropped (an event loop's buffer full, the output unavailable)";
         Counter written = Counter.builder(name)
                 .description(help)
                 .tag("outcome", "written")
                 .register(registry);
         this.droppedFull = Counter.builder(name)
                 .description(help)
-                .tag("outcome", "dropped_queue_full")
+                .tag("outcome", "dropped_buffer_full")
                 .register(registry);
         Counter droppedOutput = Counter.builder(name)
                 .description(help)
                 .tag("outcome", "dropped_output_unavailable")
                 .register(registry);
-        this.writer = new DnstapWriter(queue, output, written, droppedOutput);
+        this.writer = new DnstapWriter(rings, output, written, droppedOutput);
         writer.start();
     }
 
@@ -336,23 +356,28 @@ public final class QueryTap implements AutoCloseable {
     }
 
     private void offer(DnstapEncoder.Fields f) {
-        ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(256);
+        LoopState s = loopState.get();
+        int length;
         try {
-            DnstapEncoder.writeFrame(out, identity, version, f);
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
+            length = DnstapEncoder.writeFrame(s.frame, header, f);
         } finally {
             f.queryMessage = null; // never keep a reference to a buffer the listener recycles
             f.responseMessage = null;
         }
-        if (!queue.offer(out)) {
-            out.release();
+        if (length < 0 || !s.ring.offer(s.frame, length)) {
             droppedFull.increment();
         }
     }
 
     private static int copyAddress(InetAddress a, byte[] into) {
+        if (a instanceof Inet4Address) {
+            int v = a.hashCode(); // Inet4Address.hashCode() is the address: no array to allocate
+            into[0] = (byte) (v >>> 24);
+            into[1] = (byte) (v >>> 16);
+            into[2] = (byte) (v >>> 8);
+            into[3] = (byte) v;
+            return 4;
+        }
         byte[] b = a.getAddress();
         System.arraycopy(b, 0, into, 0, b.length);
         return b.length;
