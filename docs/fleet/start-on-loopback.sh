@@ -12,7 +12,7 @@
 #   dig @127.0.0.1 -p 5303 www.0088shop.com                # blocked on a follower, EDE as on the primary
 #   SAFENET_ADMIN_TOKEN=... ./safenet stats --node http://127.0.0.1:8101 \
 #       --node http://127.0.0.1:8102 --node http://127.0.0.1:8103      # one fleet-wide report
-#   dnstap -r "$FLEET_DIR/fleet.dnstap" -y                  # after Ctrl-C: every node's queries
+#   less "$FLEET_DIR/fleet.yaml"                            # every node's queries, as the collector decodes them
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 data=$(cd "$repo/../shared/data" 2>/dev/null && pwd || true)
@@ -20,12 +20,17 @@ dir=${FLEET_DIR:-$(mktemp -d /tmp/safenet-fleet.XXXXXX)}
 mkdir -p "$dir"
 command -v dnstap >/dev/null || { echo "install the dnstap CLI: apt-get install golang-github-dnstap-golang-dnstap-cli" >&2; exit 2; }
 pids=()
+collector=
 cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done # SIGINT: the dnstap CLI flushes
-  wait 2>/dev/null || true
-  echo "state, logs and fleet.dnstap are in $dir"
+  # SIGTERM for the appliances (a clean stop: each ends its dnstap stream), then SIGINT for the
+  # collector (on SIGINT the dnstap CLI closes its file; background jobs ignore SIGINT otherwise).
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -n "$collector" ] && { kill -INT "$collector" 2>/dev/null || true; wait "$collector" 2>/dev/null || true; }
+  echo "state, logs and the collector's fleet.yaml are in $dir"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 "$repo/safenet" version >/dev/null # builds the jar once, before three launchers would race to
 
@@ -48,8 +53,9 @@ secret=$(head -c 32 /dev/urandom | base64)
 token=${SAFENET_ADMIN_TOKEN:-fleet-$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')}
 export SAFENET_ADMIN_TOKEN=$token
 
-dnstap -u "$dir/dnstap.sock" -w "$dir/fleet.dnstap" >"$dir/collector.log" 2>&1 &
-pids+=($!)
+# YAML, not the binary stream: the Debian CLI (0.4) loses the binary file's last buffer when it stops.
+dnstap -u "$dir/dnstap.sock" -y -w "$dir/fleet.yaml" >"$dir/collector.log" 2>&1 &
+collector=$!
 
 common() { # node dns-port admin-port
   cat <<YAML
@@ -106,6 +112,7 @@ Fleet up. Admin token (valid on all three): $token
   dig @127.0.0.1 -p 5303 www.0088shop.com
   SAFENET_ADMIN_TOKEN=$token $repo/safenet stats --node http://127.0.0.1:8101 --node http://127.0.0.1:8102 --node http://127.0.0.1:8103
   Prometheus: docs/fleet/prometheus.yml scrapes 127.0.0.1:8101-8103
-Ctrl-C stops everything; then: dnstap -r $dir/fleet.dnstap -y
+  dnstap log (YAML, all three nodes): $dir/fleet.yaml
+Ctrl-C stops everything.
 TEXT
 wait
