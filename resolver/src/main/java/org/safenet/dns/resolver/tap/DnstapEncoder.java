@@ -82,6 +82,25 @@ final class DnstapEncoder {
         byte[] value;
         int valueLength;
 
+        /** The query's bytes {@code [offset, offset + length)} of {@code message}, sent or received at {@code millis}. */
+        Fields query(ByteBuf message, int offset, int length, long millis) {
+            queryMillis = millis;
+            queryMessage = message;
+            queryOffset = offset;
+            queryLength = length;
+            return this;
+        }
+
+        /** The response's bytes, and when its query and it were sent or received. */
+        Fields response(ByteBuf message, int offset, int length, long queryMillis, long responseMillis) {
+            this.queryMillis = queryMillis;
+            this.responseMillis = responseMillis;
+            responseMessage = message;
+            responseOffset = offset;
+            responseLength = length;
+            return this;
+        }
+
         void clear() {
             type = 0;
             family = 0;

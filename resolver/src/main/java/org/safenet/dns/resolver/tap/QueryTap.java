@@ -255,12 +255,7 @@ public final class QueryTap implements AutoCloseable {
             @Nullable InetSocketAddress local,
             int transport,
             long millis) {
-        DnstapEncoder.Fields f = clientFields(MessageType.CLIENT_QUERY, client, local, transport);
-        f.queryMillis = millis;
-        f.queryMessage = message;
-        f.queryOffset = offset;
-        f.queryLength = length;
-        offer(f);
+        offer(clientFields(MessageType.CLIENT_QUERY, client, local, transport).query(message, offset, length, millis));
     }
 
     /** The answer as it goes to {@code client}; {@code hit} says why when policy answered (else null or empty). */
@@ -274,12 +269,8 @@ public final class QueryTap implements AutoCloseable {
             long queryMillis,
             long responseMillis,
             @Nullable PolicyHit hit) {
-        DnstapEncoder.Fields f = clientFields(MessageType.CLIENT_RESPONSE, client, local, transport);
-        f.queryMillis = queryMillis;
-        f.responseMillis = responseMillis;
-        f.responseMessage = message;
-        f.responseOffset = offset;
-        f.responseLength = length;
+        DnstapEncoder.Fields f = clientFields(MessageType.CLIENT_RESPONSE, client, local, transport)
+                .response(message, offset, length, queryMillis, responseMillis);
         Verdict v = hit == null ? null : hit.verdict();
         if (v != null) {
             f.rule = v.tapRule(); // source/category, e.g. national/scam
@@ -294,12 +285,7 @@ public final class QueryTap implements AutoCloseable {
     /** A query sent to an upstream. */
     public void forwarderQuery(
             ByteBuf message, int offset, int length, InetSocketAddress upstream, boolean tcp, long millis) {
-        DnstapEncoder.Fields f = upstreamFields(MessageType.FORWARDER_QUERY, upstream, tcp);
-        f.queryMillis = millis;
-        f.queryMessage = message;
-        f.queryOffset = offset;
-        f.queryLength = length;
-        offer(f);
+        offer(upstreamFields(MessageType.FORWARDER_QUERY, upstream, tcp).query(message, offset, length, millis));
     }
 
     /** An upstream's answer. */
@@ -311,13 +297,8 @@ public final class QueryTap implements AutoCloseable {
             boolean tcp,
             long queryMillis,
             long responseMillis) {
-        DnstapEncoder.Fields f = upstreamFields(MessageType.FORWARDER_RESPONSE, upstream, tcp);
-        f.queryMillis = queryMillis;
-        f.responseMillis = responseMillis;
-        f.responseMessage = message;
-        f.responseOffset = offset;
-        f.responseLength = length;
-        offer(f);
+        offer(upstreamFields(MessageType.FORWARDER_RESPONSE, upstream, tcp)
+                .response(message, offset, length, queryMillis, responseMillis));
     }
 
     private DnstapEncoder.Fields clientFields(
