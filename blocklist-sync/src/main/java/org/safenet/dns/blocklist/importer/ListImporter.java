@@ -152,6 +152,8 @@ public final class ListImporter {
         List<ParseReport> reports = new ArrayList<>();
         List<String> rejected = new ArrayList<>();
         Map<String, RpzMeta> metas = new HashMap<>();
+        // A zone has a few distinct (category, source) pairs for a million triggers: one instance each.
+        Map<RpzMeta, RpzMeta> distinctMetas = new HashMap<>();
         int[] rejectedCount = {0};
         int[] suffixes = {0};
         int invalid = 0;
@@ -160,7 +162,8 @@ public final class ListImporter {
                 ParseReport report = ListParser.parse(format, r, file.toString(), parsed -> {
                     RpzMeta meta = parsed.meta();
                     if (meta != null) {
-                        metas.put(metaKey(parsed), meta); // applied once the whole zone is read
+                        // applied once the whole zone is read
+                        metas.put(metaKey(parsed), distinctMetas.computeIfAbsent(meta, m -> m));
                         return;
                     }
                     ListEntry e = sourceAction.apply(parsed);
