@@ -262,6 +262,29 @@ class QueryTapTest {
                 .doesNotContain("192.0.2.0");
     }
 
+    @Test
+    void sampling_takesOneQueryInN() throws Exception {
+        QueryTap tap = QueryTap.start(
+                new QueryTap.Settings(
+                        new QueryTap.Target.File(dir.resolve("sampled.dnstap"), 0, 0),
+                        EnumSet.of(QueryTap.MessageType.CLIENT_QUERY),
+                        "n",
+                        "v",
+                        QueryTap.AddressMode.FULL,
+                        false,
+                        4,
+                        256),
+                registry);
+        int taken = 0;
+        for (int i = 0; i < 40; i++) {
+            if (tap.sample()) {
+                taken++;
+            }
+        }
+        tap.close();
+        assertThat(taken).isEqualTo(10);
+    }
+
     private double dropped() {
         return registry.find("safenet.dnstap.messages").counters().stream()
                 .filter(c -> !"written".equals(c.getId().getTag("outcome")))
