@@ -2,6 +2,7 @@ package org.safenet.dns.resolver.tap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 
 /**
  * Where the dnstap writer's frames go: a file, or a collector on a Unix or TCP socket. Used by the
@@ -25,15 +26,10 @@ interface DnstapOutput {
     /** For logs: {@code file /var/log/x.dnstap}, {@code unix /run/x.sock}, {@code tcp 192.0.2.1:6000}. */
     String describe();
 
-    static void writeFully(java.nio.channels.WritableByteChannel ch, ByteBuffer b) throws IOException {
+    static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
         }
-    }
-
-    /** Frames written so far into the current stream (a file's size for rotation). */
-    default long written() {
-        return 0;
     }
 
     /** A file output past its size limit: the writer rotates it. */

@@ -91,11 +91,6 @@ final class FileOutput implements DnstapOutput {
     }
 
     @Override
-    public long written() {
-        return size;
-    }
-
-    @Override
     public void close() {
         FileChannel ch = channel;
         channel = null;
