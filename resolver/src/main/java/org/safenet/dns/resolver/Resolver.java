@@ -29,6 +29,7 @@ import org.safenet.dns.resolver.policy.SinkholeSettings;
 import org.safenet.dns.resolver.stats.ResolverMetrics;
 import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.Forwarder;
+import org.safenet.dns.resolver.upstream.MissResolver;
 import org.safenet.dns.resolver.upstream.UpstreamRouter;
 import org.safenet.dns.resolver.upstream.UpstreamSettings;
 
@@ -216,6 +217,11 @@ public final class Resolver implements AutoCloseable {
     /** Hands zone transfers and NOTIFY messages to {@code service} (the appliance's RPZ primary and secondaries). */
     public void zoneService(ZoneService service) {
         pipeline.zoneService(service);
+    }
+
+    /** Misses outside the forward zones go to {@code resolver} (recursion, validation); null: to the upstreams. */
+    public void missResolver(@Nullable MissResolver resolver) {
+        forwarder.missResolver(resolver);
     }
 
     /** dnstap of client and forwarder messages from now on; null: none. The caller closes the tap. */

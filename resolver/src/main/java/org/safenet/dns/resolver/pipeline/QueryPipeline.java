@@ -7,6 +7,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
@@ -779,6 +780,21 @@ public final class QueryPipeline {
             cancelStaleTimer();
             ByteBuf out = sink.newAnswerBuffer();
             AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
+            metrics.counters().answered(RCODE_SERVFAIL);
+            send(out, ownHit());
+        }
+
+        @Override
+        public void failed(int infoCode, String text) {
+            if (replied) {
+                return;
+            }
+            // No stale answer here: what failed is the data's authenticity (DNSSEC), not an upstream.
+            replied = true;
+            cancelStaleTimer();
+            ByteBuf out = sink.newAnswerBuffer();
+            AnswerWriter.rcodeWithError(
+                    out, q, RCODE_SERVFAIL, ednsUdpSize, infoCode, text.getBytes(StandardCharsets.UTF_8));
             metrics.counters().answered(RCODE_SERVFAIL);
             send(out, ownHit());
         }

@@ -60,6 +60,14 @@ public final class Forwarder {
 
         void failed();
 
+        /**
+         * No answer can be given, for a reason RFC 8914 names: {@code infoCode} (e.g. 6, DNSSEC
+         * Bogus) and {@code text} go into the SERVFAIL's Extended DNS Error.
+         */
+        default void failed(int infoCode, String text) {
+            failed();
+        }
+
         /** Shed under overload with {@code upstream.overload: drop}: no answer is sent. */
         void dropped();
     }
@@ -70,6 +78,8 @@ public final class Forwarder {
     private volatile UpstreamSettings settings;
     /** dnstap of forwarder queries and responses, or null. */
     private volatile @Nullable QueryTap tap;
+    /** Where misses outside the forward zones go instead of the upstreams (recursion, validation), or null. */
+    private volatile @Nullable MissResolver missResolver;
 
     private final PacketCache cache;
     private final Transports transports;
@@ -90,7 +100,8 @@ public final class Forwarder {
 
     /** Upstream exchanges waiting for an answer, on every loop (a gauge; bounded by the socket pools). */
     public int pending() {
-        return exchangesPending.get();
+        MissResolver other = missResolver;
+        return exchangesPending.get() + (other == null ? 0 : other.pending());
     }
 
     private final AtomicInteger exchangesPending = new AtomicInteger();
@@ -207,7 +218,17 @@ public final class Forwarder {
         this.tap = tap;
     }
 
+    /** Misses outside the forward zones go to {@code resolver} from now on; null: to the upstreams. */
+    public void missResolver(@Nullable MissResolver resolver) {
+        this.missResolver = resolver;
+    }
+
     public void forward(ParsedQuery q, EventLoop loop, Callback callback) {
+        MissResolver other = missResolver;
+        if (other != null && !router.inForwardZone(q)) {
+            other.resolve(q, loop, callback);
+            return;
+        }
         String key = key(q);
         if (recentFailures.get().failedRecently(key, clockMillis.getAsLong())) {
             metrics.upstreamFailureCached().increment();

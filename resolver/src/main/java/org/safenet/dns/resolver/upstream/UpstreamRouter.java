@@ -52,6 +52,16 @@ public final class UpstreamRouter {
         return defaults;
     }
 
+    /** Whether {@code q} is at or below a forward zone (its upstreams are asked whatever the mode). */
+    public boolean inForwardZone(ParsedQuery q) {
+        for (Zone z : zones) {
+            if (DnsNames.isAtOrBelow(q.name(), q.nameLength(), q.labelCount(), z.wire, z.labels)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Candidates in the order to try them. */
     List<UpstreamServer> candidates(ParsedQuery q, long nowNanos) {
         List<UpstreamServer> configured = serversFor(q);

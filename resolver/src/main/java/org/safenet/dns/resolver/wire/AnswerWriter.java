@@ -68,6 +68,33 @@ public final class AnswerWriter {
         }
     }
 
+    /**
+     * As {@link #rcodeOnly}, with an Extended DNS Error (RFC 8914) in the OPT when the client sent
+     * EDNS: {@code infoCode} and UTF-8 {@code text}.
+     */
+    public static void rcodeWithError(
+            ByteBuf out, ParsedQuery q, int rcode, int ourUdpSize, int infoCode, byte[] text) {
+        boolean question = q.questionRead;
+        boolean opt = q.hasEdns && question;
+        writeHeader(out, q.id, responseFlags(q, 0, rcode), question ? 1 : 0, 0, 0, opt ? 1 : 0);
+        if (question) {
+            writeQuestion(out, q);
+        }
+        if (opt) {
+            out.writeByte(0);
+            out.writeShort(TYPE_OPT);
+            out.writeShort(ourUdpSize);
+            out.writeByte(rcode >>> 4);
+            out.writeByte(0);
+            out.writeShort(q.dnssecOk ? EDNS_DO : 0);
+            out.writeShort(4 + 2 + text.length);
+            out.writeShort(EDNS_OPTION_EDE);
+            out.writeShort(2 + text.length);
+            out.writeShort(infoCode);
+            out.writeBytes(text);
+        }
+    }
+
     /** An empty answer with TC set: the client retries over TCP (RFC 1035 §4.2.1, RFC 7766 §3). */
     public static void truncated(ByteBuf out, ParsedQuery q, int ourUdpSize) {
         writeHeader(out, q.id, responseFlags(q, FLAG_TC, RCODE_NOERROR), 1, 0, 0, q.hasEdns ? 1 : 0);

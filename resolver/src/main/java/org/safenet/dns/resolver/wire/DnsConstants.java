@@ -62,4 +62,6 @@ public final class DnsConstants {
 
     /** The DO bit inside the OPT record's TTL field (RFC 3225). */
     public static final int EDNS_DO = 0x8000;
+    /** The Extended DNS Error option's code (RFC 8914). */
+    public static final int EDNS_OPTION_EDE = 15;
 }
