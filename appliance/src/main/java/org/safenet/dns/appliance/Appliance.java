@@ -3,6 +3,8 @@ package org.safenet.dns.appliance;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -65,6 +67,8 @@ public final class Appliance implements AutoCloseable {
     private final Resolver resolver;
     /** Every meter, rendered at the admin API's /metrics in the Prometheus text format. */
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Recursion and validation on the miss path, or null when misses are forwarded unvalidated (restart-only). */
+    private @Nullable MissPath missPath;
     /** dnstap output, or null when it is off (restart-only). */
     private @Nullable QueryTap tap;
 
@@ -111,7 +115,9 @@ public final class Appliance implements AutoCloseable {
     }
 
     Appliance(ApplianceConfig config, List<HostPort> systemNameservers) throws ConfigException {
-        if (config.upstream().servers().isEmpty() && systemNameservers.isEmpty()) {
+        if (config.upstream().servers().isEmpty()
+                && systemNameservers.isEmpty()
+                && !config.upstream().recursive()) {
             throw new ConfigException(
                     List.of(
                             "upstream.servers: empty, and /etc/resolv.conf names no nameserver; set upstream.servers or pass --upstream HOST:PORT"));
@@ -121,8 +127,8 @@ public final class Appliance implements AutoCloseable {
         logLevels.apply(config.logging().levels());
         this.categories = config.blocklist().categoryActions();
         this.clientPolicy = new ClientPolicy(() -> this.categories, config);
-        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
-        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
@@ -224,6 +230,12 @@ public final class Appliance implements AutoCloseable {
         if (config.dnstap().enabled()) {
             tap = QueryTap.start(config.dnstap().settings("SafeNet DNS " + Version.current()), registry);
             resolver.tap(tap);
+        }
+        try {
+            missPath = MissPath.install(config, resolver, registry);
+        } catch (IllegalArgumentException e) {
+            resolver.close();
+            throw new ConfigException(List.of(String.valueOf(e.getMessage())));
         }
         LiveList live = liveList;
         clientPolicy.attach(live, resolver, () -> this.config);
@@ -585,13 +597,18 @@ public final class Appliance implements AutoCloseable {
             "profiles",
             "clients",
             "policy.",
+            "dnssec.negativeTrustAnchors",
             "sync.sources",
             "sync.rails",
             "logging.levels");
 
+    /** Keys under a {@link #LIVE_KEYS} prefix that still need a restart. */
+    private static final List<String> RESTART_ONLY =
+            List.of("blocklist.blockPageListen", "upstream.mode", "upstream.rootHints", "upstream.authorityPort");
+
     /** Whether {@code key} (e.g. {@code upstream.timeout}) changes live on a reload. */
     public static boolean isLive(String key) {
-        return !key.equals("blocklist.blockPageListen") && LIVE_KEYS.stream().anyMatch(key::startsWith);
+        return !RESTART_ONLY.contains(key) && LIVE_KEYS.stream().anyMatch(key::startsWith);
     }
 
     /** Lets {@link #reload} re-read the configuration (SIGHUP, the admin API); set before {@link #start}. */
@@ -653,6 +670,12 @@ public final class Appliance implements AutoCloseable {
         }
         if (sinkhole) {
             changed.add("blocklist.blockPage/ttl/negativeTtl");
+        }
+        MissPath misses = missPath;
+        if (misses != null
+                && !now.dnssec().negativeTrustAnchors().equals(next.dnssec().negativeTrustAnchors())) {
+            misses.negativeTrustAnchors(next.dnssec().negativeTrustAnchors());
+            changed.add("dnssec.negativeTrustAnchors");
         }
         LiveList live = liveList;
         boolean categoriesChanged =
@@ -750,6 +773,10 @@ public final class Appliance implements AutoCloseable {
             g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         resolver.close();
+        MissPath misses = missPath;
+        if (misses != null) {
+            misses.close();
+        }
         QueryTap t = tap;
         if (t != null) {
             t.close(); // after the resolver: the last answers are in the file or at the collector

@@ -26,6 +26,28 @@ record ReloadPlan(List<String> restart, ApplianceConfig running) {
         restartIfChanged(restart, "admin", now.admin(), next.admin());
         restartIfChanged(restart, "stats", now.stats(), next.stats());
         restartIfChanged(restart, "dnstap", now.dnstap(), next.dnstap());
+        restartIfChanged(
+                restart, "upstream.mode", now.upstream().mode(), next.upstream().mode());
+        restartIfChanged(
+                restart,
+                "upstream.rootHints",
+                now.upstream().rootHints(),
+                next.upstream().rootHints());
+        restartIfChanged(
+                restart,
+                "upstream.authorityPort",
+                now.upstream().authorityPort(),
+                next.upstream().authorityPort());
+        restartIfChanged(
+                restart,
+                "dnssec.validate",
+                now.dnssec().validate(),
+                next.dnssec().validate());
+        restartIfChanged(
+                restart,
+                "dnssec.trustAnchors",
+                now.dnssec().trustAnchors(),
+                next.dnssec().trustAnchors());
         restartIfChanged(restart, "distribution", now.distribution(), next.distribution());
         restartIfChanged(
                 restart,
@@ -51,7 +73,7 @@ record ReloadPlan(List<String> restart, ApplianceConfig running) {
                 next.sync().initialBackoff());
         ApplianceConfig running = new ApplianceConfig(
                 now.server(),
-                next.upstream(),
+                next.upstream().withRecursionOf(now.upstream()),
                 next.access(),
                 next.limits(),
                 now.cache(),
@@ -71,6 +93,10 @@ record ReloadPlan(List<String> restart, ApplianceConfig running) {
                 now.admin(),
                 now.stats(),
                 now.dnstap(),
+                new ApplianceConfig.Dnssec(
+                        now.dnssec().validate(),
+                        now.dnssec().trustAnchors(),
+                        next.dnssec().negativeTrustAnchors()),
                 next.logging(),
                 now.dataDir());
         return new ReloadPlan(restart, running);

@@ -19,8 +19,11 @@ import org.safenet.dns.resolver.ResolverSettings.ServerSettings;
 import org.safenet.dns.resolver.acl.CidrPrefix;
 import org.safenet.dns.resolver.acl.ClientAccessList;
 import org.safenet.dns.resolver.cache.CacheSettings;
+import org.safenet.dns.resolver.dnssec.TrustAnchors;
+import org.safenet.dns.resolver.dnssec.Validation;
 import org.safenet.dns.resolver.limit.LimitSettings;
 import org.safenet.dns.resolver.policy.SinkholeSettings;
+import org.safenet.dns.resolver.recursion.RootHints;
 import org.safenet.dns.resolver.stats.ClientKeys;
 import org.safenet.dns.resolver.tap.QueryTap;
 import org.safenet.dns.resolver.upstream.UpstreamAddress;
@@ -48,6 +51,7 @@ import org.safenet.dns.resolver.wire.DnsNames;
  * @param admin the admin API and dashboard
  * @param stats what statistics are kept, and for how long
  * @param dnstap per-query logs in dnstap to a collector or a file
+ * @param dnssec DNSSEC validation: on or off, trust anchors, negative trust anchors
  * @param logging log levels
  * @param dataDir where the appliance keeps its state (the blocklist store, statistics)
  */
@@ -66,6 +70,7 @@ public record ApplianceConfig(
         Admin admin,
         Stats stats,
         Dnstap dnstap,
+        Dnssec dnssec,
         Logging logging,
         Path dataDir) {
 
@@ -79,6 +84,14 @@ public record ApplianceConfig(
                     "distribution.tsigKey: " + distribution.tsigKey() + " is not among sync.tsigKeys");
         }
         sync.specs(); // every source valid
+        if (!upstream.recursive() && dnssec.validating(false)) {
+            for (UpstreamAddress a : upstream.servers()) {
+                if (a.transport() == UpstreamAddress.Transport.TLS) {
+                    throw new IllegalArgumentException("dnssec.validate: true with tls:// upstreams is not supported"
+                            + " yet (validation asks the upstreams over UDP or TCP): " + a);
+                }
+            }
+        }
     }
 
     /**
@@ -373,6 +386,11 @@ public record ApplianceConfig(
      * @param maxPending upstream queries waiting at once; past it new cache misses are shed
      * @param overload what a shed query gets: servfail (or a stale answer) or drop
      * @param tls how tls:// upstreams are authenticated: trust anchors and SPKI pins
+     * @param mode {@code forward} (misses go to {@code servers}) or {@code recursive} (resolved from
+     *     the root servers; {@code servers} are unused, forward zones still apply)
+     * @param rootHints recursive mode: a root hints file (IANA's named.root format); empty: built in
+     * @param authorityPort recursive mode: the port authoritative servers are asked on (53; another
+     *     only for a lab or test hierarchy)
      */
     public record Upstream(
             List<UpstreamAddress> servers,
@@ -382,7 +400,10 @@ public record ApplianceConfig(
             List<ForwardZone> forwardZones,
             int maxPending,
             String overload,
-            UpstreamTls tls) {
+            UpstreamTls tls,
+            String mode,
+            String rootHints,
+            int authorityPort) {
         public Upstream {
             servers = List.copyOf(servers);
             forwardZones = List.copyOf(forwardZones);
@@ -396,6 +417,68 @@ public record ApplianceConfig(
             if (!tls.ca().isBlank()) {
                 tls.check(); // an unreadable CA file is a config error, not a failed query later
             }
+            if (!mode.equals("forward") && !mode.equals("recursive")) {
+                throw new IllegalArgumentException("upstream.mode: '" + mode + "' is not forward or recursive");
+            }
+            if (authorityPort < 1 || authorityPort > 65535) {
+                throw new IllegalArgumentException("upstream.authorityPort: " + authorityPort + " is not a port");
+            }
+            if (!rootHints.isBlank()) {
+                RootHints.read(Path.of(rootHints)); // a bad file is a config error, not a failed priming later
+            }
+        }
+
+        /** Whether misses are resolved from the root. */
+        public boolean recursive() {
+            return mode.equals("recursive");
+        }
+
+        /** The root hints to start from. */
+        public RootHints hints() {
+            return rootHints.isBlank() ? RootHints.builtIn() : RootHints.read(Path.of(rootHints));
+        }
+
+        /** These settings with {@code running}'s recursion keys (which change only at a restart). */
+        public Upstream withRecursionOf(Upstream running) {
+            return new Upstream(
+                    servers,
+                    timeout,
+                    attempts,
+                    failureCacheTtl,
+                    forwardZones,
+                    maxPending,
+                    overload,
+                    tls,
+                    running.mode,
+                    running.rootHints,
+                    running.authorityPort);
+        }
+    }
+
+    /**
+     * The {@code dnssec} section.
+     *
+     * @param validate {@code true}, {@code false}, or {@code auto}: on in recursive mode, off when
+     *     forwarding
+     * @param trustAnchors files or DS/DNSKEY records (zone-file syntax) added to the built-in root
+     *     anchors; one for the root replaces them
+     * @param negativeTrustAnchors domains answered without validation (RFC 7646), e.g. one whose
+     *     signatures broke and that the operator vouches for until it is fixed
+     */
+    public record Dnssec(String validate, List<String> trustAnchors, List<String> negativeTrustAnchors) {
+        public Dnssec {
+            trustAnchors = List.copyOf(trustAnchors);
+            negativeTrustAnchors = List.copyOf(negativeTrustAnchors);
+            if (!validate.equals("true") && !validate.equals("false") && !validate.equals("auto")) {
+                throw new IllegalArgumentException("dnssec.validate: '" + validate + "' is not true, false or auto");
+            }
+            TrustAnchors.of(trustAnchors);
+            Validation.parse(negativeTrustAnchors);
+        }
+
+        /** Whether answers are validated, given the upstream mode. */
+        public boolean validating(boolean recursive) {
+            return validate.equals("true") || (validate.equals("auto") && recursive);
         }
     }
 
@@ -404,6 +487,10 @@ public record ApplianceConfig(
         List<UpstreamAddress> servers = upstream.servers().isEmpty()
                 ? systemNameservers.stream().map(UpstreamAddress::udp).toList()
                 : upstream.servers();
+        if (servers.isEmpty() && upstream.recursive()) {
+            // Never asked: in recursive mode misses outside the forward zones go to the root servers.
+            servers = List.of(UpstreamAddress.udp(new HostPort(InetAddress.getLoopbackAddress(), 53)));
+        }
         return new ResolverSettings(
                 server,
                 new UpstreamSettings(

@@ -149,12 +149,45 @@ class ConfigLoaderTest {
             dnstap bad clients   | 'dnstap:\\n  clients: anonymous\\n'           | must be full, truncate or hash
             dnstap bad sample    | 'dnstap:\\n  sample: 0\\n'                    | dnstap.sample: must be 1 or more
             dnstap no messages   | 'dnstap:\\n  tcp: \"127.0.0.1:6000\"\\n  messages: []\\n' | dnstap.messages: name at least one message type
+            bad upstream mode    | 'upstream:\\n  mode: iterative\\n'            | upstream.mode: 'iterative' is not forward or recursive
+            bad authority port   | 'upstream:\\n  authorityPort: 0\\n'             | upstream.authorityPort: 0 is not a port
+            root hints missing   | 'upstream:\\n  rootHints: /nonexistent/named.root\\n' | upstream.rootHints: /nonexistent/named.root
+            bad validate value   | 'dnssec:\\n  validate: maybe\\n'                | dnssec.validate: 'maybe' is not true, false or auto
+            anchor not a DS      | 'dnssec:\\n  trustAnchors: [\". IN A 192.0.2.1\"]\\n' | dnssec.trustAnchors: . IN A 192.0.2.1: . A is not a DS or DNSKEY record
+            anchor file missing  | 'dnssec:\\n  trustAnchors: [/nonexistent/root.key]\\n' | dnssec.trustAnchors: /nonexistent/root.key cannot be read
+            bad negative anchor  | 'dnssec:\\n  negativeTrustAnchors: [\"a..b\"]\\n' | dnssec.negativeTrustAnchors: 'a..b' is not a domain name
+            validating over tls  | 'upstream:\\n  servers: [\"tls://192.0.2.1#a.example\"]\\ndnssec:\\n  validate: true\\n' | dnssec.validate: true with tls:// upstreams is not supported yet
             """)
     void load_badValue_namesKeyLineAndReason(String name, String yaml, String expected) throws Exception {
         Path f = file(yaml.replace("\\n", "\n"));
         assertThatThrownBy(() -> loader.load(f, ConfigLoader.Overrides.none()))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(expected.replace("FILE", f.toString()));
+    }
+
+    @Test
+    void load_recursiveMode_validatesByDefault_andTakesBooleansAndAnchorFiles() throws Exception {
+        Path key = dir.resolve("root.key");
+        Files.writeString(
+                key,
+                "; Unbound's format\n. 172800 IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n");
+        ApplianceConfig c = loader.load(file("""
+                        upstream:
+                          mode: recursive
+                        dnssec:
+                          trustAnchors: [%s]
+                          negativeTrustAnchors: [broken.example]
+                        """.formatted(key)), ConfigLoader.Overrides.none());
+        assertThat(c.upstream().recursive()).isTrue();
+        assertThat(c.dnssec().validating(true)).isTrue();
+        assertThat(c.upstream().hints().servers()).hasSize(13);
+        ApplianceConfig off = loader.load(file("dnssec:\n  validate: false\n"), ConfigLoader.Overrides.none());
+        assertThat(off.dnssec().validating(true)).as("a YAML boolean reads").isFalse();
+        ApplianceConfig defaults = loader.load(null, ConfigLoader.Overrides.none());
+        assertThat(defaults.upstream().recursive()).isFalse();
+        assertThat(defaults.dnssec().validating(false))
+                .as("forwarding does not validate by default")
+                .isFalse();
     }
 
     @Test
