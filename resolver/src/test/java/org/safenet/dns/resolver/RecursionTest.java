@@ -154,6 +154,29 @@ class RecursionTest {
     }
 
     @Test
+    void aWildcardAnswerIsValidated_withItsNsecOrNsec3Proof() throws Exception {
+        for (String zone : List.of("secure.test", "nsec3.test")) {
+            Message m = ask(validating, "a.b.wild." + zone, Type.A, false);
+            assertThat(m.getRcode()).as(zone).isEqualTo(Rcode.NOERROR);
+            assertThat(answers(m, Type.A)).as(zone).containsExactly("192.0.2.9");
+            assertThat(m.getHeader().getFlag(Flags.AD))
+                    .as(zone + ": expanded from a wildcard, proven by the denial of a.b.wild")
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void theValidatedKeysAreCached_aNewNameInAKnownZoneCostsNoKeyLookups() throws Exception {
+        ask(validating, "first.wild.secure.test", Type.A, false);
+        long before = iterator.queriesSent();
+        Message m = ask(validating, "second.wild.secure.test", Type.A, false);
+        assertThat(m.getHeader().getFlag(Flags.AD)).isTrue();
+        // wild.secure.test (minimised, an empty non-terminal), then the name: no DS or DNSKEY
+        // again, whatever letter case 0x20 gave the names the keys came under.
+        assertThat(iterator.queriesSent() - before).isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void aCnameChainAcrossZonesIsFollowedAndValidated() throws Exception {
         Message m = ask(validating, "alias.secure.test", Type.A, false);
         assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);

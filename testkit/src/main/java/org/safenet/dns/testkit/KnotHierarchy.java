@@ -47,7 +47,8 @@ import org.xbill.DNS.Type;
  * </ul>
  *
  * Every zone has {@code www} (A 192.0.2.1 to .5 in the order above); {@code secure.test} also has
- * {@code alias} (CNAME to {@code www.nsec3.test}). The root and {@code test.} are signed by Knot;
+ * {@code alias} (CNAME to {@code www.nsec3.test}); both signed zones have a wildcard {@code *.wild}
+ * (A 192.0.2.9). The root and {@code test.} are signed by Knot;
  * the DS records are read from the children once they serve. Each server logs the queries it
  * receives as dnstap ({@link #queryLog}).
  */
@@ -110,10 +111,12 @@ public final class KnotHierarchy implements AutoCloseable {
         Files.createDirectories(leafDir);
         List<String> leafZones = new ArrayList<>();
         leafZones.add(signedByKnot(leafDir, "secure.test.", "nsec", """
-                www   300 IN A 192.0.2.1
-                alias 300 IN CNAME www.nsec3.test.
+                www    300 IN A 192.0.2.1
+                alias  300 IN CNAME www.nsec3.test.
+                *.wild 300 IN A 192.0.2.9
                 """));
-        leafZones.add(signedByKnot(leafDir, "nsec3.test.", "nsec3", "www 300 IN A 192.0.2.2\n"));
+        leafZones.add(
+                signedByKnot(leafDir, "nsec3.test.", "nsec3", "www 300 IN A 192.0.2.2\n*.wild 300 IN A 192.0.2.9\n"));
         leafZones.add(plain(leafDir, "unsigned.test.", "www 300 IN A 192.0.2.3\n"));
         Presigned bogus = presigned(leafDir, "bogus.test.", "192.0.2.4", false);
         Presigned expired = presigned(leafDir, "expired.test.", "192.0.2.5", true);

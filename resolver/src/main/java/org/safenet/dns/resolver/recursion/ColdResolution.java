@@ -10,8 +10,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +63,14 @@ public final class ColdResolution implements MissResolver {
     private final int maxPending;
     private final Map<String, List<Waiting>> inFlight = new HashMap<>();
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Questions resolved at once; the others wait their turn (queued, not shed: {@code maxPending}
+     * bounds those). Beyond a few hundred, more concurrency only adds upstream queries in flight
+     * that time out under their own weight on a small box (decision 0017).
+     */
+    static final int CONCURRENT_RESOLUTIONS = 256;
+
+    private final Semaphore resolving = new Semaphore(CONCURRENT_RESOLUTIONS);
     private final SignatureTimes expiry;
     /** Questions that failed (not for DNSSEC reasons) and until when they are answered SERVFAIL at once. */
     private final Bounded<String, Long> recentFailures = new Bounded<>(10_000);
@@ -155,7 +165,25 @@ public final class ColdResolution implements MissResolver {
         query.addRecord(new OPTRecord(1232, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
         Validation v = validation;
         Resolver r = v == null || v.exempt(query.getQuestion().getName()) ? fetching : v.resolver();
-        r.sendAsync(query, threads).whenComplete((m, e) -> finish(key, q, m, e));
+        Message asked = query;
+        threads.execute(() -> {
+            Message m = null;
+            Throwable error = null;
+            try {
+                resolving.acquire();
+                try {
+                    m = r.sendAsync(asked, threads).toCompletableFuture().get();
+                } finally {
+                    resolving.release();
+                }
+            } catch (ExecutionException e) {
+                error = e.getCause();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                error = e;
+            }
+            finish(key, q, m, error);
+        });
     }
 
     private void finish(String key, ParsedQuery q, @Nullable Message m, @Nullable Throwable error) {
@@ -188,12 +216,10 @@ public final class ColdResolution implements MissResolver {
             }
             String text = text(ede);
             if (code == ExtendedErrorCodeOption.DNSSEC_BOGUS) {
-                // Blocking lookups: off the thread that completed the validation.
-                threads.execute(() -> {
-                    int refined = expiry.refine(
-                            m.getQuestion().getName(), m.getQuestion().getType());
-                    waiting.forEach(w -> w.loop().execute(() -> w.callback().failed(refined, text)));
-                });
+                // Blocking lookups, on this question's virtual thread.
+                int refined =
+                        expiry.refine(m.getQuestion().getName(), m.getQuestion().getType());
+                waiting.forEach(w -> w.loop().execute(() -> w.callback().failed(refined, text)));
                 return;
             }
             waiting.forEach(w -> w.loop().execute(() -> w.callback().failed(code, text)));

@@ -3,7 +3,6 @@ package org.safenet.dns.resolver.recursion;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,7 +46,6 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TSIG;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -61,8 +59,9 @@ import org.xbill.DNS.Type;
  * the bailiwick rules (records outside the zone asked are dropped, glue only from the referring
  * zone), CNAME and DNAME chains (at most {@value #MAX_CHAIN} hops, loops refused), minimises the
  * name it asks each server (RFC 9156, relaxed), randomises letter case (0x20) and requires it
- * echoed, sends DNS cookies and checks them, asks over TCP after TC (dnsjava's {@link
- * SimpleResolver}) and without EDNS a server that answers EDNS with FORMERR. Every upstream query a
+ * echoed, sends DNS cookies and checks them, asks over TCP after TC ({@link AuthorityClient}: a
+ * fresh socket on a random port per query, a CSPRNG query ID) and without EDNS a server that
+ * answers EDNS with FORMERR. Every upstream query a
  * client question causes, nested lookups included, is counted against {@link
  * RecursionSettings#maxQueries()} and {@link RecursionSettings#maxTime()}; a delegation to more
  * than {@value #MAX_NS_PER_DELEGATION} servers is cut to that many, and at most {@value
@@ -166,7 +165,7 @@ public final class IterativeResolver implements Resolver {
     private final AtomicLong timeouts = new AtomicLong();
 
     public IterativeResolver(RecursionSettings settings, LongSupplier clockMillis) {
-        this(settings, clockMillis, SimpleResolver.DEFAULT_PORT);
+        this(settings, clockMillis, 53);
     }
 
     /** {@code port}: where authoritative servers listen (53; a lab or test hierarchy may use another). */
@@ -517,44 +516,40 @@ public final class IterativeResolver implements Resolver {
         Name sent = mix ? randomCase(qn) : qn;
         Message query = Message.newQuery(Record.newRecord(sent, qt, DClass.IN));
         query.getHeader().unsetFlag(Flags.RD);
-        SimpleResolver r = new SimpleResolver(new InetSocketAddress(server, port));
         long timeout = Math.min(
                 servers.timeoutMillis(server, settings.timeout().toMillis()), Math.max(50, work.remainingMillis()));
-        r.setTimeout(Duration.ofMillis(timeout));
         byte[] clientCookie = servers.clientCookie(server);
-        if (st.noEdns) {
-            r.setEDNS(-1, 0, 0, List.of());
-        } else {
+        if (!st.noEdns) {
             List<EDNSOption> options = List.of();
             if (settings.cookies()) {
                 byte[] sc = st.serverCookie;
                 options = List.of(sc == null ? new CookieOption(clientCookie) : new CookieOption(clientCookie, sc));
             }
-            r.setEDNS(0, EDNS_SIZE, ExtendedFlags.DO, options);
+            query.addRecord(new OPTRecord(EDNS_SIZE, 0, 0, ExtendedFlags.DO, options), Section.ADDITIONAL);
         }
         queriesSent.incrementAndGet();
         long t0 = System.nanoTime();
         Message response;
         try {
-            response = r.send(query);
-        } catch (SocketTimeoutException e) {
+            response =
+                    AuthorityClient.exchange(query, qn.toWireCanonical(), new InetSocketAddress(server, port), timeout);
+        } catch (AuthorityClient.Timeout e) {
             timeouts.incrementAndGet();
             servers.timedOut(server, clockMillis.getAsLong(), timeout);
             return null;
         } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().contains("imed out")) {
-                timeouts.incrementAndGet();
-                servers.timedOut(server, clockMillis.getAsLong(), timeout);
-            } else {
-                servers.timedOut(server, clockMillis.getAsLong(), timeout);
-                log.debug("{} for {} {}: {}", server.getHostAddress(), qn, Type.string(qt), e.toString());
-            }
+            // Port unreachable, no route, a TCP failure: as bad as a timeout for choosing servers.
+            servers.timedOut(server, clockMillis.getAsLong(), timeout);
+            log.debug("{} for {} {}: {}", server.getHostAddress(), qn, Type.string(qt), e.toString());
             return null;
         }
         servers.answered(server, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-        if (mix && !response.getQuestion().getName().toString().equals(sent.toString())) {
+        if (response == null) {
             // Either it does not keep letter case (then once without) or the answer is forged.
-            log.debug("{} did not echo the letter case of {}", server.getHostAddress(), sent);
+            log.debug("{} did not echo the name {} as sent", server.getHostAddress(), sent);
+            if (!mix) {
+                return null;
+            }
             st.noCaseEcho = true;
             return retryCase ? exchange(server, qn, qt, work, false, retryCookie) : null;
         }

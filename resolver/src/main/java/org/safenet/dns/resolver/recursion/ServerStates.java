@@ -35,6 +35,9 @@ final class ServerStates {
         boolean noEdns;
         /** The server cookie it gave us last (RFC 7873 §5.3), or null. */
         byte @Nullable [] serverCookie;
+
+        /** Our client cookie for it, made once. */
+        byte @Nullable [] clientCookie;
     }
 
     private final Bounded<InetAddress, State> states;
@@ -60,6 +63,16 @@ final class ServerStates {
      * server, different between servers, unguessable to anyone else.
      */
     byte[] clientCookie(InetAddress server) {
+        State s = of(server);
+        byte[] c = s.clientCookie;
+        if (c == null) {
+            c = cookieOf(server);
+            s.clientCookie = c;
+        }
+        return c;
+    }
+
+    private byte[] cookieOf(InetAddress server) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(secret);
