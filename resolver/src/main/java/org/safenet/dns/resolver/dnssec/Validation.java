@@ -20,6 +20,7 @@ public final class Validation {
     private volatile List<Name> negativeAnchors;
 
     public Validation(Resolver head, TrustAnchors anchors, List<String> negativeTrustAnchors) {
+        NativeSignatures.install();
         this.validator = new ValidatingResolver(head);
         this.validator.setAddReasonToAdditional(false);
         anchors.loadInto(validator);
