@@ -7,8 +7,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.InvalidParameterException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.PublicKey;
@@ -16,6 +19,9 @@ import java.security.Security;
 import java.security.SignatureException;
 import java.security.SignatureSpi;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -172,6 +178,37 @@ public final class NativeSignatures {
         }
     }
 
+    /**
+     * Signatures that checked out, by a digest of algorithm, key, data and signature: a wildcard's
+     * signature, an NSEC proof or a refreshed answer whose signature did not change is not checked
+     * again (a verdict is a pure function of the four). Only good verdicts are kept, so a flood of
+     * forged signatures cannot evict them faster than they come; bounded, least recently used out.
+     */
+    private static final Map<String, Boolean> VERIFIED =
+            Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 20_000;
+                }
+            });
+
+    private static String fingerprint(String digest, byte[] key, byte[] data, byte[] signature) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(digest.getBytes(StandardCharsets.US_ASCII));
+            for (byte[] part : new byte[][] {key, data, signature}) {
+                sha.update((byte) (part.length >>> 8));
+                sha.update((byte) part.length);
+                sha.update(part);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** One {@code Signature} object: collects the data, checks it at {@link #engineVerify}. */
     public static final class Verifier extends SignatureSpi {
         private final String digest;
@@ -224,7 +261,16 @@ public final class NativeSignatures {
                 throw new SignatureException("not initialised for verification");
             }
             try {
-                return verify(digest, k, Arrays.copyOf(data, length), sigBytes);
+                byte[] signed = Arrays.copyOf(data, length);
+                String key = fingerprint(digest, k, signed, sigBytes);
+                if (VERIFIED.containsKey(key)) {
+                    return true;
+                }
+                boolean ok = verify(digest, k, signed, sigBytes);
+                if (ok) {
+                    VERIFIED.put(key, Boolean.TRUE);
+                }
+                return ok;
             } finally {
                 length = 0;
             }

@@ -158,6 +158,9 @@ public final class IterativeResolver implements Resolver {
     private final ServerStates servers;
     private final Bounded<Name, Delegation> delegations;
     private final Bounded<Name, Addresses> addresses;
+    /** Names a minimised query found not to be zone cuts, and until when (ms) that holds. */
+    private final Bounded<Name, Long> notCuts;
+
     private final LongSupplier clockMillis;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final int port;
@@ -176,6 +179,7 @@ public final class IterativeResolver implements Resolver {
         this.servers = new ServerStates(settings.infrastructureEntries());
         this.delegations = new Bounded<>(settings.infrastructureEntries());
         this.addresses = new Bounded<>(settings.infrastructureEntries());
+        this.notCuts = new Bounded<>(settings.infrastructureEntries());
     }
 
     /** Queries sent to authoritative servers so far. */
@@ -319,6 +323,15 @@ public final class IterativeResolver implements Resolver {
         boolean minimise = settings.qnameMinimisation();
         int labels = d.zone().labels() + 1;
         int minimised = 0;
+        long now = clockMillis.getAsLong();
+        while (minimise && labels < name.labels()) {
+            // Names already seen not to be zone cuts need not be asked about again.
+            Long until = notCuts.get(new Name(name, name.labels() - labels));
+            if (until == null || until <= now) {
+                break;
+            }
+            labels++;
+        }
         for (int step = 0; step < MAX_REFERRALS + MAX_MINIMISE_COUNT; step++) {
             boolean partial = minimise && labels < name.labels();
             Name qn = partial ? new Name(name, name.labels() - labels) : name;
@@ -337,6 +350,7 @@ public final class IterativeResolver implements Resolver {
             }
             if (partial) {
                 if (r.getRcode() == Rcode.NOERROR && ++minimised < MAX_MINIMISE_COUNT) {
+                    notCuts.put(qn, clockMillis.getAsLong() + 1000 * notCutSeconds(r));
                     labels++; // no zone cut at qn: one label more
                 } else {
                     // NXDOMAIN for a minimised name (a server that mishandles empty non-terminals) or
@@ -348,6 +362,17 @@ public final class IterativeResolver implements Resolver {
             return r;
         }
         throw new ResolutionFailure(EDE_OTHER, "more than " + MAX_REFERRALS + " referrals for " + name);
+    }
+
+    /** How long an answer saying "no zone cut here" is believed: its smallest TTL, 5 s to 5 min. */
+    private static long notCutSeconds(Message r) {
+        long ttl = 300;
+        for (int section : new int[] {Section.ANSWER, Section.AUTHORITY}) {
+            for (Record rec : r.getSection(section)) {
+                ttl = Math.min(ttl, rec.getTTL());
+            }
+        }
+        return Math.max(5, ttl);
     }
 
     private static Name parent(Name name) {
