@@ -10,7 +10,8 @@
 #   miss     never-seen names under the wildcards: every answer needs the leaf server and a
 #            validation (the wildcard's NSEC/NSEC3 proof), delegations and keys cached
 #   mix      90% the host names, 10% never-seen names
-# and then by the load generator's open loop at RATE queries a second on the mix file for p99.
+# and then by the load generator's open loop at RATE queries a second on a mix of the same shape
+# whose never-seen names no other phase asked (rate.txt), for p50/p99/p99.9.
 #
 #   sudo bench/scripts/recursion-compare.sh        # DURATION=15 ROUNDS=2 RATE=5000
 #   SERVERS=safenet WORKLOADS=miss ...             # a subset (e.g. with SAFENET_JAVA_OPTS for a profile)
@@ -23,8 +24,8 @@ source "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-15}
 ROUNDS=${ROUNDS:-2}
 RATE=${RATE:-5000}
-SERVERS=${SERVERS:-safenet unbound pdns}
-WORKLOADS=${WORKLOADS:-cached miss mix}
+SERVERS=${SERVERS-safenet unbound pdns}
+WORKLOADS=${WORKLOADS-cached miss mix}   # "" skips dnsperf: the open loop alone
 [ "$(id -u)" = 0 ] || { echo "run as root: the hierarchy listens on port 53 of 127.53.0.x" >&2; exit 2; }
 for tool in knotd unbound pdns_recursor dnsperf dnssec-dsfromkey; do
   command -v "$tool" >/dev/null || { echo "install $tool (bench/peers/install.sh, bind9-utils)" >&2; exit 2; }
@@ -128,6 +129,11 @@ for i, u in enumerate(unique(300_000, "x")):
     mix.extend(rng.choice(cached) for _ in range(9))
     mix.append(u)
 open(f"{work}/mix.txt", "w").write("\n".join(mix) + "\n")
+rate = []  # the same shape with names no other phase asks, so the open loop still meets misses
+for u in unique(100_000, "y"):
+    rate.extend(rng.choice(cached) for _ in range(9))
+    rate.append(u)
+open(f"{work}/rate.txt", "w").write("\n".join(rate) + "\n")
 PY
 
 # --- the servers ---------------------------------------------------------------------------------
@@ -228,7 +234,7 @@ done
 for s in $SERVERS; do
   port_var=p_$s
   case $s in safenet) pid=$jvm;; unbound) pid=$pid_unbound;; pdns) pid=$pid_pdns;; esac
-  taskset -c 0 "$repo/safenet" bench --target "$s=127.0.0.1:${!port_var},pid=$pid" --query-file "$work/mix.txt" \
+  taskset -c 0 "$repo/safenet" bench --target "$s=127.0.0.1:${!port_var},pid=$pid" --query-file "$work/rate.txt" \
     --rate "$RATE" --duration "${DURATION}s" --rounds 1 --warmup 5s --quiet --out "$out/rate-$s" >"$out/rate-$s.txt" 2>&1 || true
   grep -iE "p99|p50" "$out/rate-$s.txt" | head -5 | sed "s/^/$s: /" | tee -a "$out/summary.txt"
 done
