@@ -248,6 +248,9 @@ class RecursionTest {
         long before = iterator.queriesSent();
         Message m = ask(validating, "www.nxns.test", Type.A, false);
         assertThat(m.getRcode()).isEqualTo(Rcode.SERVFAIL);
+        ExtendedErrorCodeOption e = ede(m);
+        assertThat(e).isNotNull();
+        assertThat(e.getErrorCode()).as(e.getText()).isEqualTo(22); // No Reachable Authority
         // Without the bound every one of the 30 server names would be looked up (two queries or
         // more each); with it, at most 5 names within the per-question budget.
         assertThat(iterator.queriesSent() - before)

@@ -610,6 +610,11 @@ public final class QueryPipeline {
      * stale entry when its client timer fires first or when the upstreams fail, or with SERVFAIL.
      * All of it runs on the client's event loop, so {@code replied} needs no synchronisation.
      */
+    /** Extended DNS Error codes 1-12 (RFC 8914) are DNSSEC failures. */
+    private static final int EDE_DNSSEC_FIRST = 1;
+
+    private static final int EDE_DNSSEC_LAST = 12;
+
     private final class Waiter implements Forwarder.Callback {
         /** The client's question, answered. */
         private final ParsedQuery q;
@@ -789,7 +794,16 @@ public final class QueryPipeline {
             if (replied) {
                 return;
             }
-            // No stale answer here: what failed is the data's authenticity (DNSSEC), not an upstream.
+            if (infoCode < EDE_DNSSEC_FIRST || infoCode > EDE_DNSSEC_LAST) {
+                // The servers could not be reached (EDE 22, 23, ...): an expired answer beats none,
+                // as when every upstream failed (RFC 8767).
+                CachedResponse stale = cache.lookup(lookup, clockMillis.getAsLong(), true);
+                if (stale != null) {
+                    reply(stale, true);
+                    return;
+                }
+            }
+            // A DNSSEC failure (EDE 1-12) is about the data itself: no stale answer instead of it.
             replied = true;
             cancelStaleTimer();
             ByteBuf out = sink.newAnswerBuffer();

@@ -82,7 +82,8 @@ public final class ColdResolution implements MissResolver {
     /**
      * @param fetching gets the data (with DNSSEC records when asked with DO)
      * @param validation validates what {@code fetching} gets, or null for none
-     * @param maxPending questions resolved at once; past it a new one is shed (SERVFAIL)
+     * @param maxPending questions being resolved or waiting their turn; past it a new one is shed
+     *     (SERVFAIL), as {@code upstream.maxPending} sheds forwarded misses
      * @param failureTtl how long a question that failed is answered SERVFAIL without trying again
      *     (RFC 9520; {@code upstream.failureCacheTtl})
      */
@@ -197,7 +198,13 @@ public final class ColdResolution implements MissResolver {
         if (m == null) {
             rememberFailure(key);
             log.debug("{}: {}", q.nameText(), error == null ? "no answer" : error.toString());
-            waiting.forEach(w -> w.loop().execute(() -> w.callback().failed()));
+            if (error instanceof IterativeResolver.Unresolvable u) {
+                String text = u.getMessage() == null ? "" : u.getMessage();
+                String shown = text.length() > MAX_EDE_TEXT ? text.substring(0, MAX_EDE_TEXT) : text;
+                waiting.forEach(w -> w.loop().execute(() -> w.callback().failed(u.infoCode(), shown)));
+            } else {
+                waiting.forEach(w -> w.loop().execute(() -> w.callback().failed()));
+            }
             return;
         }
         int rcode = m.getRcode();

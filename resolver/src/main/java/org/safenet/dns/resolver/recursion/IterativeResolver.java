@@ -34,7 +34,6 @@ import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.CookieOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
-import org.xbill.DNS.ExtendedErrorCodeOption;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -202,7 +201,11 @@ public final class IterativeResolver implements Resolver {
         CompletableFuture<Message> f = new CompletableFuture<>();
         threads.execute(() -> {
             try {
-                f.complete(resolve(query));
+                f.complete(resolveOrThrow(query));
+            } catch (ResolutionFailure e) {
+                // Not a SERVFAIL message: the validator would call that answer bogus (EDE 6) and
+                // hide why it failed. An exception travels through it as it is.
+                f.completeExceptionally(new Unresolvable(e.infoCode, e.getMessage()));
             } catch (RuntimeException | Error e) {
                 f.completeExceptionally(e);
             }
@@ -210,23 +213,28 @@ public final class IterativeResolver implements Resolver {
         return f;
     }
 
-    /** Resolves {@code query}'s question; a failure is a SERVFAIL with an Extended DNS Error. */
-    Message resolve(Message query) {
+    /** A question that could not be resolved, with its Extended DNS Error (RFC 8914). */
+    public static final class Unresolvable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final int infoCode;
+
+        Unresolvable(int infoCode, String message) {
+            super(message, null, false, false);
+            this.infoCode = infoCode;
+        }
+
+        /** The EDE info code: 22 No Reachable Authority, 0 Other, ... */
+        public int infoCode() {
+            return infoCode;
+        }
+    }
+
+    /** Resolves {@code query}'s question. @throws ResolutionFailure when it cannot be */
+    Message resolveOrThrow(Message query) throws ResolutionFailure {
         Record question = query.getQuestion();
         Work work = new Work(
                 settings.maxQueries(), System.nanoTime() + settings.maxTime().toNanos(), 0);
-        Message answer;
-        try {
-            answer = resolveChain(question.getName(), question.getType(), work);
-        } catch (ResolutionFailure e) {
-            log.debug("{} {}: {}", question.getName(), Type.string(question.getType()), e.getMessage());
-            answer = new Message();
-            answer.getHeader().setRcode(Rcode.SERVFAIL);
-            answer.addRecord(question, Section.QUESTION);
-            answer.addRecord(
-                    new OPTRecord(EDNS_SIZE, 0, 0, 0, List.of(new ExtendedErrorCodeOption(e.infoCode, e.getMessage()))),
-                    Section.ADDITIONAL);
-        }
+        Message answer = resolveChain(question.getName(), question.getType(), work);
         answer.getHeader().setID(query.getHeader().getID());
         answer.getHeader().setFlag(Flags.QR);
         answer.getHeader().setFlag(Flags.RA);
