@@ -772,43 +772,32 @@ public final class QueryPipeline {
 
         @Override
         public void failed() {
-            if (replied) {
-                return;
-            }
-            // RFC 8767: every upstream failed, so an expired answer beats none.
-            CachedResponse stale = cache.lookup(lookup, clockMillis.getAsLong(), true);
-            if (stale != null) {
-                reply(stale, true);
-                return;
-            }
-            replied = true;
-            cancelStaleTimer();
-            ByteBuf out = sink.newAnswerBuffer();
-            AnswerWriter.rcodeOnly(out, q, RCODE_SERVFAIL, ednsUdpSize);
-            metrics.counters().answered(RCODE_SERVFAIL);
-            send(out, ownHit());
+            servfail(-1, null);
         }
 
         @Override
         public void failed(int infoCode, String text) {
+            servfail(infoCode, text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** SERVFAIL, with an Extended DNS Error when {@code text} is set, or a stale answer instead. */
+        private void servfail(int infoCode, byte @Nullable [] text) {
             if (replied) {
                 return;
             }
+            // RFC 8767: the upstreams or the authoritative servers failed, so an expired answer
+            // beats none. Not for a DNSSEC failure (EDE 1-12): that is about the data itself.
             if (infoCode < EDE_DNSSEC_FIRST || infoCode > EDE_DNSSEC_LAST) {
-                // The servers could not be reached (EDE 22, 23, ...): an expired answer beats none,
-                // as when every upstream failed (RFC 8767).
                 CachedResponse stale = cache.lookup(lookup, clockMillis.getAsLong(), true);
                 if (stale != null) {
                     reply(stale, true);
                     return;
                 }
             }
-            // A DNSSEC failure (EDE 1-12) is about the data itself: no stale answer instead of it.
             replied = true;
             cancelStaleTimer();
             ByteBuf out = sink.newAnswerBuffer();
-            AnswerWriter.rcodeWithError(
-                    out, q, RCODE_SERVFAIL, ednsUdpSize, infoCode, text.getBytes(StandardCharsets.UTF_8));
+            AnswerWriter.rcodeWithError(out, q, RCODE_SERVFAIL, ednsUdpSize, infoCode, text);
             metrics.counters().answered(RCODE_SERVFAIL);
             send(out, ownHit());
         }

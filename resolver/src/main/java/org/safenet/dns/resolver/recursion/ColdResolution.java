@@ -122,14 +122,7 @@ public final class ColdResolution implements MissResolver {
 
     @Override
     public void resolve(ParsedQuery q, EventLoop loop, Forwarder.Callback callback) {
-        String key = q.nameText()
-                + '/'
-                + q.type()
-                + '/'
-                + q.qclass()
-                + '/'
-                + (q.dnssecOk() ? 'D' : '-')
-                + (q.checkingDisabled() ? 'C' : '-');
+        String key = q.questionKey();
         Waiting w = new Waiting(q, loop, callback);
         long now = clockMillis.getAsLong();
         Long failedUntil = recentFailures.get(key);

@@ -10,7 +10,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -229,7 +228,7 @@ public final class Forwarder {
             other.resolve(q, loop, callback);
             return;
         }
-        String key = key(q);
+        String key = q.questionKey();
         if (recentFailures.get().failedRecently(key, clockMillis.getAsLong())) {
             metrics.upstreamFailureCached().increment();
             callback.failed();
@@ -259,17 +258,6 @@ public final class Forwarder {
         pending.put(key, ex);
         exchangesPending.incrementAndGet();
         ex.nextAttempt();
-    }
-
-    private static String key(ParsedQuery q) {
-        return new String(q.name(), 0, q.nameLength(), StandardCharsets.ISO_8859_1)
-                + '/'
-                + q.type()
-                + '/'
-                + q.qclass()
-                + '/'
-                + (q.dnssecOk() ? 'D' : '-')
-                + (q.checkingDisabled() ? 'C' : '-');
     }
 
     private void rememberFailure(String key) {

@@ -3,6 +3,7 @@ package org.safenet.dns.resolver.wire;
 import static org.safenet.dns.resolver.wire.DnsConstants.*;
 
 import io.netty.buffer.ByteBuf;
+import org.jspecify.annotations.Nullable;
 
 /** Writes answers that need no upstream: error rcodes, BADVERS, and the RFC 8482 answer to ANY. */
 public final class AnswerWriter {
@@ -57,30 +58,24 @@ public final class AnswerWriter {
      * client sent one (RFC 6891 §7: a FORMERR to a request with a broken OPT carries none).
      */
     public static void rcodeOnly(ByteBuf out, ParsedQuery q, int rcode, int ourUdpSize) {
-        boolean question = q.questionRead;
-        boolean opt = q.hasEdns && question;
-        writeHeader(out, q.id, responseFlags(q, 0, rcode), question ? 1 : 0, 0, 0, opt ? 1 : 0);
-        if (question) {
-            writeQuestion(out, q);
-        }
-        if (opt) {
-            writeOpt(out, ourUdpSize, rcode, q.dnssecOk);
-        }
+        rcodeWithError(out, q, rcode, ourUdpSize, -1, null);
     }
 
     /**
      * As {@link #rcodeOnly}, with an Extended DNS Error (RFC 8914) in the OPT when the client sent
-     * EDNS: {@code infoCode} and UTF-8 {@code text}.
+     * EDNS: {@code infoCode} and UTF-8 {@code text} (none when {@code text} is null).
      */
     public static void rcodeWithError(
-            ByteBuf out, ParsedQuery q, int rcode, int ourUdpSize, int infoCode, byte[] text) {
+            ByteBuf out, ParsedQuery q, int rcode, int ourUdpSize, int infoCode, byte @Nullable [] text) {
         boolean question = q.questionRead;
         boolean opt = q.hasEdns && question;
         writeHeader(out, q.id, responseFlags(q, 0, rcode), question ? 1 : 0, 0, 0, opt ? 1 : 0);
         if (question) {
             writeQuestion(out, q);
         }
-        if (opt) {
+        if (opt && text == null) {
+            writeOpt(out, ourUdpSize, rcode, q.dnssecOk);
+        } else if (opt) {
             out.writeByte(0);
             out.writeShort(TYPE_OPT);
             out.writeShort(ourUdpSize);

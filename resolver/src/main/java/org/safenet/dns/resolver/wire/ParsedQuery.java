@@ -1,5 +1,6 @@
 package org.safenet.dns.resolver.wire;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -268,6 +269,21 @@ public final class ParsedQuery {
         c.udpSize = udpSize;
         c.dnssecOk = dnssecOk;
         return c;
+    }
+
+    /**
+     * The question as one string (lowercase name in wire form, type, class, DO and CD): identical
+     * questions in flight share one resolution. Miss path only (it allocates).
+     */
+    public String questionKey() {
+        return new String(name, 0, nameLength, StandardCharsets.ISO_8859_1)
+                + '/'
+                + type
+                + '/'
+                + qclass
+                + '/'
+                + (dnssecOk ? 'D' : '-')
+                + (checkingDisabled() ? 'C' : '-');
     }
 
     /** The name in presentation form (cold path: logs, tests). */
