@@ -232,7 +232,7 @@ public final class Appliance implements AutoCloseable {
             resolver.tap(tap);
         }
         try {
-            missPath = MissPath.install(config, resolver, registry);
+            missPath = MissPath.install(config, settings.upstream().servers(), resolver, registry);
         } catch (IllegalArgumentException e) {
             resolver.close();
             throw new ConfigException(List.of(String.valueOf(e.getMessage())));

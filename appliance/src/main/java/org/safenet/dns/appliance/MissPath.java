@@ -36,8 +36,13 @@ final class MissPath implements AutoCloseable {
         this.validation = validation;
     }
 
-    /** Installs the miss path {@code config} asks for on {@code resolver}; null when it forwards unvalidated. */
-    static @Nullable MissPath install(ApplianceConfig config, Resolver resolver, MeterRegistry registry) {
+    /**
+     * Installs the miss path {@code config} asks for on {@code resolver}; null when it forwards
+     * unvalidated. {@code upstreams}: the default upstreams in effect (the config's, or those of
+     * /etc/resolv.conf when it names none).
+     */
+    static @Nullable MissPath install(
+            ApplianceConfig config, List<UpstreamAddress> upstreams, Resolver resolver, MeterRegistry registry) {
         ApplianceConfig.Upstream up = config.upstream();
         boolean recursive = up.recursive();
         boolean validate = config.dnssec().validating(recursive);
@@ -61,7 +66,7 @@ final class MissPath implements AutoCloseable {
                     .register(registry);
             fetching = iterator;
         } else {
-            fetching = upstreams(config);
+            fetching = upstreams(upstreams, config);
         }
         Validation validation = validate
                 ? new Validation(
@@ -94,9 +99,9 @@ final class MissPath implements AutoCloseable {
     }
 
     /** The default upstreams as dnsjava resolvers (UDP with TCP after TC, or TCP), tried in order. */
-    private static org.xbill.DNS.Resolver upstreams(ApplianceConfig config) {
+    private static org.xbill.DNS.Resolver upstreams(List<UpstreamAddress> upstreams, ApplianceConfig config) {
         List<org.xbill.DNS.Resolver> list = new ArrayList<>();
-        for (UpstreamAddress a : config.upstream().servers()) {
+        for (UpstreamAddress a : upstreams) {
             SimpleResolver r = new SimpleResolver(a.hostPort().toSocketAddress());
             r.setTCP(a.transport() == UpstreamAddress.Transport.TCP);
             r.setTimeout(config.upstream().timeout());
